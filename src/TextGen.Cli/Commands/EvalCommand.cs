@@ -1,0 +1,45 @@
+using System.CommandLine;
+using TextGen.Persistence;
+using TextGen.Training;
+
+namespace TextGen.Cli.Commands;
+
+/// <summary>`textgen eval --model M CORPUS`: mean next-token cross-entropy of a model over a whole file.</summary>
+public static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = SharedOptions.Model();
+        var corpus = new Argument<string>("corpus") { Description = "UTF-8 text file to score." };
+        var json = SharedOptions.Json();
+        var command = new Command("eval", "Report cross-entropy, bits per character and perplexity of a model on a text file.") { model, corpus, json };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
+            var result = CorpusEvaluation.Run(trained, parse.GetValue(corpus)!);
+            if (result.SkippedUnknown > 0)
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"warning: {result.SkippedUnknown} characters are not in the model's vocabulary and were skipped.");
+            }
+            var loss = result.Loss;
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, new
+                {
+                    loss = loss.MeanNats,
+                    bits_per_char = loss.BitsPerToken,
+                    perplexity = loss.Perplexity,
+                    tokens = loss.Tokens,
+                    skipped_unknown = result.SkippedUnknown,
+                });
+            }
+            else
+            {
+                output.WriteLine($"loss {loss.MeanNats:F4} nats/token · {loss.BitsPerToken:F4} bits/char · perplexity {loss.Perplexity:F3} · {loss.Tokens:N0} tokens scored");
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,151 @@
+using System.CommandLine;
+using TextGen.Generation;
+using TextGen.Modeling;
+using TextGen.Training;
+
+namespace TextGen.Cli.Commands;
+
+/// <summary>`textgen train [CORPUS]`: trains a character-level model and saves the best one.</summary>
+public static class TrainCommand
+{
+    public const string DefaultCorpusVariable = "TEXTGEN_DEFAULT_CORPUS";
+    public static readonly TimeSpan DefaultMaxTime = TimeSpan.FromMinutes(10);
+    public static readonly TimeSpan DefaultCorpusMaxTime = TimeSpan.FromMinutes(2);
+    private const int SampleLength = 300;
+
+    public static Command Create()
+    {
+        var defaults = new TrainingOptions();
+        var network = new RecurrentNetConfig();
+        var corpus = new Argument<string?>("corpus") { Description = "UTF-8 text file. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.", Arity = ArgumentArity.ZeroOrOne };
+        var output = new Option<string?>("--output", "-o") { Description = "Model file to write. Default: models/CORPUS-NAME.tgm." };
+        var cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
+        cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
+        var layers = SharedOptions.InRange("--layers", "Stacked recurrent layers.", network.Layers, 1, 16);
+        var hidden = SharedOptions.InRange("--hidden", "Units per recurrent layer.", network.Hidden, 1, 8192);
+        var embedding = SharedOptions.InRange("--embedding", "Embedding width.", network.Embedding, 1, 8192);
+        var oneHot = new Option<bool>("--one-hot") { Description = "Feed one-hot vectors instead of a learned embedding." };
+        var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the head.", network.Dropout, 0, 0.95);
+        var batch = SharedOptions.InRange("--batch-size", "Sequences per step.", defaults.BatchSize, 1, 4096);
+        var sequence = SharedOptions.InRange("--seq-length", "Tokens per sequence (truncated back-propagation length).", defaults.SequenceLength, 2, 10000);
+        var learningRate = SharedOptions.InRange("--learning-rate", "Peak Adam learning rate (warm-up, then cosine decay to a tenth).", defaults.LearningRate, 1e-6, 1);
+        var clip = SharedOptions.InRange("--clip", "Largest global gradient norm.", defaults.GradientClip, 1e-6, 1e6);
+        var valFraction = SharedOptions.InRange("--val-fraction", "Last fraction of the corpus used for validation.", defaults.ValidationFraction, 1e-4, 0.9);
+        var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s, 5m, 1h. Default: 10m unless --epochs is given.");
+        var epochs = new Option<int?>("--epochs") { Description = "Epoch budget (whichever budget ends first stops training)." };
+        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--epochs must be 1 or more."); });
+        var seed = SharedOptions.Seed();
+        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
+        var device = new Option<string>("--device") { Description = "cpu (CUDA needs a CUDA build of TorchSharp).", DefaultValueFactory = _ => "cpu" };
+        var json = SharedOptions.Json();
+
+        var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
+        {
+            corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
+            maxTime, epochs, seed, resume, device, json,
+        };
+        command.SetAction(parse =>
+        {
+            var corpusPath = parse.GetValue(corpus);
+            var usingDefaultCorpus = corpusPath is null;
+            corpusPath ??= DefaultCorpus();
+            var epochBudget = parse.GetValue(epochs);
+            var timeBudget = parse.GetValue(maxTime) ?? (epochBudget is null ? (usingDefaultCorpus ? DefaultCorpusMaxTime : DefaultMaxTime) : null);
+            var request = new TrainRequest
+            {
+                CorpusPath = corpusPath,
+                OutputPath = parse.GetValue(output),
+                Network = new RecurrentNetConfig
+                {
+                    Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
+                    Layers = parse.GetValue(layers),
+                    Hidden = parse.GetValue(hidden),
+                    Embedding = parse.GetValue(embedding),
+                    OneHot = parse.GetValue(oneHot),
+                    Dropout = parse.GetValue(dropout),
+                },
+                Training = new TrainingOptions
+                {
+                    BatchSize = parse.GetValue(batch),
+                    SequenceLength = parse.GetValue(sequence),
+                    LearningRate = parse.GetValue(learningRate),
+                    GradientClip = parse.GetValue(clip),
+                    ValidationFraction = parse.GetValue(valFraction),
+                    MaxTime = timeBudget,
+                    Epochs = epochBudget,
+                    Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
+                },
+                Resume = parse.GetValue(resume),
+                Device = parse.GetValue(device)!,
+            };
+            return Run(request, parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+        });
+        return command;
+    }
+
+    private static string DefaultCorpus()
+    {
+        var path = Environment.GetEnvironmentVariable(DefaultCorpusVariable) is { Length: > 0 } configured ? configured : Path.Combine("corpora", "moby-dick.txt");
+        if (!File.Exists(path))
+        {
+            throw new TextGenException($"no corpus given and the default corpus {path} is missing; run corpora/fetch-default.sh (or ./textgen train, which fetches it) or pass a text file.");
+        }
+        return path;
+    }
+
+    private static int Run(TrainRequest request, bool json, TextWriter output, TextWriter error)
+    {
+        using var session = TrainingSession.Prepare(request);
+        foreach (var warning in session.Warnings)
+        {
+            error.WriteLine($"warning: {warning}");
+        }
+        var network = session.Network;
+        var options = session.Options;
+        if (!json)
+        {
+            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
+                            $"on {session.Split.Train.Length:N0} tokens, validating on {session.Split.Validation.Length:N0}; " +
+                            $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
+        }
+
+        using var interrupt = new ConsoleInterrupt();
+        var result = TrainingDisplay.Run(session, error, interrupt.Token);
+        using var generator = TextGenerator.Load(result.ModelPath);
+        var sample = generator.Generate("", new SamplingOptions { Length = SampleLength, Seed = (int)(options.Seed & int.MaxValue) });
+
+        if (json)
+        {
+            JsonOutput.Write(output, new
+            {
+                model = Path.GetFullPath(result.ModelPath),
+                val_loss = JsonOutput.Finite(result.ValLoss),
+                train_loss = JsonOutput.Finite(result.TrainLoss),
+                steps = result.Steps,
+                epochs = result.Epochs,
+                tokens_per_second = result.TokensPerSecond,
+                parameters = result.Parameters,
+                seconds = result.Seconds,
+                seed = options.Seed,
+                interrupted = result.Cancelled,
+                sample,
+            });
+        }
+        else
+        {
+            error.WriteLine($"{(result.Cancelled ? "Stopped" : "Done")} after {result.Steps} steps ({result.Epochs:F2} epochs, {result.Seconds:F0} s, {result.TokensPerSecond:N0} tokens/s): " +
+                            $"best validation loss {result.ValLoss:F4} nats/token ({result.ValLoss / Math.Log(2):F3} bits), train loss {result.TrainLoss:F4}.");
+            error.WriteLine($"Saved {result.ModelPath}. A sample (temperature 0.8):");
+            output.WriteLine(sample);
+        }
+        return result.Cancelled ? CommandLineApp.ExitInterrupted : 0;
+    }
+
+    private static string Budget(TrainingOptions options) => (options.MaxTime, options.Epochs) switch
+    {
+        ({ } time, { } epochs) => $"{time.TotalSeconds:0} s or {epochs} epochs",
+        ({ } time, null) => $"{time.TotalSeconds:0} s",
+        (null, { } epochs) => $"{epochs} epochs",
+        _ => "none",
+    };
+}

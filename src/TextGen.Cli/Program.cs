@@ -1,0 +1,3 @@
+using TextGen.Cli;
+
+return CommandLineApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,64 @@
+namespace TextGen.Data;
+
+/// <summary>
+/// Batches for truncated back-propagation through time. The tokens are cut into <c>batch</c> contiguous streams;
+/// step k of an epoch gives every stream its k-th window of <c>sequence</c> tokens, so the recurrent state at the end
+/// of one step is the right starting state for the next. Targets are the inputs shifted by one token.
+/// </summary>
+public sealed class StreamBatcher
+{
+    private readonly ReadOnlyMemory<int> _tokens;
+    private readonly int _streamLength;
+
+    public StreamBatcher(ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength)
+    {
+        if (batchSize < 1 || sequenceLength < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size and sequence length must be positive");
+        }
+        BatchSize = batchSize;
+        SequenceLength = sequenceLength;
+        StepsPerEpoch = (tokens.Length - 1) / (batchSize * sequenceLength);
+        if (StepsPerEpoch < 1)
+        {
+            throw new ArgumentException($"{tokens.Length} tokens are too few for one batch of {batchSize}x{sequenceLength}", nameof(tokens));
+        }
+        _tokens = tokens;
+        _streamLength = StepsPerEpoch * sequenceLength;
+    }
+
+    public int BatchSize { get; }
+    public int SequenceLength { get; }
+    public int StepsPerEpoch { get; }
+    public int TokensPerStep => BatchSize * SequenceLength;
+
+    /// <summary>Fills row-major (batch, sequence) inputs and targets for step <paramref name="step"/> of an epoch.</summary>
+    public void Fill(int step, long[] inputs, long[] targets)
+    {
+        var tokens = _tokens.Span;
+        for (var b = 0; b < BatchSize; b++)
+        {
+            var offset = b * _streamLength + step * SequenceLength;
+            var row = b * SequenceLength;
+            for (var t = 0; t < SequenceLength; t++)
+            {
+                inputs[row + t] = tokens[offset + t];
+                targets[row + t] = tokens[offset + t + 1];
+            }
+        }
+    }
+
+    /// <summary>
+    /// The largest batch (at most <paramref name="batchSize"/>) and sequence length (at most <paramref name="sequenceLength"/>)
+    /// that give at least one full step on <paramref name="tokenCount"/> tokens, shrinking the batch first; null when even
+    /// 1 x <paramref name="minimumSequence"/> does not fit.
+    /// </summary>
+    public static (int Batch, int Sequence)? Fit(int tokenCount, int batchSize, int sequenceLength, int minimumSequence)
+    {
+        var targets = tokenCount - 1;
+        if (targets >= batchSize * sequenceLength) return (batchSize, sequenceLength);
+        if (targets >= sequenceLength) return (targets / sequenceLength, sequenceLength);
+        if (targets >= minimumSequence) return (1, targets);
+        return null;
+    }
+}

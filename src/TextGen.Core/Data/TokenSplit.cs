@@ -1,0 +1,23 @@
+namespace TextGen.Data;
+
+/// <summary>A token stream cut into a training part and the validation part that follows it (the last fraction).</summary>
+public sealed record TokenSplit(ReadOnlyMemory<int> Train, ReadOnlyMemory<int> Validation)
+{
+    /// <summary>The smallest validation part that still yields a next-token prediction.</summary>
+    public const int MinimumValidationTokens = 2;
+
+    public static TokenSplit LastFraction(int[] tokens, double validationFraction)
+    {
+        if (validationFraction is <= 0 or >= 1)
+        {
+            throw new TextGenException($"--val-fraction {validationFraction} is out of range; use a value between 0 and 1 (default 0.1).");
+        }
+        var validation = (int)Math.Round(tokens.Length * validationFraction);
+        if (validation < MinimumValidationTokens)
+        {
+            throw new TextGenException($"the corpus has {tokens.Length} tokens, too few for a validation part of {validationFraction:P0}; use a longer corpus or a larger --val-fraction.");
+        }
+        var memory = tokens.AsMemory();
+        return new TokenSplit(memory[..^validation], memory[^validation..]);
+    }
+}

@@ -1,0 +1,58 @@
+namespace TextGen.Persistence;
+
+/// <summary>Writes files so that readers see either the old file or the complete new one, never a half-written one.</summary>
+public static class AtomicFile
+{
+    public static void Write(string path, Action<Stream> write)
+    {
+        var full = Path.GetFullPath(path);
+        var temp = TempNameFor(full);
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new TextGenException($"cannot write {path} ({e.Message}); choose a writable path.", e);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>Checks early, before long work, that <paramref name="path"/> can be written, without leaving anything behind.</summary>
+    public static void EnsureWritable(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+        {
+            throw new TextGenException($"{path} is a directory; give a file path for the model.");
+        }
+        Write(full + ".probe", _ => { });
+        TryDelete(full + ".probe");
+    }
+
+    private static string TempNameFor(string full) =>
+        Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Nothing more to do: the temp name is hidden and unique.
+        }
+    }
+}

@@ -1,0 +1,107 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace TextGen.Persistence;
+
+/// <summary>
+/// The versioned container behind <c>.tgm</c> model files and training checkpoints:
+/// magic, format version, JSON header, named binary sections (weights, optimizer state, ...), SHA-256 of all of it.
+/// A file that is truncated, altered, not ours or from a newer format is refused with a message saying which.
+/// </summary>
+public static class ModelFile
+{
+    public const int FormatVersion = 1;
+    public const string Extension = ".tgm";
+
+    private static readonly byte[] Magic = "TEXTGEN\0"u8.ToArray();
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        WriteIndented = false,
+    };
+
+    public static void Write<THeader>(string path, THeader header, IReadOnlyDictionary<string, byte[]> sections) =>
+        AtomicFile.Write(path, stream =>
+        {
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(FormatVersion);
+                writer.Write(JsonSerializer.Serialize(header, Json));
+                writer.Write(sections.Count);
+                foreach (var (name, bytes) in sections)
+                {
+                    writer.Write(name);
+                    writer.Write(bytes.Length);
+                    writer.Write(bytes);
+                }
+            }
+            buffer.Write(SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)));
+            buffer.Position = 0;
+            buffer.CopyTo(stream);
+        });
+
+    public static (THeader Header, Dictionary<string, byte[]> Sections) Read<THeader>(string path)
+    {
+        var bytes = ReadBytes(path);
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
+        }
+        using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
+        reader.ReadBytes(Magic.Length);
+        var version = bytes.Length >= Magic.Length + 4 ? reader.ReadInt32() : 0;
+        if (version > FormatVersion)
+        {
+            throw new TextGenException($"{path} was written by a newer TextGen (model format {version}; this one reads up to {FormatVersion}); upgrade TextGen.");
+        }
+        const int hashLength = 32;
+        if (version < 1 || bytes.Length < Magic.Length + 4 + hashLength ||
+            !SHA256.HashData(bytes.AsSpan(0, bytes.Length - hashLength)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - hashLength)))
+        {
+            throw new TextGenException($"{path} is truncated or corrupt (checksum mismatch); train the model again or restore the file.");
+        }
+        try
+        {
+            var header = JsonSerializer.Deserialize<THeader>(reader.ReadString(), Json)
+                         ?? throw new InvalidDataException("empty header");
+            var count = reader.ReadInt32();
+            var sections = new Dictionary<string, byte[]>(count);
+            for (var i = 0; i < count; i++)
+            {
+                var name = reader.ReadString();
+                sections[name] = reader.ReadBytes(reader.ReadInt32());
+            }
+            return (header, sections);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or EndOfStreamException or NotSupportedException)
+        {
+            throw new TextGenException($"{path} has an unreadable header ({e.Message}); the file is corrupt.", e);
+        }
+    }
+
+    private static byte[] ReadBytes(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new TextGenException($"{path} is a directory; pass a .tgm model file.");
+        }
+        if (!File.Exists(path))
+        {
+            throw new TextGenException($"{path}: no such model file; train one with `textgen train` or check the path.");
+        }
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.", e);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using TextGen.Modeling;
+using TextGen.Tokenization;
+
+namespace TextGen.Persistence;
+
+/// <summary>What a model file says about itself besides the weights.</summary>
+public sealed record ModelMetadata
+{
+    public required TokenizerDescription Tokenizer { get; init; }
+    public required RecurrentNetConfig Network { get; init; }
+    public TrainingSummary? Training { get; init; }
+    public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+}
+
+/// <summary>How a model was trained and how good it got; losses are mean cross-entropy in nats per token.</summary>
+public sealed record TrainingSummary
+{
+    public string Corpus { get; init; } = "";
+    public long Steps { get; init; }
+    public double Epochs { get; init; }
+    public double TrainLoss { get; init; }
+    public double ValLoss { get; init; }
+    public double TokensPerSecond { get; init; }
+    public double Seconds { get; init; }
+    public int BatchSize { get; init; }
+    public int SequenceLength { get; init; }
+    public double LearningRate { get; init; }
+    public long Seed { get; init; }
+}

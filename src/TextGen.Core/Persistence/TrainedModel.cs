@@ -1,0 +1,45 @@
+using TextGen.Modeling;
+using TextGen.Runtime;
+using TextGen.Tokenization;
+
+namespace TextGen.Persistence;
+
+/// <summary>A language model with its tokenizer and metadata: everything a <c>.tgm</c> file holds.</summary>
+public sealed class TrainedModel : IDisposable
+{
+    private const string WeightsSection = "weights";
+
+    public TrainedModel(LanguageModel network, ITokenizer tokenizer, ModelMetadata metadata)
+    {
+        Network = network;
+        Tokenizer = tokenizer;
+        Metadata = metadata;
+    }
+
+    public LanguageModel Network { get; }
+    public ITokenizer Tokenizer { get; }
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>The same network and tokenizer with a new training summary (shares the weights; dispose only one).</summary>
+    public TrainedModel WithTraining(TrainingSummary summary) => new(Network, Tokenizer, Metadata with { Training = summary });
+
+    public void Save(string path) =>
+        ModelFile.Write(path, Metadata, new Dictionary<string, byte[]> { [WeightsSection] = ModuleWeights.ToBytes(Network) });
+
+    public static TrainedModel Load(string path)
+    {
+        var (metadata, sections) = ModelFile.Read<ModelMetadata>(path);
+        if (metadata.Tokenizer is null || metadata.Network is null || !sections.TryGetValue(WeightsSection, out var weights))
+        {
+            throw new TextGenException($"{path} lacks its tokenizer, architecture or weights; the file is corrupt.");
+        }
+        var tokenizer = TokenizerFactory.FromDescription(metadata.Tokenizer);
+        TorchRuntime.EnsureLoaded();
+        var network = new LanguageModel(metadata.Network);
+        ModuleWeights.Load(network, weights, path);
+        network.eval();
+        return new TrainedModel(network, tokenizer, metadata);
+    }
+
+    public void Dispose() => Network.Dispose();
+}

@@ -1,0 +1,69 @@
+using TorchSharp;
+
+namespace TextGen.Runtime;
+
+/// <summary>Loads TorchSharp's native library once and turns a load failure into an actionable message.</summary>
+public static class TorchRuntime
+{
+    private static readonly Lazy<Exception?> LoadFailure = new(TryLoad);
+
+    public static void EnsureLoaded()
+    {
+        if (LoadFailure.Value is { } failure)
+        {
+            throw new TextGenException(Describe(failure), failure);
+        }
+    }
+
+    /// <summary>Checks that the device the user asked for exists here; only the CPU build of libtorch is shipped.</summary>
+    public static torch.Device ResolveDevice(string name)
+    {
+        EnsureLoaded();
+        switch (name.Trim().ToLowerInvariant())
+        {
+            case "cpu":
+                return torch.CPU;
+            case var cuda when cuda.StartsWith("cuda", StringComparison.Ordinal):
+                if (!torch.cuda.is_available())
+                {
+                    throw new TextGenException($"--device {name}: CUDA is not available on this machine (TextGen ships the CPU build of libtorch); use --device cpu.");
+                }
+                return new torch.Device(name);
+            default:
+                throw new TextGenException($"--device {name}: unknown device; use cpu or cuda.");
+        }
+    }
+
+    private static Exception? TryLoad()
+    {
+        try
+        {
+            torch.InitializeDeviceType(DeviceType.CPU);
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
+        }
+    }
+
+    private static string Describe(Exception failure)
+    {
+        var details = string.Join(" ", Flatten(failure).Select(e => e.Message));
+        if (details.Contains("GLIBCXX", StringComparison.Ordinal))
+        {
+            return "TorchSharp's native library could not be loaded: this system's libstdc++ lacks GLIBCXX_3.4.32. " +
+                   "Run ./scripts/setup.sh (on Debian 12 it installs libstdc++6 from Debian 13), then try again.";
+        }
+        var firstLine = failure.Message.Split('\n', 2)[0].Trim();
+        return $"TorchSharp's native library could not be loaded ({firstLine}). Run ./scripts/setup.sh, then `dotnet build`, and try again.";
+    }
+
+    private static IEnumerable<Exception> Flatten(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            yield return current;
+        }
+    }
+}

@@ -1,0 +1,11 @@
+namespace TextGen.Tokenization;
+
+/// <summary>Rebuilds a tokenizer from its stored description.</summary>
+public static class TokenizerFactory
+{
+    public static ITokenizer FromDescription(TokenizerDescription description) => description.Level switch
+    {
+        CharTokenizer.LevelName => CharTokenizer.FromDescription(description),
+        _ => throw new TextGenException($"the model file uses tokenizer level '{description.Level}', which this TextGen does not know; upgrade TextGen."),
+    };
+}

@@ -1,0 +1,65 @@
+using TextGen.Modeling;
+using TextGen.Persistence;
+using TorchSharp.Modules;
+
+namespace TextGen.Training;
+
+/// <summary>
+/// The latest training state (weights, optimizer moments, counters), written beside the model as
+/// <c>MODEL.tgm.ckpt</c> at every evaluation and when training stops, so <c>--resume</c> can continue.
+/// </summary>
+public sealed record Checkpoint
+{
+    private const string WeightsSection = "weights";
+    private const string OptimizerSection = "optimizer";
+
+    public required ModelMetadata Model { get; init; }
+    public long Step { get; init; }
+    public double ElapsedSeconds { get; init; }
+    public double TrainSeconds { get; init; }
+    public double BestValLoss { get; init; } = double.PositiveInfinity;
+    public double TrainLoss { get; init; }
+
+    public static string PathFor(string modelPath) => modelPath + ".ckpt";
+
+    public void Save(string path, LanguageModel network, Adam optimizer)
+    {
+        using var optimizerState = new MemoryStream();
+        using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(writer);
+        }
+        ModelFile.Write(path, this, new Dictionary<string, byte[]>
+        {
+            [WeightsSection] = ModuleWeights.ToBytes(network),
+            [OptimizerSection] = optimizerState.ToArray(),
+        });
+    }
+
+    public static (Checkpoint State, byte[] Weights, byte[] Optimizer) Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TextGenException($"--resume: no checkpoint at {path}; train without --resume first (with the same --output).");
+        }
+        var (state, sections) = ModelFile.Read<Checkpoint>(path);
+        if (state.Model is null || !sections.TryGetValue(WeightsSection, out var weights) || !sections.TryGetValue(OptimizerSection, out var optimizer))
+        {
+            throw new TextGenException($"{path} lacks weights or optimizer state; the checkpoint is corrupt, train without --resume.");
+        }
+        return (state, weights, optimizer);
+    }
+
+    public static void RestoreOptimizer(Adam optimizer, byte[] bytes, string path)
+    {
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes));
+            optimizer.load_state_dict(reader);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
+        {
+            throw new TextGenException($"{path}: the optimizer state does not fit the model ({e.Message}); train without --resume.", e);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using TextGen.Modeling;
+using static TorchSharp.torch;
+
+namespace TextGen.Training;
+
+/// <summary>Mean next-token cross-entropy of a model over every token of a text (each target counted once).</summary>
+public static class Evaluator
+{
+    public readonly record struct Loss(double MeanNats, long Tokens)
+    {
+        public double BitsPerToken => MeanNats / Math.Log(2);
+        public double Perplexity => Math.Exp(MeanNats);
+    }
+
+    /// <summary>
+    /// Cuts the tokens into up to <paramref name="batchSize"/> contiguous streams read in windows of
+    /// <paramref name="sequenceLength"/> with the state carried across windows; the few targets left over
+    /// after equal streams are scored in one more stream.
+    /// </summary>
+    public static Loss Evaluate(LanguageModel model, ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
+    {
+        var targets = tokens.Length - 1;
+        if (targets < 1)
+        {
+            throw new TextGenException("the text to evaluate has fewer than two tokens; pass a longer text.");
+        }
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var streams = Math.Clamp(targets / sequenceLength, 1, batchSize);
+            var streamLength = targets / streams;
+            var total = ScoreStreams(model, tokens, 0, streams, streamLength, sequenceLength, cancel);
+            var tail = targets - streams * streamLength;
+            if (tail > 0)
+            {
+                total += ScoreStreams(model, tokens, streams * streamLength, 1, tail, sequenceLength, cancel);
+            }
+            return new Loss(total / targets, targets);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    private static double ScoreStreams(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window, CancellationToken cancel)
+    {
+        double sum = 0;
+        RecurrentState? state = null;
+        try
+        {
+            for (var offset = 0; offset < streamLength; offset += window)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var length = Math.Min(window, streamLength - offset);
+                var inputs = new long[streams * length];
+                var labels = new long[streams * length];
+                var span = tokens.Span;
+                for (var b = 0; b < streams; b++)
+                {
+                    var from = start + b * streamLength + offset;
+                    for (var t = 0; t < length; t++)
+                    {
+                        inputs[b * length + t] = span[from + t];
+                        labels[b * length + t] = span[from + t + 1];
+                    }
+                }
+                using var scope = NewDisposeScope();
+                var (logits, next) = model.call(tensor(inputs, new long[] { streams, length }), state);
+                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), tensor(labels), reduction: nn.Reduction.Sum);
+                sum += loss.item<float>();
+                state?.Dispose();
+                state = next.MoveToOuterDisposeScope();
+            }
+        }
+        finally
+        {
+            state?.Dispose();
+        }
+        return sum;
+    }
+}

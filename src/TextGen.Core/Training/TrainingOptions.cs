@@ -1,0 +1,29 @@
+namespace TextGen.Training;
+
+/// <summary>How to train; the defaults are measured to work well on a ~1 MB corpus on a 2-core CPU (see docs).</summary>
+public sealed record TrainingOptions
+{
+    public int BatchSize { get; init; } = 64;
+    public int SequenceLength { get; init; } = 100;
+    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Gradients are rescaled so that their global L2 norm is at most this.</summary>
+    public double GradientClip { get; init; } = 1.0;
+    public double ValidationFraction { get; init; } = 0.1;
+    /// <summary>Wall-clock budget for the whole run (evaluations included); null for none.</summary>
+    public TimeSpan? MaxTime { get; init; }
+    /// <summary>Epoch budget; null for none. At least one budget must be set.</summary>
+    public int? Epochs { get; init; }
+    public long Seed { get; init; } = 1;
+
+    public void Validate()
+    {
+        if (BatchSize is < 1 or > 4096) throw new TextGenException($"--batch-size {BatchSize} is out of range; use 1 to 4096.");
+        if (SequenceLength is < 2 or > 10000) throw new TextGenException($"--seq-length {SequenceLength} is out of range; use 2 to 10000.");
+        if (LearningRate is <= 0 or > 1 || double.IsNaN(LearningRate)) throw new TextGenException($"--learning-rate {LearningRate} is out of range; use a value in (0, 1], e.g. 0.002.");
+        if (GradientClip <= 0 || double.IsNaN(GradientClip)) throw new TextGenException($"--clip {GradientClip} is out of range; use a positive number, e.g. 1.");
+        if (ValidationFraction is <= 0 or >= 1) throw new TextGenException($"--val-fraction {ValidationFraction} is out of range; use a value between 0 and 1 (default 0.1).");
+        if (MaxTime is { } t && t <= TimeSpan.Zero) throw new TextGenException("--max-time must be positive, e.g. 90s or 5m.");
+        if (Epochs is < 1) throw new TextGenException($"--epochs {Epochs} is out of range; use 1 or more.");
+        if (MaxTime is null && Epochs is null) throw new TextGenException("set --max-time or --epochs so that training ends.");
+    }
+}
