@@ -17,13 +17,16 @@ public static class CommandLineApp
         EvalCommand.Create(),
     };
 
+    private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
+
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var command = string.Join(' ', parse.CommandResult.Command.Name == "textgen" ? ["textgen"] : new[] { "textgen", parse.CommandResult.Command.Name });
-            error.WriteLine($"textgen: {parse.Errors[0].Message} (see `{command} --help`)");
+            var command = parse.CommandResult.Command == parse.RootCommandResult.Command ? "textgen" : $"textgen {parse.CommandResult.Command.Name}";
+            var messages = string.Join("; ", parse.Errors.Select(e => OneLine(e.Message).TrimEnd('.')).Distinct());
+            error.WriteLine($"textgen: {messages} (see `{command} --help`)");
             return ExitUsageError;
         }
         try
@@ -32,7 +35,7 @@ public static class CommandLineApp
         }
         catch (TextGenException e)
         {
-            error.WriteLine($"textgen: {e.Message}");
+            error.WriteLine($"textgen: {OneLine(e.Message)}");
             return ExitUserError;
         }
         catch (OperationCanceledException)

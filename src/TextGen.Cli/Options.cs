@@ -23,6 +23,10 @@ public static class SharedOptions
         option.DefaultValueFactory = _ => defaultValue;
         option.Validators.Add(result =>
         {
+            if (result.Tokens.Count == 1 && !TryConvert<T>(result.Tokens[0].Value))
+            {
+                return; // the parser reports the value it could not convert
+            }
             var value = result.GetValueOrDefault<T>();
             if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
             {
@@ -30,6 +34,19 @@ public static class SharedOptions
             }
         });
         return option;
+    }
+
+    private static bool TryConvert<T>(string text)
+    {
+        try
+        {
+            _ = Convert.ChangeType(text, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
+        {
+            return false;
+        }
     }
 
     public static Option<TimeSpan?> Duration(string name, string description) => new(name)

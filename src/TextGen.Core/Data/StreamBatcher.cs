@@ -4,6 +4,8 @@ namespace TextGen.Data;
 /// Batches for truncated back-propagation through time. The tokens are cut into <c>batch</c> contiguous streams;
 /// step k of an epoch gives every stream its k-th window of <c>sequence</c> tokens, so the recurrent state at the end
 /// of one step is the right starting state for the next. Targets are the inputs shifted by one token.
+/// Each epoch may start the streams at a different offset (the tokens left over after whole batches), so the
+/// window boundaries move from epoch to epoch instead of the model seeing the very same windows every time.
 /// </summary>
 public sealed class StreamBatcher
 {
@@ -32,13 +34,20 @@ public sealed class StreamBatcher
     public int StepsPerEpoch { get; }
     public int TokensPerStep => BatchSize * SequenceLength;
 
-    /// <summary>Fills row-major (batch, sequence) inputs and targets for step <paramref name="step"/> of an epoch.</summary>
-    public void Fill(int step, long[] inputs, long[] targets)
+    /// <summary>The largest epoch offset: the targets that whole batches leave over.</summary>
+    public int MaxOffset => _tokens.Length - 1 - StepsPerEpoch * TokensPerStep;
+
+    /// <summary>
+    /// Fills row-major (batch, sequence) inputs and targets for step <paramref name="step"/> of an epoch whose streams
+    /// start at <paramref name="epochOffset"/> (0 to <see cref="MaxOffset"/>).
+    /// </summary>
+    public void Fill(int step, long[] inputs, long[] targets, int epochOffset = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(epochOffset, MaxOffset);
         var tokens = _tokens.Span;
         for (var b = 0; b < BatchSize; b++)
         {
-            var offset = b * _streamLength + step * SequenceLength;
+            var offset = epochOffset + b * _streamLength + step * SequenceLength;
             var row = b * SequenceLength;
             for (var t = 0; t < SequenceLength; t++)
             {

@@ -15,7 +15,7 @@ public sealed record TokenSplit(ReadOnlyMemory<int> Train, ReadOnlyMemory<int> V
         var validation = (int)Math.Round(tokens.Length * validationFraction);
         if (validation < MinimumValidationTokens)
         {
-            throw new TextGenException($"the corpus has {tokens.Length} tokens, too few for a validation part of {validationFraction:P0}; use a longer corpus or a larger --val-fraction.");
+            throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); use a longer corpus or a larger --val-fraction.");
         }
         var memory = tokens.AsMemory();
         return new TokenSplit(memory[..^validation], memory[^validation..]);

@@ -73,6 +73,7 @@ public sealed class Trainer
         double lossSum = 0;
         var lossCount = 0;
         var lastEvaluated = step;
+        var epochOffset = 0;
         RecurrentState? state = null;
 
         double Elapsed() => elapsedBefore + wall.Elapsed.TotalSeconds;
@@ -112,12 +113,13 @@ public sealed class Trainer
             while (!cancel.IsCancellationRequested && Fraction() < 1)
             {
                 var inEpoch = (int)(step % batcher.StepsPerEpoch);
-                if (inEpoch == 0)
+                if (inEpoch == 0 || state is null)
                 {
                     state?.Dispose();
                     state = null;
+                    epochOffset = EpochOffset(batcher, step / batcher.StepsPerEpoch);
                 }
-                batcher.Fill(inEpoch, inputs, targets);
+                batcher.Fill(inEpoch, inputs, targets, epochOffset);
                 var learningRate = LearningRateSchedule.At(_options.LearningRate, step, Fraction());
                 foreach (var group in optimizer.ParamGroups)
                 {
@@ -148,13 +150,16 @@ public sealed class Trainer
                 lossSum += stepLoss;
                 lossCount++;
 
-                progress?.Report(step % evalEvery == 0
+                // Evaluate whether or not anyone listens: `progress?.Report(Evaluate())` would skip it.
+                var report = step % evalEvery == 0
                     ? Evaluate()
-                    : Report(step, batcher, Fraction(), lossSum / lossCount, TokensPerSecond(), Elapsed(), learningRate));
+                    : Report(step, batcher, Fraction(), lossSum / lossCount, TokensPerSecond(), Elapsed(), learningRate);
+                progress?.Report(report);
             }
             if (lastEvaluated != step || !File.Exists(_outputPath))
             {
-                progress?.Report(Evaluate());
+                var final = Evaluate();
+                progress?.Report(final);
             }
         }
         finally
@@ -175,6 +180,10 @@ public sealed class Trainer
             Cancelled = cancel.IsCancellationRequested,
         };
     }
+
+    /// <summary>Epoch 0 starts at the beginning; later epochs at a seeded random offset, the same on resume.</summary>
+    private int EpochOffset(StreamBatcher batcher, long epoch) =>
+        epoch == 0 ? 0 : new Random(unchecked((int)(_options.Seed * 1_000_003 + epoch))).Next(batcher.MaxOffset + 1);
 
     private TrainingSummary Summary(long step, StreamBatcher batcher, double trainLoss, double valLoss, double tokensPerSecond, double seconds) => new()
     {

@@ -1,0 +1,130 @@
+using System.Text;
+
+namespace TextGen.Tests.Cli;
+
+/// <summary>Every bad input gives one line naming the problem, a non-zero exit code, no stack trace and no stray files.</summary>
+public class BadInputTests
+{
+    private static void AssertOneLineError(CliRunner.Outcome outcome, string expected)
+    {
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.StartsWith("textgen: ", outcome.ErrorLine);
+        Assert.Contains(expected, outcome.ErrorLine);
+        Assert.DoesNotContain('\n', outcome.ErrorLine);
+        Assert.DoesNotContain("   at ", outcome.Error);
+        Assert.Equal("", outcome.Output);
+    }
+
+    [Theory]
+    [InlineData("missing", "no such file")]
+    [InlineData("directory", "is a directory")]
+    [InlineData("empty", "has no text")]
+    [InlineData("binary", "binary")]
+    [InlineData("latin1", "not valid UTF-8")]
+    [InlineData("tiny", "too short")]
+    public void TrainRefusesBadCorpora(string kind, string expected)
+    {
+        using var dir = new TempDirectory();
+        var corpus = kind switch
+        {
+            "missing" => dir.File("none.txt"),
+            "directory" => Directory.CreateDirectory(dir.File("sub")).FullName,
+            "empty" => dir.Write("empty.txt", ""),
+            "binary" => dir.WriteBytes("a.out", [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]),
+            "latin1" => dir.WriteBytes("latin.txt", Encoding.Latin1.GetBytes("na\u00efve caf\u00e9 \u00e0 la cr\u00e8me br\u00fbl\u00e9e")),
+            _ => dir.Write("tiny.txt", "hello world"),
+        };
+        var before = dir.Files();
+        AssertOneLineError(CliRunner.Run("train", corpus, "--epochs", "1", "-o", dir.File("out.tgm")), expected);
+        Assert.Equal(before, dir.Files());
+    }
+
+    [Theory]
+    [InlineData("--layers", "0", "--layers")]
+    [InlineData("--hidden", "-5", "--hidden")]
+    [InlineData("--dropout", "1.5", "--dropout")]
+    [InlineData("--batch-size", "0", "--batch-size")]
+    [InlineData("--learning-rate", "-1", "--learning-rate")]
+    [InlineData("--val-fraction", "0", "--val-fraction")]
+    [InlineData("--epochs", "0", "--epochs")]
+    [InlineData("--max-time", "soon", "--max-time")]
+    [InlineData("--cell", "transformer", "transformer")]
+    [InlineData("--frobnicate", "1", "--frobnicate")]
+    public void TrainRefusesBadOptionsBeforeAnyWork(string option, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(3));
+        AssertOneLineError(CliRunner.Run("train", corpus, option, value, "-o", dir.File("out.tgm")), expected);
+        Assert.Equal(["c.txt"], dir.Files());
+    }
+
+    [Fact]
+    public void TrainRefusesCudaWithoutCuda()
+    {
+        using var dir = new TempDirectory();
+        var outcome = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--device", "cuda", "--epochs", "1", "-o", dir.File("m.tgm"));
+        AssertOneLineError(outcome, "CUDA is not available");
+    }
+
+    [Fact]
+    public void TrainRefusesAnUnwritableModelPath()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(3));
+        var blocker = dir.Write("file", "a file where a folder should be");
+        AssertOneLineError(CliRunner.Run("train", corpus, "--epochs", "1", "-o", Path.Combine(blocker, "m.tgm")), "cannot write");
+        AssertOneLineError(CliRunner.Run("train", corpus, "--epochs", "1", "-o", dir.File("model.bin")), ".tgm");
+        Assert.Equal(["c.txt", "file"], dir.Files());
+    }
+
+    [Fact]
+    public void ResumeWithoutACheckpointSaysSo()
+    {
+        using var dir = new TempDirectory();
+        AssertOneLineError(CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--resume", "--epochs", "1", "-o", dir.File("m.tgm")), "no checkpoint");
+    }
+
+    [Theory]
+    [InlineData("missing", "no such model file")]
+    [InlineData("corrupt", "not a TextGen model file")]
+    [InlineData("truncated", "truncated or corrupt")]
+    [InlineData("directory", "is a directory")]
+    public void SampleAndEvalRefuseBadModels(string kind, string expected)
+    {
+        using var dir = new TempDirectory();
+        var model = kind switch
+        {
+            "missing" => dir.File("none.tgm"),
+            "corrupt" => dir.Write("junk.tgm", "definitely not a model"),
+            "directory" => dir.Path,
+            _ => Truncated(dir),
+        };
+        AssertOneLineError(CliRunner.Run("sample", "--model", model), expected);
+        AssertOneLineError(CliRunner.Run("eval", "--model", model, dir.Write("c.txt", "some text")), expected);
+    }
+
+    [Theory]
+    [InlineData("--length", "-1", "--length")]
+    [InlineData("--temperature", "-0.5", "--temperature")]
+    [InlineData("-n", "0", "-n")]
+    [InlineData("--length", "many", "many")]
+    public void SampleRefusesOutOfRangeValues(string option, string value, string expected)
+    {
+        AssertOneLineError(CliRunner.Run("sample", "--model", "whatever.tgm", option, value), expected);
+    }
+
+    [Fact]
+    public void UnknownCommandIsAUsageError()
+    {
+        var outcome = CliRunner.Run("fly");
+        Assert.Equal(2, outcome.ExitCode);
+        Assert.Contains("fly", outcome.ErrorLine);
+    }
+
+    private static string Truncated(TempDirectory dir)
+    {
+        var result = SmallModels.Train(SmallModels.Request(dir.Write("p.txt", Corpora.Periodic(50)), dir.File("good.tgm"), epochs: 1));
+        var bytes = File.ReadAllBytes(result.ModelPath);
+        return dir.WriteBytes("cut.tgm", bytes[..(bytes.Length - 100)]);
+    }
+}

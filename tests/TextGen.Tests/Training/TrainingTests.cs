@@ -1,0 +1,115 @@
+using TextGen.Generation;
+using TextGen.Modeling;
+using TextGen.Persistence;
+using TextGen.Training;
+
+namespace TextGen.Tests.Training;
+
+public class TrainingTests
+{
+    [Theory]
+    [InlineData(CellType.Lstm)]
+    [InlineData(CellType.Gru)]
+    [InlineData(CellType.Rnn)]
+    public void LearnsAPeriodicCorpusToNearZeroLossAndSamplesItBack(CellType cell)
+    {
+        using var dir = new TempDirectory();
+        var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"), cell);
+
+        Assert.True(result.ValLoss < 0.05, $"validation loss {result.ValLoss}");
+        using var generator = TextGenerator.Load(result.ModelPath);
+        var text = generator.Generate("abc", new SamplingOptions { Temperature = 0, Length = 21 });
+        Assert.Equal("defg\nabcdefg\nabcdefg\n", text);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameModelAndSample()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("prose.txt", Corpora.Prose(10));
+        var first = SmallModels.Train(SmallModels.Request(corpus, dir.File("a.tgm"), epochs: 3, seed: 11));
+        var second = SmallModels.Train(SmallModels.Request(corpus, dir.File("b.tgm"), epochs: 3, seed: 11));
+
+        Assert.Equal(first.ValLoss, second.ValLoss);
+        using var a = TextGenerator.Load(first.ModelPath);
+        using var b = TextGenerator.Load(second.ModelPath);
+        var options = new SamplingOptions { Temperature = 1, Length = 200, Seed = 5 };
+        Assert.Equal(a.Generate("Call", options), b.Generate("Call", options));
+        Assert.NotEqual(a.Generate("Call", options), a.Generate("Call", options with { Seed = 6 }));
+    }
+
+    [Fact]
+    public void KeepsTheBestModelAndWritesACheckpoint()
+    {
+        using var dir = new TempDirectory();
+        var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
+
+        using var saved = TrainedModel.Load(result.ModelPath);
+        Assert.Equal(result.ValLoss, saved.Metadata.Training!.ValLoss);
+        Assert.True(File.Exists(Checkpoint.PathFor(result.ModelPath)));
+        Assert.Equal(["m.tgm", "m.tgm.ckpt", "periodic.txt"], dir.Files());
+    }
+
+    [Fact]
+    public void ResumeContinuesFromTheCheckpointWithOptimizerState()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("periodic.txt", Corpora.Periodic());
+        var output = dir.File("m.tgm");
+        var first = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 3));
+        var resumed = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 30) with { Resume = true });
+
+        Assert.True(resumed.Steps > first.Steps);
+        Assert.Equal(first.Steps * 10, resumed.Steps);
+        Assert.True(resumed.ValLoss < first.ValLoss);
+        Assert.True(resumed.ValLoss < 0.05, $"validation loss after resume {resumed.ValLoss}");
+    }
+
+    [Fact]
+    public void CancellationStopsCleanlyAndKeepsAModel()
+    {
+        using var dir = new TempDirectory();
+        using var session = TrainingSession.Prepare(SmallModels.Request(dir.Write("p.txt", Corpora.Periodic()), dir.File("m.tgm"), epochs: 1000));
+        using var cancel = new CancellationTokenSource();
+        var result = session.Run(new Progress(p => { if (p.Step == 20) cancel.Cancel(); }), cancel.Token);
+
+        Assert.True(result.Cancelled);
+        Assert.Equal(20, result.Steps);
+        using var saved = TrainedModel.Load(result.ModelPath);
+        Assert.Equal(20, saved.Metadata.Training!.Steps);
+    }
+
+    [Fact]
+    public void ShortCorpusShrinksTheBatchWithAWarning()
+    {
+        using var dir = new TempDirectory();
+        var request = SmallModels.Request(dir.Write("short.txt", "the quick brown fox jumps over the lazy dog\n"), dir.File("m.tgm"), epochs: 1)
+            with { Training = new TrainingOptions { BatchSize = 64, SequenceLength = 100, Epochs = 1 } };
+        using var session = TrainingSession.Prepare(request);
+
+        Assert.Contains(session.Warnings, w => w.Contains("batch size 1"));
+        Assert.True(session.Options.SequenceLength < 100);
+        Assert.True(double.IsFinite(session.Run().ValLoss));
+    }
+
+    [Fact]
+    public void EvaluationScoresEveryTokenOnceWhateverTheBatching()
+    {
+        using var dir = new TempDirectory();
+        var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
+        using var model = TrainedModel.Load(result.ModelPath);
+        var tokens = model.Tokenizer.Encode(Corpora.Prose(2)).Ids;
+
+        var whole = Evaluator.Evaluate(model.Network, tokens, batchSize: 1, sequenceLength: tokens.Length);
+        var batched = Evaluator.Evaluate(model.Network, tokens, batchSize: 1, sequenceLength: 7);
+        Assert.Equal(tokens.Length - 1, whole.Tokens);
+        Assert.Equal(whole.Tokens, batched.Tokens);
+        Assert.Equal(whole.MeanNats, batched.MeanNats, 4);
+        Assert.Equal(tokens.Length - 1, Evaluator.Evaluate(model.Network, tokens, batchSize: 5, sequenceLength: 7).Tokens);
+    }
+
+    private sealed class Progress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => onReport(value);
+    }
+}
