@@ -111,6 +111,7 @@ public static class TrainCommand
 
         using var interrupt = new ConsoleInterrupt();
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
+        var run = result.Summary;
         using var generator = TextGenerator.Load(result.ModelPath);
         var sample = generator.Generate("", new SamplingOptions { Length = SampleLength, Seed = (int)(options.Seed & int.MaxValue) });
 
@@ -119,13 +120,13 @@ public static class TrainCommand
             JsonOutput.Write(output, new
             {
                 model = Path.GetFullPath(result.ModelPath),
-                val_loss = JsonOutput.Finite(result.ValLoss),
-                train_loss = JsonOutput.Finite(result.TrainLoss),
-                steps = result.Steps,
-                epochs = result.Epochs,
-                tokens_per_second = result.TokensPerSecond,
+                val_loss = JsonOutput.Finite(run.ValLoss),
+                train_loss = JsonOutput.Finite(run.TrainLoss),
+                steps = run.Steps,
+                epochs = run.Epochs,
+                tokens_per_second = run.TokensPerSecond,
                 parameters = result.Parameters,
-                seconds = result.Seconds,
+                seconds = run.Seconds,
                 seed = options.Seed,
                 interrupted = result.Cancelled,
                 sample,
@@ -133,8 +134,8 @@ public static class TrainCommand
         }
         else
         {
-            error.WriteLine($"{(result.Cancelled ? "Stopped" : "Done")} after {result.Steps} steps ({result.Epochs:F2} epochs, {result.Seconds:F0} s, {result.TokensPerSecond:N0} tokens/s): " +
-                            $"best validation loss {result.ValLoss:F4} nats/token ({result.ValLoss / Math.Log(2):F3} bits), train loss {result.TrainLoss:F4}.");
+            error.WriteLine($"{(result.Cancelled ? "Stopped" : "Done")} after {run.Steps} steps ({run.Epochs:F2} epochs, {run.Seconds:F0} s, {run.TokensPerSecond:N0} tokens/s): " +
+                            $"best validation loss {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), train loss {run.TrainLoss:F4}.");
             error.WriteLine($"Saved {result.ModelPath}. A sample (temperature 0.8):");
             output.WriteLine(sample);
         }

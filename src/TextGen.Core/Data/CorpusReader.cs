@@ -1,4 +1,5 @@
 using System.Text;
+using TextGen.Persistence;
 using TextGen.Tokenization;
 
 namespace TextGen.Data;
@@ -10,7 +11,7 @@ public static class CorpusReader
 
     public static string Read(string path)
     {
-        var bytes = ReadBytes(path);
+        var bytes = InputFile.ReadAllBytes(path, "file", "check the path");
         var nul = Array.IndexOf(bytes, (byte)0);
         if (nul >= 0)
         {
@@ -32,29 +33,5 @@ public static class CorpusReader
             throw new TextGenException($"{path} has no text (it is empty or only whitespace); pass a corpus with some text in it.");
         }
         return text;
-    }
-
-    private static byte[] ReadBytes(string path)
-    {
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            throw new TextGenException("no corpus path given; pass a UTF-8 text file.");
-        }
-        if (Directory.Exists(path))
-        {
-            throw new TextGenException($"{path} is a directory; pass a text file.");
-        }
-        if (!File.Exists(path))
-        {
-            throw new TextGenException($"{path}: no such file; check the path.");
-        }
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.");
-        }
     }
 }

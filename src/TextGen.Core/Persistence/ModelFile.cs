@@ -48,7 +48,7 @@ public static class ModelFile
 
     public static (THeader Header, Dictionary<string, byte[]> Sections) Read<THeader>(string path)
     {
-        var bytes = ReadBytes(path);
+        var bytes = InputFile.ReadAllBytes(path, "model file", "train one with `textgen train` or check the path");
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
             throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
@@ -82,26 +82,6 @@ public static class ModelFile
         catch (Exception e) when (e is JsonException or InvalidDataException or EndOfStreamException or NotSupportedException)
         {
             throw new TextGenException($"{path} has an unreadable header ({e.Message}); the file is corrupt.", e);
-        }
-    }
-
-    private static byte[] ReadBytes(string path)
-    {
-        if (Directory.Exists(path))
-        {
-            throw new TextGenException($"{path} is a directory; pass a .tgm model file.");
-        }
-        if (!File.Exists(path))
-        {
-            throw new TextGenException($"{path}: no such model file; train one with `textgen train` or check the path.");
-        }
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.", e);
         }
     }
 }

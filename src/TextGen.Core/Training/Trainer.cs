@@ -167,18 +167,8 @@ public sealed class Trainer
             state?.Dispose();
         }
 
-        return new TrainingResult
-        {
-            ModelPath = _outputPath,
-            Steps = step,
-            Epochs = step / (double)batcher.StepsPerEpoch,
-            TrainLoss = trainLoss,
-            ValLoss = best,
-            TokensPerSecond = TokensPerSecond(),
-            Parameters = network.ParameterCount,
-            Seconds = wall.Elapsed.TotalSeconds,
-            Cancelled = cancel.IsCancellationRequested,
-        };
+        var summary = Summary(step, batcher, trainLoss, best, TokensPerSecond(), wall.Elapsed.TotalSeconds);
+        return new TrainingResult(_outputPath, summary, network.ParameterCount, cancel.IsCancellationRequested);
     }
 
     /// <summary>Epoch 0 starts at the beginning; later epochs at a seeded random offset, the same on resume.</summary>

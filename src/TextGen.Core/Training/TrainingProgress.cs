@@ -1,3 +1,5 @@
+using TextGen.Persistence;
+
 namespace TextGen.Training;
 
 /// <summary>A snapshot of a running training, reported after every step and every evaluation.</summary>
@@ -18,17 +20,9 @@ public sealed record TrainingProgress
     public bool Improved { get; init; }
 }
 
-/// <summary>The outcome of a training run; the best model (by validation loss) has been saved.</summary>
-public sealed record TrainingResult
-{
-    public required string ModelPath { get; init; }
-    public long Steps { get; init; }
-    public double Epochs { get; init; }
-    public double TrainLoss { get; init; }
-    /// <summary>Mean cross-entropy (nats per token) over the whole validation part, of the saved (best) model.</summary>
-    public double ValLoss { get; init; }
-    public double TokensPerSecond { get; init; }
-    public long Parameters { get; init; }
-    public double Seconds { get; init; }
-    public bool Cancelled { get; init; }
-}
+/// <summary>The outcome of a training run; the best model (by validation loss) has been saved at <see cref="ModelPath"/>.</summary>
+/// <param name="ModelPath">Where the best model was saved.</param>
+/// <param name="Summary">The whole run: all steps and time; <see cref="TrainingSummary.ValLoss"/> is the saved model's, over the entire validation part.</param>
+/// <param name="Parameters">Trainable parameters of the network.</param>
+/// <param name="Cancelled">Training stopped early on request.</param>
+public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, long Parameters, bool Cancelled);

@@ -16,7 +16,7 @@ public class TrainingTests
         using var dir = new TempDirectory();
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"), cell);
 
-        Assert.True(result.ValLoss < 0.05, $"validation loss {result.ValLoss}");
+        Assert.True(result.Summary.ValLoss < 0.05, $"validation loss {result.Summary.ValLoss}");
         using var generator = TextGenerator.Load(result.ModelPath);
         var text = generator.Generate("abc", new SamplingOptions { Temperature = 0, Length = 21 });
         Assert.Equal("defg\nabcdefg\nabcdefg\n", text);
@@ -30,7 +30,7 @@ public class TrainingTests
         var first = SmallModels.Train(SmallModels.Request(corpus, dir.File("a.tgm"), epochs: 3, seed: 11));
         var second = SmallModels.Train(SmallModels.Request(corpus, dir.File("b.tgm"), epochs: 3, seed: 11));
 
-        Assert.Equal(first.ValLoss, second.ValLoss);
+        Assert.Equal(first.Summary.ValLoss, second.Summary.ValLoss);
         using var a = TextGenerator.Load(first.ModelPath);
         using var b = TextGenerator.Load(second.ModelPath);
         var options = new SamplingOptions { Temperature = 1, Length = 200, Seed = 5 };
@@ -45,7 +45,7 @@ public class TrainingTests
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
 
         using var saved = TrainedModel.Load(result.ModelPath);
-        Assert.Equal(result.ValLoss, saved.Metadata.Training!.ValLoss);
+        Assert.Equal(result.Summary.ValLoss, saved.Metadata.Training!.ValLoss);
         Assert.True(File.Exists(Checkpoint.PathFor(result.ModelPath)));
         Assert.Equal(["m.tgm", "m.tgm.ckpt", "periodic.txt"], dir.Files());
     }
@@ -59,10 +59,10 @@ public class TrainingTests
         var first = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 3));
         var resumed = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 30) with { Resume = true });
 
-        Assert.True(resumed.Steps > first.Steps);
-        Assert.Equal(first.Steps * 10, resumed.Steps);
-        Assert.True(resumed.ValLoss < first.ValLoss);
-        Assert.True(resumed.ValLoss < 0.05, $"validation loss after resume {resumed.ValLoss}");
+        Assert.True(resumed.Summary.Steps > first.Summary.Steps);
+        Assert.Equal(first.Summary.Steps * 10, resumed.Summary.Steps);
+        Assert.True(resumed.Summary.ValLoss < first.Summary.ValLoss);
+        Assert.True(resumed.Summary.ValLoss < 0.05, $"validation loss after resume {resumed.Summary.ValLoss}");
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public class TrainingTests
         var result = session.Run(new Progress(p => { if (p.Step == 20) cancel.Cancel(); }), cancel.Token);
 
         Assert.True(result.Cancelled);
-        Assert.Equal(20, result.Steps);
+        Assert.Equal(20, result.Summary.Steps);
         using var saved = TrainedModel.Load(result.ModelPath);
         Assert.Equal(20, saved.Metadata.Training!.Steps);
     }
@@ -89,7 +89,7 @@ public class TrainingTests
 
         Assert.Contains(session.Warnings, w => w.Contains("batch size 1"));
         Assert.True(session.Options.SequenceLength < 100);
-        Assert.True(double.IsFinite(session.Run().ValLoss));
+        Assert.True(double.IsFinite(session.Run().Summary.ValLoss));
     }
 
     [Fact]
