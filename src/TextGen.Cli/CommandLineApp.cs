@@ -15,6 +15,7 @@ public static class CommandLineApp
         TrainCommand.Create(),
         SampleCommand.Create(),
         EvalCommand.Create(),
+        ForecastCommand.Create(),
     };
 
     private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));

@@ -46,7 +46,58 @@ public static class ModelFile
             buffer.CopyTo(stream);
         });
 
-    public static (THeader Header, Dictionary<string, byte[]> Sections) Read<THeader>(string path)
+    /// <summary>The kind of model a header without a "kind" field holds: the text models of format 1.</summary>
+    public const string TextKind = "text";
+
+    /// <summary>Reads a file and checks that its header says it holds <paramref name="kind"/>.</summary>
+    public static (THeader Header, Dictionary<string, byte[]> Sections) Read<THeader>(string path, string kind)
+    {
+        var (header, sections) = ReadRaw(path);
+        var actual = KindOf(header);
+        if (actual != kind)
+        {
+            var use = actual == TextKind ? "textgen sample / eval" : $"textgen {actual}";
+            throw new TextGenException($"{path} is a {actual} model, not a {kind} model; use it with `{use}`.");
+        }
+        try
+        {
+            return (JsonSerializer.Deserialize<THeader>(header, Json) ?? throw new InvalidDataException("empty header"), sections);
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is corrupt.", e);
+        }
+    }
+
+    /// <summary>The kind of model in a file, or null when it is not a readable model file.</summary>
+    public static string? TryReadKind(string path)
+    {
+        try
+        {
+            return KindOf(ReadRaw(path).Header);
+        }
+        catch (TextGenException)
+        {
+            return null;
+        }
+    }
+
+    private static string KindOf(string header)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(header);
+            return document.RootElement.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString()! : TextKind;
+        }
+        catch (JsonException)
+        {
+            return TextKind; // deserialising will say what is wrong
+        }
+    }
+
+    private static string OneLine(string message) => message.Split('\n', 2)[0].Trim();
+
+    private static (string Header, Dictionary<string, byte[]> Sections) ReadRaw(string path)
     {
         var bytes = InputFile.ReadAllBytes(path, "model file", "train one with `textgen train` or check the path");
         if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
@@ -68,8 +119,7 @@ public static class ModelFile
         }
         try
         {
-            var header = JsonSerializer.Deserialize<THeader>(reader.ReadString(), Json)
-                         ?? throw new InvalidDataException("empty header");
+            var header = reader.ReadString();
             var count = reader.ReadInt32();
             var sections = new Dictionary<string, byte[]>(count);
             for (var i = 0; i < count; i++)
@@ -79,9 +129,9 @@ public static class ModelFile
             }
             return (header, sections);
         }
-        catch (Exception e) when (e is JsonException or InvalidDataException or EndOfStreamException or NotSupportedException)
+        catch (Exception e) when (e is EndOfStreamException or IOException)
         {
-            throw new TextGenException($"{path} has an unreadable header ({e.Message}); the file is corrupt.", e);
+            throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is corrupt.", e);
         }
     }
 }

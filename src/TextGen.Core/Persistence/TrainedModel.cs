@@ -28,7 +28,7 @@ public sealed class TrainedModel : IDisposable
 
     public static TrainedModel Load(string path)
     {
-        var (metadata, sections) = ModelFile.Read<ModelMetadata>(path);
+        var (metadata, sections) = ModelFile.Read<ModelMetadata>(path, ModelFile.TextKind);
         if (metadata.Tokenizer is null || metadata.Network is null || !sections.TryGetValue(WeightsSection, out var weights))
         {
             throw new TextGenException($"{path} lacks its tokenizer, architecture or weights; the file is corrupt.");

@@ -42,7 +42,7 @@ public sealed record Checkpoint
         {
             throw new TextGenException($"--resume: no checkpoint at {path}; train without --resume first (with the same --output).");
         }
-        var (state, sections) = ModelFile.Read<Checkpoint>(path);
+        var (state, sections) = ModelFile.Read<Checkpoint>(path, ModelFile.TextKind);
         if (state.Model is null || !sections.TryGetValue(WeightsSection, out var weights) || !sections.TryGetValue(OptimizerSection, out var optimizer))
         {
             throw new TextGenException($"{path} lacks weights or optimizer state; the checkpoint is corrupt, train without --resume.");

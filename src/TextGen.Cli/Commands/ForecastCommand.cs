@@ -1,0 +1,267 @@
+using System.CommandLine;
+using System.Globalization;
+using TextGen.Forecasting;
+using TextGen.Modeling;
+using TextGen.Persistence;
+
+namespace TextGen.Cli.Commands;
+
+/// <summary>`textgen forecast train|predict|eval`: price series through the same recurrent core as the text models.</summary>
+public static class ForecastCommand
+{
+    public const string DefaultPricesVariable = "TEXTGEN_DEFAULT_PRICES";
+    private const string DefaultColumn = "AMZN";
+
+    public static Command Create() => new("forecast", "Train and use forecasters on price series (CSV with a header).")
+    {
+        CreateTrain(),
+        CreatePredict(),
+        CreateEval(),
+    };
+
+    private static Command CreateTrain()
+    {
+        var settings = new SeriesSettings();
+        var network = new ForecastNetConfig();
+        var training = new ForecastTrainingOptions();
+        var file = new Argument<string?>("file") { Description = "CSV file. Default: Amazon's monthly closes from matplotlib's sample Stocks.csv.", Arity = ArgumentArity.ZeroOrOne };
+        var column = new Option<string?>("--column") { Description = "Price column. Default: Close, Adj Close, Price or Value, or the only non-date column." };
+        var dateColumn = new Option<string?>("--date-column") { Description = "Date column. Default: Date, else the first column." };
+        var diff = new Option<string>("--diff") { Description = "none, abs (change), pct (percentage change) or log (log return).", DefaultValueFactory = _ => "abs" };
+        diff.AcceptOnlyFromAmong("none", "abs", "pct", "log");
+        var window = SharedOptions.InRange("--window", "Past values per input window.", settings.Window, 1, 10_000);
+        var horizon = SharedOptions.InRange("--horizon", "Values predicted at once (direct multi-step).", settings.Horizon, 1, 1000);
+        var valFraction = SharedOptions.InRange("--val-fraction", "Validation part (before the test part).", settings.ValFraction, 0.01, 0.49);
+        var testFraction = SharedOptions.InRange("--test-fraction", "Test part (the end of the series).", settings.TestFraction, 0.01, 0.49);
+        var cell = new Option<string>("--cell") { Description = "rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
+        cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
+        var layers = SharedOptions.InRange("--layers", "Stacked recurrent layers.", network.Layers, 1, 16);
+        var hidden = SharedOptions.InRange("--hidden", "Units per recurrent layer.", network.Hidden, 1, 8192);
+        var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the output.", network.Dropout, 0, 0.95);
+        var dense = new Option<string>("--dense") { Description = "Extra dense ReLU layers, e.g. 32,16.", DefaultValueFactory = _ => "" };
+        var epochs = SharedOptions.InRange("--epochs", "Most epochs to train.", training.Epochs, 1, 1_000_000);
+        var patience = SharedOptions.InRange("--patience", "Stop after this many epochs without a better validation loss.", training.Patience, 1, 1_000_000);
+        var batch = SharedOptions.InRange("--batch-size", "Windows per step.", training.BatchSize, 1, 65536);
+        var learningRate = SharedOptions.InRange("--learning-rate", "Adam learning rate.", training.LearningRate, 1e-6, 1);
+        var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s or 5m. Default: none.");
+        var seed = SharedOptions.Seed();
+        var output = new Option<string?>("--output", "-o") { Description = "Model file. Default: models/FILE-COLUMN.tgm." };
+        var json = SharedOptions.Json();
+
+        var command = new Command("train", "Train a forecaster on a price column and report it beside naive baselines on the test part.")
+        {
+            file, column, dateColumn, diff, window, horizon, valFraction, testFraction, cell, layers, hidden, dropout, dense,
+            epochs, patience, batch, learningRate, maxTime, seed, output, json,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file);
+            var columnName = parse.GetValue(column) ?? (path is null ? DefaultColumn : null);
+            path ??= DefaultPrices();
+            var seriesSettings = new SeriesSettings
+            {
+                Diff = Differencing.Parse(parse.GetValue(diff)!),
+                Window = parse.GetValue(window),
+                Horizon = parse.GetValue(horizon),
+                ValFraction = parse.GetValue(valFraction),
+                TestFraction = parse.GetValue(testFraction),
+            };
+            var netConfig = new ForecastNetConfig
+            {
+                Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
+                Layers = parse.GetValue(layers),
+                Hidden = parse.GetValue(hidden),
+                Dropout = parse.GetValue(dropout),
+                Dense = ParseDense(parse.GetValue(dense)!),
+                Horizon = seriesSettings.Horizon,
+            };
+            var options = new ForecastTrainingOptions
+            {
+                Epochs = parse.GetValue(epochs),
+                Patience = parse.GetValue(patience),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(learningRate),
+                MaxTime = parse.GetValue(maxTime),
+                Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
+            };
+            netConfig.Validate();
+            options.Validate();
+            var series = PriceCsv.Load(path, columnName, parse.GetValue(dateColumn));
+            var data = PreparedSeries.Prepare(series, seriesSettings, path);
+            var modelPath = parse.GetValue(output) ?? Path.Combine("models", $"{Path.GetFileNameWithoutExtension(path)}-{series.Column}{ModelFile.Extension}");
+            AtomicFile.EnsureWritable(modelPath);
+
+            var error = parse.InvocationConfiguration.Error;
+            var asJson = parse.GetValue(json);
+            if (!asJson)
+            {
+                error.WriteLine($"{series.Count} prices of {series.Column} ({series.Dates[0]:yyyy-MM-dd} to {series.Dates[^1]:yyyy-MM-dd}); skipped {Skipped(series)}.");
+                error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {seriesSettings.Diff.ToString().ToLowerInvariant()}, window {seriesSettings.Window}, horizon {seriesSettings.Horizon}, seed {options.Seed}.");
+            }
+            using var interrupt = new ConsoleInterrupt();
+            var progress = asJson ? null : new EpochLines(error);
+            using var model = ForecastTrainer.Train(data, netConfig, options, Path.GetFileName(path), progress, interrupt.Token);
+            model.Save(modelPath);
+            var report = ForecastEvaluation.Run(model, series, path);
+            var meta = model.Metadata;
+            if (asJson)
+            {
+                JsonOutput.Write(parse.InvocationConfiguration.Output, new
+                {
+                    model = Path.GetFullPath(modelPath),
+                    column = series.Column,
+                    rows = series.Count,
+                    skipped = SkippedJson(series),
+                    windows = new { train = data.TrainSamples.Length, validation = data.ValSamples.Length, test = data.TestSamples.Length },
+                    epochs = meta.History.Count,
+                    best_epoch = meta.BestEpoch,
+                    val_loss = meta.History.FirstOrDefault(h => h.Epoch == meta.BestEpoch)?.ValLoss,
+                    test = ReportJson(report),
+                });
+            }
+            else
+            {
+                error.WriteLine($"Saved {modelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
+                WriteReport(parse.InvocationConfiguration.Output, report);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreatePredict()
+    {
+        var model = SharedOptions.Model();
+        model.Description = "Forecasting model (.tgm). Default: the newest forecasting model in models/.";
+        var steps = SharedOptions.InRange("--steps", "Values to forecast past the end of the series.", 1, 1, 100_000);
+        var json = SharedOptions.Json();
+        var command = new Command("predict", "Continue the series the model was trained on past its end.") { model, steps, json };
+        command.SetAction(parse =>
+        {
+            using var forecaster = ForecastModel.Load(ResolveModel(parse.GetValue(model)));
+            var forecast = Forecaster.Continue(forecaster, parse.GetValue(steps));
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, new
+                {
+                    column = forecaster.Metadata.Column,
+                    forecast = forecast.Select(f => new { date = f.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), price = f.Price }),
+                });
+                return 0;
+            }
+            output.WriteLine($"{forecaster.Metadata.DateColumn},{forecaster.Metadata.Column}");
+            foreach (var (date, price) in forecast)
+            {
+                output.WriteLine($"{date:yyyy-MM-dd},{price.ToString("G6", CultureInfo.InvariantCulture)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command CreateEval()
+    {
+        var model = SharedOptions.Model();
+        model.Description = "Forecasting model (.tgm). Default: the newest forecasting model in models/.";
+        var file = new Argument<string>("file") { Description = "CSV file; its last test fraction is scored." };
+        var plot = new Option<string?>("--plot") { Description = "Write a PNG: test-part forecasts beside the naive baseline, and the loss curves." };
+        var json = SharedOptions.Json();
+        var command = new Command("eval", "Score a forecaster and the naive, drift and moving-average baselines on a file's test part.") { model, file, plot, json };
+        command.SetAction(parse =>
+        {
+            using var forecaster = ForecastModel.Load(ResolveModel(parse.GetValue(model)));
+            var path = parse.GetValue(file)!;
+            var meta = forecaster.Metadata;
+            var series = PriceCsv.Load(path, meta.Column, meta.DateColumn);
+            var report = ForecastEvaluation.Run(forecaster, series, path);
+            if (parse.GetValue(plot) is { } png)
+            {
+                ForecastPlot.Write(png, report, meta);
+            }
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(parse.InvocationConfiguration.Output, ReportJson(report));
+            }
+            else
+            {
+                WriteReport(parse.InvocationConfiguration.Output, report);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static string ResolveModel(string? path) => path ?? ModelDirectory.Newest("models", ForecastModel.Kind);
+
+    private static string DefaultPrices()
+    {
+        var path = Environment.GetEnvironmentVariable(DefaultPricesVariable) is { Length: > 0 } configured ? configured : Path.Combine("corpora", "Stocks.csv");
+        if (!File.Exists(path))
+        {
+            throw new TextGenException($"no CSV given and the default {path} is missing; run corpora/fetch-stocks.sh (or ./textgen forecast train, which fetches it) or pass a CSV file.");
+        }
+        return path;
+    }
+
+    private static int[] ParseDense(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return [];
+        var widths = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width < 1)
+            {
+                throw new TextGenException($"--dense {text}: '{part}' is not a layer width; use positive whole numbers, e.g. 32,16.");
+            }
+            widths.Add(width);
+        }
+        return [.. widths];
+    }
+
+    private static string Skipped(PriceSeries s) =>
+        $"{s.SkippedBlankRows} blank rows, {s.SkippedEmptyCells} empty cells, {s.SkippedNonNumericCells} non-numeric cells";
+
+    private static object SkippedJson(PriceSeries s) =>
+        new { blank_rows = s.SkippedBlankRows, empty_cells = s.SkippedEmptyCells, non_numeric_cells = s.SkippedNonNumericCells };
+
+    private static object MetricsJson(ForecastMetrics m) =>
+        new { mae = m.Mae, rmse = m.Rmse, mape = m.Mape, directional_accuracy = m.DirectionalAccuracy };
+
+    private static object ReportJson(ForecastReport r) => new
+    {
+        model = MetricsJson(r.Model),
+        naive = MetricsJson(r.Naive),
+        drift = MetricsJson(r.Drift),
+        moving_average = MetricsJson(r.MovingAverage),
+        test_points = r.TestPoints,
+    };
+
+    private static void WriteReport(TextWriter output, ForecastReport report)
+    {
+        output.WriteLine($"{"",-16}{"MAE",12}{"RMSE",12}{"MAPE %",10}{"direction",11}   ({report.TestPoints} test points, price units)");
+        foreach (var (name, m) in new[] { ("model", report.Model), ("naive", report.Naive), ("drift", report.Drift), ("moving average", report.MovingAverage) })
+        {
+            output.WriteLine($"{name,-16}{m.Mae,12:G5}{m.Rmse,12:G5}{m.Mape,10:F2}{m.DirectionalAccuracy,11:P1}");
+        }
+        var ratio = report.Model.Mae / report.Naive.Mae;
+        output.WriteLine(ratio < 0.95
+            ? $"The model's MAE is {1 - ratio:P0} below naive persistence."
+            : ratio <= 1.05 ? "The model is no better than naive persistence (within 5% of its MAE)." : $"The model's MAE is {ratio - 1:P0} above naive persistence: it does not beat the baseline.");
+    }
+
+    private sealed class EpochLines(TextWriter error) : IProgress<EpochRecord>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private TimeSpan _last = TimeSpan.MinValue;
+
+        public void Report(EpochRecord value)
+        {
+            if (value.Epoch == 1 || _clock.Elapsed - _last >= TimeSpan.FromSeconds(5))
+            {
+                _last = _clock.Elapsed;
+                error.WriteLine($"epoch {value.Epoch}: train MSE {value.TrainLoss:F4}, validation MSE {value.ValLoss:F4}, MAE {value.ValMae:F4}");
+            }
+        }
+    }
+}

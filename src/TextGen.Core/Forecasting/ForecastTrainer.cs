@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using TextGen.Modeling;
+using TextGen.Persistence;
+using static TorchSharp.torch;
+
+namespace TextGen.Forecasting;
+
+/// <summary>
+/// Trains a <see cref="ForecastNetwork"/> on the training windows of a prepared series: shuffled mini-batches (windows
+/// are shuffled, time inside a window is not), MSE, Adam, gradient clipping; stops early when validation MSE has not
+/// improved for <see cref="ForecastTrainingOptions.Patience"/> epochs and keeps the best epoch's weights.
+/// </summary>
+public static class ForecastTrainer
+{
+    public static ForecastModel Train(PreparedSeries data, ForecastNetConfig config, ForecastTrainingOptions options, string source,
+        IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
+    {
+        options.Validate();
+        config = config with { Horizon = data.Settings.Horizon };
+        manual_seed(options.Seed);
+        var random = new Random(unchecked((int)options.Seed));
+        var network = new ForecastNetwork(config);
+        var parameters = network.parameters().ToArray();
+        using var optimizer = optim.Adam(parameters, options.LearningRate);
+
+        var window = data.Settings.Window;
+        var horizon = data.Settings.Horizon;
+        var (valInputs, valTargets) = SeriesWindows.Make(data.Scaled, window, horizon, data.ValSamples);
+        var order = data.TrainSamples.ToArray();
+        var history = new List<EpochRecord>();
+        var best = (Loss: double.PositiveInfinity, Epoch: 0, Weights: Array.Empty<byte>());
+        var clock = Stopwatch.StartNew();
+
+        for (var epoch = 1; epoch <= options.Epochs && !cancel.IsCancellationRequested; epoch++)
+        {
+            network.train();
+            random.Shuffle(order);
+            double trainSum = 0;
+            for (var start = 0; start < order.Length; start += options.BatchSize)
+            {
+                var batch = order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)).ToArray();
+                var (inputs, targets) = SeriesWindows.Make(data.Scaled, window, horizon, batch);
+                using var scope = NewDisposeScope();
+                var prediction = network.call(tensor(inputs, new long[] { batch.Length, window, 1 }));
+                var loss = nn.functional.mse_loss(prediction, tensor(targets, new long[] { batch.Length, horizon }));
+                optimizer.zero_grad();
+                loss.backward();
+                nn.utils.clip_grad_norm_(parameters, 1.0);
+                optimizer.step();
+                trainSum += loss.item<float>() * batch.Length;
+            }
+
+            var (valLoss, valMae) = Score(network, valInputs, valTargets, data.ValSamples.Length, window, horizon);
+            var record = new EpochRecord(epoch, trainSum / order.Length, valLoss, valMae);
+            history.Add(record);
+            progress?.Report(record);
+            if (valLoss < best.Loss)
+            {
+                best = (valLoss, epoch, ModuleWeights.ToBytes(network));
+            }
+            if (epoch - best.Epoch >= options.Patience || options.MaxTime is { } max && clock.Elapsed >= max)
+            {
+                break;
+            }
+        }
+        if (best.Weights.Length > 0)
+        {
+            ModuleWeights.Load(network, best.Weights, "the best epoch");
+        }
+        network.eval();
+        var tail = Math.Min(data.Series.Count, window + Differencing.Lag(data.Settings.Diff));
+        return new ForecastModel(network, new ForecastMetadata
+        {
+            Source = source,
+            Column = data.Series.Column,
+            DateColumn = data.Series.DateColumn,
+            Settings = data.Settings,
+            Scaler = data.Scaler,
+            Network = config,
+            History = history,
+            BestEpoch = best.Epoch,
+            TailPrices = data.Series.Values.Skip(data.Series.Count - tail).ToArray(),
+            TailDates = data.Series.Dates.Skip(data.Series.Count - tail).ToArray(),
+            Seed = options.Seed,
+        });
+    }
+
+    private static (double Mse, double Mae) Score(ForecastNetwork network, float[] inputs, float[] targets, int count, int window, int horizon)
+    {
+        network.eval();
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var prediction = network.call(tensor(inputs, new long[] { count, window, 1 }));
+        var expected = tensor(targets, new long[] { count, horizon });
+        return (nn.functional.mse_loss(prediction, expected).item<float>(), nn.functional.l1_loss(prediction, expected).item<float>());
+    }
+}
