@@ -16,6 +16,8 @@ public static class CommandLineApp
         SampleCommand.Create(),
         EvalCommand.Create(),
         ForecastCommand.Create(),
+        BenchCommand.Create(),
+        ServeCommand.Create(),
     };
 
     private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));

@@ -1,32 +1,50 @@
 using System.CommandLine;
+using System.Globalization;
 using TextGen.Generation;
 
 namespace TextGen.Cli.Commands;
 
-/// <summary>`textgen sample`: generates text from a model, streaming it to stdout.</summary>
+/// <summary>`textgen sample`: generates text from a model, streaming it to stdout, or interactively.</summary>
 public static class SampleCommand
 {
     public static Command Create()
     {
         var defaults = new SamplingOptions();
         var model = SharedOptions.Model();
-        var temperature = SharedOptions.InRange("--temperature", "Softmax temperature; 0 always takes the likeliest token.", defaults.Temperature, 0, 100, "-t");
-        var length = SharedOptions.InRange("--length", "Tokens to generate per sample.", defaults.Length, 0, 10_000_000, "-l");
+        var temperature = new Option<string>("--temperature", "-t") { Description = "Softmax temperature (0 = always the likeliest token); a list such as 0.5,1.0 is cycled across samples.", DefaultValueFactory = _ => "0.8" };
+        var length = SharedOptions.InRange("--length", "Tokens to generate per sample, at most.", defaults.Length, 0, 10_000_000, "-l");
         var prefix = new Option<string>("--prefix", "-p") { Description = "Text that primes the network; the sample continues it.", DefaultValueFactory = _ => "" };
-        var count = SharedOptions.InRange("-n", "Number of samples.", 1, 1, 100_000);
+        var count = SharedOptions.InRange("-n", "Number of samples (generated together as one batch).", 1, 1, 100_000);
+        var topK = SharedOptions.InRange("--top-k", "Sample among the k likeliest tokens only (0 = all).", defaults.TopK, 0, 1_000_000);
+        var topP = SharedOptions.InRange("--top-p", "Sample among the smallest set of likeliest tokens with this much probability (1 = all).", defaults.TopP, 1e-9, 1);
+        var penalty = SharedOptions.InRange("--repetition-penalty", $"Penalise tokens seen in the last {SamplingOptions.RepetitionWindow} (1 = off).", defaults.RepetitionPenalty, 1, 100);
+        var stop = new Option<string[]>("--stop") { Description = "Stop before this text (repeatable); it is not printed.", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Show the likeliest next tokens and pick one, or type text, step by step." };
         var seed = SharedOptions.Seed();
         var json = SharedOptions.Json();
 
-        var command = new Command("sample", "Generate text from a trained model.") { model, temperature, length, prefix, count, seed, json };
+        var command = new Command("sample", "Generate text from a trained model.")
+        {
+            model, temperature, length, prefix, count, topK, topP, penalty, stop, interactive, seed, json,
+        };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var options = new SamplingOptions { Temperature = parse.GetValue(temperature), Length = parse.GetValue(length) };
+            var temperatures = ParseTemperatures(parse.GetValue(temperature)!);
+            var options = new SamplingOptions
+            {
+                Temperature = temperatures[0],
+                Temperatures = temperatures.Length > 1 ? temperatures : null,
+                Length = parse.GetValue(length),
+                TopK = parse.GetValue(topK),
+                TopP = parse.GetValue(topP),
+                RepetitionPenalty = parse.GetValue(penalty),
+                StopSequences = parse.GetValue(stop)!.Select(s => s.Replace("\\n", "\n")).ToArray(),
+                Seed = parse.GetValue(seed),
+            };
             options.Validate();
             var text = parse.GetValue(prefix)!;
-            var baseSeed = parse.GetValue(seed);
-            var asJson = parse.GetValue(json);
 
             using var generator = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var encoded = generator.EncodePrefix(text);
@@ -34,32 +52,47 @@ public static class SampleCommand
             {
                 error.WriteLine($"warning: {encoded.UnknownCount} characters of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and were skipped.");
             }
+            if (parse.GetValue(interactive))
+            {
+                InteractiveSampling.Run(generator, text, Console.In, output);
+                return 0;
+            }
 
             using var interrupt = new ConsoleInterrupt();
-            var samples = new List<string>();
-            for (var i = 0; i < parse.GetValue(count); i++)
+            var samples = parse.GetValue(count);
+            if (parse.GetValue(json))
             {
-                var sampleOptions = options with { Seed = baseSeed is { } s ? unchecked(s + i) : null };
-                if (asJson)
-                {
-                    samples.Add(text + generator.Generate(text, sampleOptions, interrupt.Token));
-                    continue;
-                }
+                var generated = samples == 1 ? [generator.Generate(text, options.ForSample(0), interrupt.Token)] : generator.GenerateMany(text, options, samples, interrupt.Token);
+                JsonOutput.Write(output, new { samples = generated.Select(g => text + g) });
+                return 0;
+            }
+            for (var i = 0; i < samples; i++)
+            {
                 if (i > 0) output.WriteLine();
                 output.Write(text);
-                foreach (var piece in generator.Stream(text, sampleOptions, interrupt.Token))
+                foreach (var piece in generator.Stream(text, options.ForSample(i), interrupt.Token))
                 {
                     output.Write(piece);
                     output.Flush();
                 }
                 output.WriteLine();
             }
-            if (asJson)
-            {
-                JsonOutput.Write(output, new { samples });
-            }
             return 0;
         });
         return command;
+    }
+
+    private static double[] ParseTemperatures(string text)
+    {
+        var values = new List<double>();
+        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
+        {
+            if (!double.TryParse(part, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                throw new TextGenException($"--temperature {text}: '{part}' is not a number; use e.g. 0.8 or 0.5,1.0.");
+            }
+            values.Add(value);
+        }
+        return [.. values];
     }
 }

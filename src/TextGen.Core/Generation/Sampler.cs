@@ -1,34 +1,95 @@
 namespace TextGen.Generation;
 
-/// <summary>Picks the next token from a model's logits.</summary>
+/// <summary>Picks the next token from a model's logits: repetition penalty, temperature, top-k, top-p, then a draw.</summary>
 public static class Sampler
 {
     /// <summary>Temperature 0 is argmax (the first of equal maxima); otherwise a draw from softmax(logits / temperature).</summary>
-    public static int Next(ReadOnlySpan<float> logits, double temperature, Random random)
+    public static int Next(ReadOnlySpan<float> logits, double temperature, Random random) =>
+        Next(logits, new SamplingOptions { Temperature = temperature }, random, []);
+
+    public static int Next(ReadOnlySpan<float> logits, SamplingOptions options, Random random, ReadOnlySpan<int> recentTokens)
     {
-        var best = ArgMax(logits);
-        if (temperature == 0)
+        Span<float> adjusted = logits.Length <= 4096 ? stackalloc float[logits.Length] : new float[logits.Length];
+        logits.CopyTo(adjusted);
+        if (options.RepetitionPenalty != 1)
+        {
+            Penalize(adjusted, recentTokens, (float)options.RepetitionPenalty);
+        }
+        var best = ArgMax(adjusted);
+        if (options.Temperature == 0 || options.TopK == 1)
         {
             return best;
         }
-        var max = logits[best];
-        Span<double> weights = logits.Length <= 1024 ? stackalloc double[logits.Length] : new double[logits.Length];
+
+        Span<double> weights = adjusted.Length <= 2048 ? stackalloc double[adjusted.Length] : new double[adjusted.Length];
+        var max = adjusted[best];
         double total = 0;
-        for (var i = 0; i < logits.Length; i++)
+        for (var i = 0; i < adjusted.Length; i++)
         {
-            weights[i] = Math.Exp((logits[i] - max) / temperature);
+            weights[i] = Math.Exp((adjusted[i] - max) / options.Temperature);
             total += weights[i];
         }
+        if (options.TopK > 0 && options.TopK < weights.Length || options.TopP < 1)
+        {
+            total = Truncate(weights, total, options.TopK, options.TopP);
+        }
+
         var draw = random.NextDouble() * total;
         for (var i = 0; i < weights.Length; i++)
         {
             draw -= weights[i];
-            if (draw < 0)
+            if (draw < 0 && weights[i] > 0)
             {
                 return i;
             }
         }
         return best; // only reachable through rounding at the very top of the range
+    }
+
+    /// <summary>
+    /// Zeroes every weight outside the k largest and outside the smallest set of largest weights whose share of the
+    /// total reaches p (the token that crosses p is kept). Returns the total of what is left.
+    /// </summary>
+    internal static double Truncate(Span<double> weights, double total, int topK, double topP)
+    {
+        var order = new int[weights.Length];
+        for (var i = 0; i < order.Length; i++) order[i] = i;
+        var keys = weights.ToArray();
+        Array.Sort(keys, order, Comparer<double>.Create((a, b) => b.CompareTo(a)));
+        var keep = topK > 0 ? Math.Min(topK, order.Length) : order.Length;
+        if (topP < 1)
+        {
+            double cumulative = 0;
+            for (var i = 0; i < keep; i++)
+            {
+                cumulative += keys[i];
+                if (cumulative >= topP * total)
+                {
+                    keep = i + 1;
+                    break;
+                }
+            }
+        }
+        double kept = 0;
+        for (var i = 0; i < order.Length; i++)
+        {
+            if (i < keep) kept += weights[order[i]];
+            else weights[order[i]] = 0;
+        }
+        return kept;
+    }
+
+    private static void Penalize(Span<float> logits, ReadOnlySpan<int> recentTokens, float penalty)
+    {
+        Span<bool> seen = logits.Length <= 4096 ? stackalloc bool[logits.Length] : new bool[logits.Length];
+        foreach (var token in recentTokens)
+        {
+            if ((uint)token < (uint)logits.Length && !seen[token])
+            {
+                seen[token] = true;
+                logits[token] = logits[token] > 0 ? logits[token] / penalty : logits[token] * penalty;
+            }
+        }
     }
 
     public static int ArgMax(ReadOnlySpan<float> logits)

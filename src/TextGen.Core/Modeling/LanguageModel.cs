@@ -34,6 +34,13 @@ public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor L
 
     public long ParameterCount => parameters().Sum(p => p.numel());
 
+    /// <summary>The learned embedding (vocabulary, width), or null when the input is one-hot.</summary>
+    public Tensor? EmbeddingWeight => embedding?.weight;
+
+    public RecurrentStack Recurrent => recurrent;
+
+    public (Tensor Weight, Tensor Bias) Head => (head.weight!, head.bias!);
+
     public override (Tensor Logits, RecurrentState State) forward(Tensor tokens, RecurrentState? state)
     {
         using var scope = NewDisposeScope();

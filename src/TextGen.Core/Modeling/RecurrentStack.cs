@@ -30,6 +30,14 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
 
     public CellType Cell { get; }
 
+    /// <summary>Layer <paramref name="layer"/>'s input and recurrent weights and biases, in PyTorch's gate order.</summary>
+    public (Tensor InputWeight, Tensor HiddenWeight, Tensor InputBias, Tensor HiddenBias) Layer(int layer)
+    {
+        nn.Module module = (nn.Module?)lstm ?? (nn.Module?)gru ?? rnn!;
+        var named = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        return (named[$"weight_ih_l{layer}"], named[$"weight_hh_l{layer}"], named[$"bias_ih_l{layer}"], named[$"bias_hh_l{layer}"]);
+    }
+
     public override (Tensor Output, RecurrentState State) forward(Tensor input, RecurrentState? state)
     {
         if (lstm is not null)

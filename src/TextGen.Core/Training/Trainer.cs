@@ -65,7 +65,7 @@ public sealed class Trainer
         var evalEvery = EvaluationInterval(batcher, _data.Validation.Length);
         long? totalSteps = _options.Epochs is { } epochs ? (long)epochs * batcher.StepsPerEpoch : null;
         var wall = Stopwatch.StartNew();
-        var trainClock = new Stopwatch();
+        var evalClock = new Stopwatch();
         var inputs = new long[batcher.TokensPerStep];
         var targets = new long[batcher.TokensPerStep];
         var shape = new long[] { batcher.BatchSize, batcher.SequenceLength };
@@ -80,7 +80,9 @@ public sealed class Trainer
         double Fraction() => Math.Max(
             totalSteps is { } total ? step / (double)total : 0,
             _options.MaxTime is { } max ? Elapsed() / max.TotalSeconds : 0);
-        double TokensPerSecond() => stepsThisRun == 0 ? 0 : stepsThisRun * batcher.TokensPerStep / trainClock.Elapsed.TotalSeconds;
+        // Everything but evaluation counts: batching, the step, metrics, progress reports, saving, checkpoints.
+        double TrainSeconds() => (wall.Elapsed - evalClock.Elapsed).TotalSeconds;
+        double TokensPerSecond() => stepsThisRun == 0 ? 0 : stepsThisRun * batcher.TokensPerStep / TrainSeconds();
 
         TrainingProgress Evaluate()
         {
@@ -90,7 +92,9 @@ public sealed class Trainer
                 lossSum = 0;
                 lossCount = 0;
             }
+            evalClock.Start();
             var loss = Evaluator.Evaluate(network, _data.Validation, _options.BatchSize, _options.SequenceLength).MeanNats;
+            evalClock.Stop();
             lastEvaluated = step;
             var improved = loss < best;
             if (improved)
@@ -98,7 +102,7 @@ public sealed class Trainer
                 best = loss;
                 _model.WithTraining(Summary(step, batcher, trainLoss, loss, TokensPerSecond(), Elapsed())).Save(_outputPath);
             }
-            SaveCheckpoint(network, optimizer, step, Elapsed(), trainSecondsBefore + trainClock.Elapsed.TotalSeconds, best, trainLoss);
+            SaveCheckpoint(network, optimizer, step, Elapsed(), trainSecondsBefore + TrainSeconds(), best, trainLoss);
             return Report(step, batcher, Fraction(), trainLoss, TokensPerSecond(), Elapsed(), LearningRateSchedule.At(_options.LearningRate, step, Fraction())) with
             {
                 Evaluated = true,
@@ -126,7 +130,6 @@ public sealed class Trainer
                     group.LearningRate = learningRate;
                 }
 
-                trainClock.Start();
                 float stepLoss;
                 using (NewDisposeScope())
                 {
@@ -140,7 +143,6 @@ public sealed class Trainer
                     state?.Dispose();
                     state = next.Detach().MoveToOuterDisposeScope();
                 }
-                trainClock.Stop();
                 step++;
                 stepsThisRun++;
                 if (!float.IsFinite(stepLoss))

@@ -1,0 +1,88 @@
+using System.CommandLine;
+using TextGen.Benchmarking;
+using TextGen.Modeling;
+
+namespace TextGen.Cli.Commands;
+
+/// <summary>`textgen bench`: throughput on generated weights and data; no corpus needed.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var defaults = new BenchmarkOptions();
+        var cells = new Option<string>("--cells") { Description = "Cells to measure, e.g. lstm or rnn,lstm,gru.", DefaultValueFactory = _ => "rnn,lstm,gru" };
+        var layers = new Option<string>("--layers") { Description = "Layer counts, e.g. 1,2,3.", DefaultValueFactory = _ => "1,2,3" };
+        var hidden = new Option<string>("--hidden") { Description = "Hidden sizes, e.g. 128,256,512,1024.", DefaultValueFactory = _ => "128,256,512,1024" };
+        var seconds = SharedOptions.InRange("--seconds", "Seconds per measurement after warm-up.", defaults.Seconds, 0.1, 600);
+        var loopSeconds = SharedOptions.InRange("--loop-seconds", "Seconds for the training-loop comparison (0 skips it).", defaults.LoopSeconds, 0, 3600);
+        var json = SharedOptions.Json();
+        var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.") { cells, layers, hidden, seconds, loopSeconds, json };
+        command.SetAction(parse =>
+        {
+            var options = defaults with
+            {
+                Cells = List(parse.GetValue(cells)!, "--cells", RecurrentNetConfig.ParseCell),
+                Layers = List(parse.GetValue(layers)!, "--layers", ParseCount),
+                Hidden = List(parse.GetValue(hidden)!, "--hidden", ParseCount),
+                Seconds = parse.GetValue(seconds),
+                LoopSeconds = parse.GetValue(loopSeconds),
+            };
+            var error = parse.InvocationConfiguration.Error;
+            var output = parse.InvocationConfiguration.Output;
+            using var interrupt = new ConsoleInterrupt();
+            var report = BenchmarkSuite.Run(options, new Lines(error), interrupt.Token);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(output, new
+                {
+                    matmul_gflops = report.MatmulGflops,
+                    train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
+                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, tokens_per_second = s.TokensPerSecond }),
+                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio } : null,
+                });
+                return 0;
+            }
+            output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores)");
+            output.WriteLine();
+            output.WriteLine($"{"train",-16}{"batch x seq",12}{"tokens/s",12}{"GFLOP/s",10}{"of peak",9}");
+            foreach (var t in report.Train)
+            {
+                output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.TokensPerSecond,12:N0}{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
+            }
+            output.WriteLine();
+            output.WriteLine($"{"sample",-16}{"batch",12}{"tokens/s",12}");
+            foreach (var s in report.Sample)
+            {
+                output.WriteLine($"{$"{s.Cell} {s.Layers}x{s.Hidden}",-16}{s.Batch,12}{s.TokensPerSecond,12:N0}");
+            }
+            if (report.TrainLoop is { } loop)
+            {
+                output.WriteLine();
+                output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength}: textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int ParseCount(string text) =>
+        int.TryParse(text, out var value) && value > 0 ? value : throw new TextGenException($"'{text}' is not a positive whole number.");
+
+    private static IReadOnlyList<T> List<T>(string text, string option, Func<string, T> parse)
+    {
+        try
+        {
+            var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(parse).ToArray();
+            return items.Length > 0 ? items : throw new TextGenException("the list is empty.");
+        }
+        catch (TextGenException e)
+        {
+            throw new TextGenException($"{option} {text}: {e.Message.TrimEnd('.')}; give a comma-separated list.", e);
+        }
+    }
+
+    private sealed class Lines(TextWriter error) : IProgress<string>
+    {
+        public void Report(string value) => error.WriteLine($"bench: {value} ...");
+    }
+}

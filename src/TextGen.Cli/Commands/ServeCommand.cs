@@ -1,0 +1,47 @@
+using System.CommandLine;
+using TextGen.Generation;
+using TextGen.Server;
+
+namespace TextGen.Cli.Commands;
+
+/// <summary>`textgen serve`: OpenAI-compatible completions over HTTP, on loopback unless --host says otherwise.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var defaults = new ServerOptions();
+        var model = SharedOptions.Model();
+        var port = SharedOptions.InRange("--port", "TCP port (0 picks a free one).", defaults.Port, 0, 65535);
+        var host = new Option<string>("--host") { Description = "Address to bind. Default 127.0.0.1 (this machine only); 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => defaults.Host };
+        var maxTokens = SharedOptions.InRange("--max-tokens", "Largest max_tokens a request may ask for.", defaults.MaxTokens, 1, 10_000_000);
+        var concurrency = SharedOptions.InRange("--max-concurrency", "Generations running at once (more wait in a queue).", defaults.MaxConcurrent, 1, 1024);
+        var command = new Command("serve", "Serve a model over HTTP: /v1/completions, /v1/chat/completions, /v1/models, /health.") { model, port, host, maxTokens, concurrency };
+        command.SetAction(async (parse, cancel) =>
+        {
+            var path = SharedOptions.ResolveModel(parse.GetValue(model));
+            var options = defaults with
+            {
+                Port = parse.GetValue(port),
+                Host = parse.GetValue(host)!,
+                MaxTokens = parse.GetValue(maxTokens),
+                MaxConcurrent = parse.GetValue(concurrency),
+            };
+            using var generator = TextGenerator.Load(path);
+            var modelId = Path.GetFileNameWithoutExtension(path);
+            await using var server = await CompletionServer.StartAsync(generator, modelId, options, cancel);
+            parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' on {server.Url} (Ctrl-C stops).");
+            using var interrupt = new ConsoleInterrupt();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, interrupt.Token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C: stop serving.
+            }
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,30 @@
+using TextGen.Modeling;
+
+namespace TextGen.Benchmarking;
+
+/// <summary>Multiply-add work of a recurrent language model, counting matrix products only (2 FLOPs per multiply-add).</summary>
+public static class FlopCount
+{
+    public static int Gates(CellType cell) => cell switch
+    {
+        CellType.Lstm => 4,
+        CellType.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Forward FLOPs per token: every layer's input and recurrent products, and the head.</summary>
+    public static double ForwardPerToken(RecurrentNetConfig config)
+    {
+        double flops = 0;
+        var input = config.OneHot ? config.VocabularySize : config.Embedding;
+        for (var layer = 0; layer < config.Layers; layer++)
+        {
+            flops += 2.0 * Gates(config.Cell) * config.Hidden * (input + config.Hidden);
+            input = config.Hidden;
+        }
+        return flops + 2.0 * config.Hidden * config.VocabularySize;
+    }
+
+    /// <summary>Training FLOPs per token: the forward pass and a backward pass that costs twice as much.</summary>
+    public static double TrainingPerToken(RecurrentNetConfig config) => 3 * ForwardPerToken(config);
+}

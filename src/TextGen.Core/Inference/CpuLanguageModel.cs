@@ -1,0 +1,186 @@
+using System.Numerics.Tensors;
+using TextGen.Modeling;
+using static TorchSharp.torch;
+
+namespace TextGen.Inference;
+
+/// <summary>
+/// A trained <see cref="LanguageModel"/> copied into plain float arrays, stepped one token at a time with SIMD kernels
+/// instead of one libtorch call per token. Layer 0's input product is precomputed per vocabulary entry (embedding or
+/// one-hot), so generation costs the recurrent products, the upper layers and the head. Immutable after construction
+/// and safe to share between threads; each stream keeps its own <see cref="InferenceState"/>.
+/// </summary>
+public sealed class CpuLanguageModel
+{
+    private readonly float[] _inputTable;     // (vocab, gates * hidden): layer 0's input product plus biases
+    private readonly float[][] _inputWeights; // layer -> (gates * hidden, hidden); index 0 unused
+    private readonly float[][] _hiddenWeights;// layer -> (gates * hidden, hidden)
+    private readonly float[][] _inputBias;
+    private readonly float[][] _hiddenBias;
+    private readonly float[] _headWeight;     // (vocab, hidden)
+    private readonly float[] _headBias;
+
+    public CpuLanguageModel(LanguageModel model)
+    {
+        var config = model.Config;
+        Cell = config.Cell;
+        Layers = config.Layers;
+        Hidden = config.Hidden;
+        VocabularySize = config.VocabularySize;
+        Gates = Benchmarking.FlopCount.Gates(Cell);
+        var width = Gates * Hidden;
+
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        _inputWeights = new float[Layers][];
+        _hiddenWeights = new float[Layers][];
+        _inputBias = new float[Layers][];
+        _hiddenBias = new float[Layers][];
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            var (wih, whh, bih, bhh) = model.Recurrent.Layer(layer);
+            _inputWeights[layer] = layer == 0 ? [] : Floats(wih);
+            _hiddenWeights[layer] = Floats(whh);
+            _inputBias[layer] = Floats(bih);
+            _hiddenBias[layer] = Floats(bhh);
+        }
+
+        // Layer 0's input for token v: W_ih · embedding[v] (or column v of W_ih for one-hot input) + b_ih.
+        var (inputWeight, _, inputBias, _) = model.Recurrent.Layer(0);
+        var projected = model.EmbeddingWeight is { } embedding
+            ? matmul(embedding, inputWeight.t()) + inputBias
+            : inputWeight.t() + inputBias;
+        _inputTable = Floats(projected);
+        if (Cell != CellType.Gru)
+        {
+            // LSTM and RNN add both biases to the same sum; GRU needs b_hh apart for its reset gate.
+            for (var v = 0; v < VocabularySize; v++)
+            {
+                TensorPrimitives.Add(_inputTable.AsSpan(v * width, width), _hiddenBias[0], _inputTable.AsSpan(v * width, width));
+            }
+        }
+        var (headWeight, headBias) = model.Head;
+        _headWeight = Floats(headWeight);
+        _headBias = Floats(headBias);
+    }
+
+    public CellType Cell { get; }
+    public int Layers { get; }
+    public int Hidden { get; }
+    public int VocabularySize { get; }
+    private int Gates { get; }
+
+    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm);
+
+    /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
+    public void Step(ReadOnlySpan<int> tokens, InferenceState state, Span<float> logits)
+    {
+        var batch = state.Batch;
+        if (tokens.Length != batch || logits.Length != batch * VocabularySize)
+        {
+            throw new ArgumentException("tokens and logits must match the state's batch");
+        }
+        var width = Gates * Hidden;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            var gates = state.Gates;
+            var hiddenGates = state.HiddenGates;
+            for (var b = 0; b < batch; b++)
+            {
+                var row = gates.AsSpan(b * width, width);
+                if (layer == 0)
+                {
+                    if ((uint)tokens[b] >= (uint)VocabularySize) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[b], "token outside the vocabulary");
+                    _inputTable.AsSpan(tokens[b] * width, width).CopyTo(row);
+                }
+                else
+                {
+                    _inputBias[layer].CopyTo(row);
+                    if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[layer], row);
+                }
+                if (Cell == CellType.Gru) _hiddenBias[layer].CopyTo(hiddenGates.AsSpan(b * width, width));
+            }
+            if (layer > 0)
+            {
+                MatrixKernels.MultiplyAdd(_inputWeights[layer], Hidden, state.Hidden[layer - 1], gates, width, batch, 0, width);
+            }
+            var recurrentTarget = Cell == CellType.Gru ? hiddenGates : gates;
+            MatrixKernels.MultiplyAdd(_hiddenWeights[layer], Hidden, state.Hidden[layer], recurrentTarget, width, batch, 0, width);
+            for (var b = 0; b < batch; b++)
+            {
+                Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
+                    state.Hidden[layer].AsSpan(b * Hidden, Hidden), state.Cell is null ? default : state.Cell[layer].AsSpan(b * Hidden, Hidden));
+            }
+        }
+        for (var b = 0; b < batch; b++)
+        {
+            _headBias.CopyTo(logits.Slice(b * VocabularySize, VocabularySize));
+        }
+        MatrixKernels.MultiplyAdd(_headWeight, Hidden, state.Hidden[Layers - 1], logits, VocabularySize, batch, 0, VocabularySize);
+    }
+
+    /// <summary>Turns one stream's gate pre-activations into its new hidden (and cell) state, PyTorch's equations.</summary>
+    private void Activate(Span<float> gates, Span<float> hiddenGates, Span<float> hidden, Span<float> cell)
+    {
+        var h = Hidden;
+        switch (Cell)
+        {
+            case CellType.Lstm:
+            {
+                var input = gates[..h];
+                var forget = gates.Slice(h, h);
+                var candidate = gates.Slice(2 * h, h);
+                var output = gates.Slice(3 * h, h);
+                TensorPrimitives.Sigmoid(input, input);
+                TensorPrimitives.Sigmoid(forget, forget);
+                TensorPrimitives.Tanh(candidate, candidate);
+                TensorPrimitives.Sigmoid(output, output);
+                TensorPrimitives.Multiply(cell, forget, cell);
+                TensorPrimitives.FusedMultiplyAdd(input, candidate, cell, cell);
+                TensorPrimitives.Tanh(cell, hidden);
+                TensorPrimitives.Multiply(hidden, output, hidden);
+                break;
+            }
+            case CellType.Gru:
+            {
+                var reset = gates[..h];
+                var update = gates.Slice(h, h);
+                var candidate = gates.Slice(2 * h, h);
+                TensorPrimitives.Add(reset, hiddenGates[..h], reset);
+                TensorPrimitives.Sigmoid(reset, reset);
+                TensorPrimitives.Add(update, hiddenGates.Slice(h, h), update);
+                TensorPrimitives.Sigmoid(update, update);
+                TensorPrimitives.FusedMultiplyAdd(reset, hiddenGates.Slice(2 * h, h), candidate, candidate);
+                TensorPrimitives.Tanh(candidate, candidate);
+                // h' = (1 - z) * n + z * h = n + z * (h - n)
+                TensorPrimitives.Subtract(hidden, candidate, hidden);
+                TensorPrimitives.FusedMultiplyAdd(update, hidden, candidate, hidden);
+                break;
+            }
+            default:
+                TensorPrimitives.Tanh(gates, hidden);
+                break;
+        }
+    }
+
+    private static float[] Floats(TorchSharp.torch.Tensor t) => t.detach().contiguous().to(ScalarType.Float32).data<float>().ToArray();
+}
+
+/// <summary>The recurrent state of <see cref="Batch"/> streams, with scratch space for one step.</summary>
+public sealed class InferenceState
+{
+    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell)
+    {
+        Batch = batch;
+        Hidden = Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray();
+        Cell = hasCell ? Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray() : null;
+        Gates = new float[batch * gates * hidden];
+        HiddenGates = new float[batch * gates * hidden];
+    }
+
+    public int Batch { get; }
+    internal float[][] Hidden { get; }
+    internal float[][]? Cell { get; }
+    internal float[] Gates { get; }
+    internal float[] HiddenGates { get; }
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using TextGen.Generation;
+
+namespace TextGen.Server;
+
+/// <summary>
+/// A parsed and validated OpenAI-style request. Unknown fields are ignored; known fields of the wrong type or out of
+/// range are refused with 400 naming the field.
+/// </summary>
+public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyList<ChatMessage>? Messages, SamplingOptions Sampling, int Choices, bool Stream, string? Model)
+{
+    public static CompletionRequest ParseCompletion(JsonElement body, ServerOptions limits)
+    {
+        RequireObject(body);
+        var prompts = body.TryGetProperty("prompt", out var prompt)
+            ? prompt.ValueKind switch
+            {
+                JsonValueKind.String => [prompt.GetString()!],
+                JsonValueKind.Array when prompt.GetArrayLength() > 0 && prompt.EnumerateArray().All(p => p.ValueKind == JsonValueKind.String)
+                    => prompt.EnumerateArray().Select(p => p.GetString()!).ToArray(),
+                _ => throw Invalid("prompt", "must be a string or a non-empty array of strings"),
+            }
+            : new[] { "" };
+        return Common(body, limits, prompts, null);
+    }
+
+    public static CompletionRequest ParseChat(JsonElement body, ServerOptions limits)
+    {
+        RequireObject(body);
+        if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array || messages.GetArrayLength() == 0)
+        {
+            throw Invalid("messages", "is required: a non-empty array of {role, content}");
+        }
+        var parsed = new List<ChatMessage>();
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
+            {
+                throw Invalid("messages", "each message needs a string role");
+            }
+            var chatRole = role.GetString() switch
+            {
+                "system" or "developer" => ChatRole.System,
+                "user" => ChatRole.User,
+                "assistant" => ChatRole.Assistant,
+                var other => throw Invalid("messages", $"role '{other}' is not one of system, user, assistant"),
+            };
+            parsed.Add(new ChatMessage(chatRole, Content(message)));
+        }
+        return Common(body, limits, [], parsed);
+    }
+
+    private static string Content(JsonElement message)
+    {
+        if (!message.TryGetProperty("content", out var content) || content.ValueKind == JsonValueKind.Null) return "";
+        if (content.ValueKind == JsonValueKind.String) return content.GetString()!;
+        if (content.ValueKind == JsonValueKind.Array)
+        {
+            return string.Concat(content.EnumerateArray().Select(part =>
+                part.ValueKind == JsonValueKind.Object && part.TryGetProperty("text", out var text) && text.ValueKind == JsonValueKind.String
+                    ? text.GetString()
+                    : throw Invalid("messages", "content parts must be {\"type\": \"text\", \"text\": ...}")));
+        }
+        throw Invalid("messages", "content must be a string or an array of text parts");
+    }
+
+    private static CompletionRequest Common(JsonElement body, ServerOptions limits, IReadOnlyList<string> prompts, IReadOnlyList<ChatMessage>? messages)
+    {
+        var maxTokens = Integer(body, "max_tokens") ?? Integer(body, "max_completion_tokens") ?? limits.DefaultMaxTokens;
+        if (maxTokens < 0 || maxTokens > limits.MaxTokens) throw Invalid("max_tokens", $"must be between 0 and {limits.MaxTokens}");
+        var temperature = Number(body, "temperature") ?? 1.0;
+        if (temperature is < 0 or > 100) throw Invalid("temperature", "must be between 0 and 100");
+        var topP = Number(body, "top_p") ?? 1.0;
+        if (topP is <= 0 or > 1) throw Invalid("top_p", "must be greater than 0 and at most 1");
+        var topK = Integer(body, "top_k") ?? 0;
+        if (topK < 0) throw Invalid("top_k", "must be 0 or more");
+        var choices = Integer(body, "n") ?? 1;
+        if (choices < 1 || choices > limits.MaxChoices) throw Invalid("n", $"must be between 1 and {limits.MaxChoices}");
+        var frequency = Number(body, "frequency_penalty") ?? 0;
+        if (frequency is < -2 or > 2) throw Invalid("frequency_penalty", "must be between -2 and 2");
+        var repetition = Number(body, "repetition_penalty") ?? 1 + Math.Max(0, frequency);
+        if (repetition is < 1 or > 100) throw Invalid("repetition_penalty", "must be between 1 and 100");
+        var seed = Integer(body, "seed");
+        var stream = Boolean(body, "stream") ?? false;
+        var model = body.TryGetProperty("model", out var m) ? m.ValueKind == JsonValueKind.String ? m.GetString() : throw Invalid("model", "must be a string") : null;
+        var sampling = new SamplingOptions
+        {
+            Temperature = temperature,
+            TopP = topP,
+            TopK = (int)topK,
+            Length = (int)maxTokens,
+            RepetitionPenalty = repetition,
+            StopSequences = Stops(body),
+            Seed = seed is { } s ? unchecked((int)s) : null,
+        };
+        return new CompletionRequest(prompts, messages, sampling, (int)choices, stream, model);
+    }
+
+    private static IReadOnlyList<string> Stops(JsonElement body)
+    {
+        if (!body.TryGetProperty("stop", out var stop) || stop.ValueKind == JsonValueKind.Null) return [];
+        string[] stops = stop.ValueKind switch
+        {
+            JsonValueKind.String => [stop.GetString()!],
+            JsonValueKind.Array when stop.EnumerateArray().All(s => s.ValueKind == JsonValueKind.String) => stop.EnumerateArray().Select(s => s.GetString()!).ToArray(),
+            _ => throw Invalid("stop", "must be a string or an array of strings"),
+        };
+        if (stops.Length > 4 || stops.Any(string.IsNullOrEmpty)) throw Invalid("stop", "takes at most 4 non-empty strings");
+        return stops;
+    }
+
+    private static void RequireObject(JsonElement body)
+    {
+        if (body.ValueKind != JsonValueKind.Object) throw new RequestError(400, "the request body must be a JSON object");
+    }
+
+    private static long? Integer(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var result) ? result : throw Invalid(name, "must be an integer");
+    }
+
+    private static double? Number(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Invalid(name, "must be a number");
+    }
+
+    private static bool? Boolean(JsonElement body, string name)
+    {
+        if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw Invalid(name, "must be true or false");
+    }
+
+    private static RequestError Invalid(string param, string problem) => new(400, $"'{param}' {problem}.", param);
+}

@@ -1,0 +1,11 @@
+namespace TextGen.Server;
+
+/// <summary>A request the server refuses, with the HTTP status and the OpenAI-style error it answers with.</summary>
+public sealed class RequestError(int status, string message, string? param = null, string type = "invalid_request_error") : Exception(message)
+{
+    public int Status { get; } = status;
+    public string? Param { get; } = param;
+    public string Type { get; } = type;
+
+    public object Body => new { error = new { message = Message, type = Type, param = Param, code = (string?)null } };
+}

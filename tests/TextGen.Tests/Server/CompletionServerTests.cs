@@ -1,0 +1,137 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using TextGen.Server;
+
+namespace TextGen.Tests.Server;
+
+/// <summary>Real HTTP against Kestrel on a loopback port.</summary>
+public sealed class CompletionServerTests(SharedModel model) : IClassFixture<SharedModel>, IAsyncLifetime
+{
+    private CompletionServer _server = null!;
+    private HttpClient _http = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxTokens = 500, MaxConcurrent = 4, MaxBodyBytes = 10_000 });
+        _http = new HttpClient { BaseAddress = new Uri(_server.Url) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _http.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task HealthAndModels()
+    {
+        var health = await _http.GetFromJsonAsync<JsonElement>("/health");
+        Assert.Equal("ok", health.GetProperty("status").GetString());
+        var models = await _http.GetFromJsonAsync<JsonElement>("/v1/models");
+        Assert.Equal("prose", models.GetProperty("data")[0].GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task CompletionsAnswerInOpenAiShape()
+    {
+        var response = await Post("/v1/completions", new { prompt = "Call me", max_tokens = 30, temperature = 0.7, seed = 1, n = 2 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("text_completion", body.GetProperty("object").GetString());
+        var choices = body.GetProperty("choices");
+        Assert.Equal(2, choices.GetArrayLength());
+        Assert.Equal("length", choices[0].GetProperty("finish_reason").GetString());
+        Assert.Equal(model.Generator.Generate("Call me", new() { Temperature = 0.7, Length = 30, Seed = 1 }), choices[0].GetProperty("text").GetString());
+        Assert.Equal(60, body.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
+    }
+
+    [Fact]
+    public async Task StreamingSendsServerSentEventsThatAddUpToTheText()
+    {
+        var response = await Post("/v1/completions", new { prompt = "Call me", max_tokens = 40, temperature = 1, seed = 5, stream = true });
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType!.MediaType);
+        var events = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("data: [DONE]", events[^1]);
+        var chunks = events[..^1].Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
+        Assert.True(chunks.Length > 5);
+        Assert.Equal(model.Generator.Generate("Call me", new() { Temperature = 1, Length = 40, Seed = 5 }), string.Concat(chunks.Select(c => c.GetProperty("text").GetString())));
+        Assert.Equal("length", chunks[^1].GetProperty("finish_reason").GetString());
+    }
+
+    [Fact]
+    public async Task ChatCompletionsAnswerAndStream()
+    {
+        var request = new { messages = new[] { new { role = "user", content = "Call me Ishmael." } }, max_tokens = 50, seed = 2 };
+        var whole = await (await Post("/v1/chat/completions", request)).Content.ReadFromJsonAsync<JsonElement>();
+        var message = whole.GetProperty("choices")[0].GetProperty("message");
+        Assert.Equal("assistant", message.GetProperty("role").GetString());
+
+        var streamed = await Post("/v1/chat/completions", new { request.messages, request.max_tokens, request.seed, stream = true });
+        var deltas = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("delta"))
+            .Select(d => d.TryGetProperty("content", out var c) ? c.GetString() : "");
+        Assert.Equal(message.GetProperty("content").GetString(), string.Concat(deltas).Trim());
+    }
+
+    [Fact]
+    public async Task SixteenConcurrentRequestsGiveTheSameTextsAsSequentialOnes()
+    {
+        object Request(int seed) => new { prompt = "Some years", max_tokens = 60, temperature = 1, seed };
+        async Task<string> Text(int seed)
+        {
+            var body = await (await Post("/v1/completions", Request(seed))).Content.ReadFromJsonAsync<JsonElement>();
+            return body.GetProperty("choices")[0].GetProperty("text").GetString()!;
+        }
+        var sequential = new List<string>();
+        for (var seed = 0; seed < 16; seed++) sequential.Add(await Text(seed));
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 16).Select(Text));
+        Assert.Equal(sequential, concurrent);
+        Assert.True(sequential.Distinct().Count() > 1);
+    }
+
+    [Theory]
+    [InlineData("{not json", 400, null)]
+    [InlineData("[1, 2]", 400, null)]
+    [InlineData("{\"prompt\": 5}", 400, "prompt")]
+    [InlineData("{\"prompt\": \"a\", \"max_tokens\": \"ten\"}", 400, "max_tokens")]
+    [InlineData("{\"prompt\": \"a\", \"max_tokens\": 100000}", 400, "max_tokens")]
+    [InlineData("{\"prompt\": \"a\", \"temperature\": -1}", 400, "temperature")]
+    [InlineData("{\"prompt\": \"a\", \"top_p\": 0}", 400, "top_p")]
+    [InlineData("{\"prompt\": \"a\", \"n\": 0}", 400, "n")]
+    [InlineData("{\"prompt\": \"a\", \"stream\": \"yes\"}", 400, "stream")]
+    [InlineData("{\"prompt\": \"a\", \"stop\": [1]}", 400, "stop")]
+    public async Task MalformedCompletionRequestsGetJson400(string body, int status, string? param)
+    {
+        var response = await _http.PostAsync("/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(status, (int)response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error");
+        Assert.False(string.IsNullOrEmpty(error.GetProperty("message").GetString()));
+        if (param is not null) Assert.Equal(param, error.GetProperty("param").GetString());
+    }
+
+    [Theory]
+    [InlineData("{}", "messages")]
+    [InlineData("{\"messages\": []}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"wizard\", \"content\": \"hi\"}]}", "messages")]
+    [InlineData("{\"messages\": [{\"role\": \"user\", \"content\": 3}]}", "messages")]
+    public async Task MalformedChatRequestsGetJson400(string body, string param)
+    {
+        var response = await _http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(param, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task OversizedBodiesAndUnknownRoutesGetJsonErrors()
+    {
+        var big = await _http.PostAsync("/v1/completions", new StringContent($"{{\"prompt\": \"{new string('a', 20_000)}\"}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, big.StatusCode);
+        Assert.True((await big.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out _));
+        var missing = await _http.GetAsync("/v2/nothing");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    private Task<HttpResponseMessage> Post(string path, object body) => _http.PostAsJsonAsync(path, body);
+}
