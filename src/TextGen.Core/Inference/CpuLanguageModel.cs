@@ -70,7 +70,7 @@ public sealed class CpuLanguageModel
     public int VocabularySize { get; }
     private int Gates { get; }
 
-    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm);
+    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize);
 
     /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
     public void Step(ReadOnlySpan<int> tokens, InferenceState state, Span<float> logits)
@@ -100,12 +100,19 @@ public sealed class CpuLanguageModel
                 }
                 if (Cell == CellType.Gru) _hiddenBias[layer].CopyTo(hiddenGates.AsSpan(b * width, width));
             }
-            if (layer > 0)
-            {
-                MatrixKernels.MultiplyAdd(_inputWeights[layer], Hidden, state.Hidden[layer - 1], gates, width, batch, 0, width);
-            }
             var recurrentTarget = Cell == CellType.Gru ? hiddenGates : gates;
-            MatrixKernels.MultiplyAdd(_hiddenWeights[layer], Hidden, state.Hidden[layer], recurrentTarget, width, batch, 0, width);
+            var inputWeights = _inputWeights[layer];
+            var hiddenWeights = _hiddenWeights[layer];
+            var below = layer > 0 ? state.Hidden[layer - 1] : null;
+            var own = state.Hidden[layer];
+            MatrixKernels.ForRows(width, (long)width * Hidden * batch * (below is null ? 1 : 2), (start, end) =>
+            {
+                if (below is not null)
+                {
+                    MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
+                }
+                MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
+            });
             for (var b = 0; b < batch; b++)
             {
                 Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
@@ -116,7 +123,12 @@ public sealed class CpuLanguageModel
         {
             _headBias.CopyTo(logits.Slice(b * VocabularySize, VocabularySize));
         }
-        MatrixKernels.MultiplyAdd(_headWeight, Hidden, state.Hidden[Layers - 1], logits, VocabularySize, batch, 0, VocabularySize);
+        var top = state.Hidden[Layers - 1];
+        var output = state.Logits;
+        Array.Clear(output);
+        MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
+            (start, end) => MatrixKernels.MultiplyAdd(_headWeight, Hidden, top, output, VocabularySize, batch, start, end));
+        TensorPrimitives.Add(logits, output.AsSpan(0, logits.Length), logits);
     }
 
     /// <summary>Turns one stream's gate pre-activations into its new hidden (and cell) state, PyTorch's equations.</summary>
@@ -169,8 +181,9 @@ public sealed class CpuLanguageModel
 /// <summary>The recurrent state of <see cref="Batch"/> streams, with scratch space for one step.</summary>
 public sealed class InferenceState
 {
-    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell)
+    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary)
     {
+        Logits = new float[batch * vocabulary];
         Batch = batch;
         Hidden = Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray();
         Cell = hasCell ? Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray() : null;
@@ -183,4 +196,5 @@ public sealed class InferenceState
     internal float[][]? Cell { get; }
     internal float[] Gates { get; }
     internal float[] HiddenGates { get; }
+    internal float[] Logits { get; }
 }

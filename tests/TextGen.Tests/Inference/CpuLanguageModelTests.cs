@@ -8,15 +8,18 @@ namespace TextGen.Tests.Inference;
 public class CpuLanguageModelTests
 {
     [Theory]
-    [InlineData(CellType.Lstm, false)]
-    [InlineData(CellType.Gru, false)]
-    [InlineData(CellType.Rnn, false)]
-    [InlineData(CellType.Lstm, true)]
-    [InlineData(CellType.Gru, true)]
-    public void LogitsMatchTheTorchSharpForwardPassFor200Steps(CellType cell, bool oneHot)
+    [InlineData(CellType.Lstm, false, 96)]
+    [InlineData(CellType.Gru, false, 96)]
+    [InlineData(CellType.Rnn, false, 96)]
+    [InlineData(CellType.Lstm, true, 96)]
+    [InlineData(CellType.Gru, true, 96)]
+    [InlineData(CellType.Lstm, false, 300)] // large enough to split rows across cores; 300 is not a multiple of 8
+    [InlineData(CellType.Gru, false, 300)]
+    [InlineData(CellType.Rnn, false, 600)]
+    public void LogitsMatchTheTorchSharpForwardPassFor200Steps(CellType cell, bool oneHot, int hidden)
     {
         manual_seed(42);
-        var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = 96, Embedding = 24, OneHot = oneHot, VocabularySize = 37 };
+        var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = hidden, Embedding = 24, OneHot = oneHot, VocabularySize = 37 };
         using var model = new LanguageModel(config);
         model.eval();
         RandomizeBiases(model);
@@ -43,22 +46,24 @@ public class CpuLanguageModelTests
         reference?.Dispose();
     }
 
-    [Fact]
-    public void BatchedStepsEqualSeparateStreams()
+    [Theory]
+    [InlineData(40, 3)]
+    [InlineData(260, 5)] // split across cores, four streams at a time plus one
+    public void BatchedStepsEqualSeparateStreams(int hidden, int streams)
     {
         manual_seed(3);
-        using var model = new LanguageModel(new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = 40, Embedding = 8, VocabularySize = 11 });
+        using var model = new LanguageModel(new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = hidden, Embedding = 8, VocabularySize = 11 });
         var engine = new CpuLanguageModel(model);
-        var batched = engine.NewState(3);
-        var single = Enumerable.Range(0, 3).Select(_ => engine.NewState()).ToArray();
-        var batchLogits = new float[3 * 11];
+        var batched = engine.NewState(streams);
+        var single = Enumerable.Range(0, streams).Select(_ => engine.NewState()).ToArray();
+        var batchLogits = new float[streams * 11];
         var oneLogits = new float[11];
         var random = new Random(1);
         for (var step = 0; step < 50; step++)
         {
-            var tokens = new[] { random.Next(11), random.Next(11), random.Next(11) };
+            var tokens = Enumerable.Range(0, streams).Select(_ => random.Next(11)).ToArray();
             engine.Step(tokens, batched, batchLogits);
-            for (var s = 0; s < 3; s++)
+            for (var s = 0; s < streams; s++)
             {
                 engine.Step([tokens[s]], single[s], oneLogits);
                 for (var v = 0; v < 11; v++) Assert.True(Math.Abs(oneLogits[v] - batchLogits[s * 11 + v]) < 1e-5, $"step {step}, stream {s}");
