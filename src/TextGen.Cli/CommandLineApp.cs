@@ -18,6 +18,7 @@ public static class CommandLineApp
         ForecastCommand.Create(),
         BenchCommand.Create(),
         ServeCommand.Create(),
+        EmbedCommand.Create(),
     };
 
     private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));

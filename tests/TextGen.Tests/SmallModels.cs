@@ -10,7 +10,7 @@ public static class SmallModels
     {
         CorpusPath = corpusPath,
         OutputPath = outputPath,
-        Network = new RecurrentNetConfig { Cell = cell, Layers = 1, Hidden = 32, Embedding = 8 },
+        Network = new RecurrentNetConfig { Cell = cell, Layers = 1, Hidden = 32, Embedding = 8, Dropout = 0 },
         Training = new TrainingOptions { BatchSize = 8, SequenceLength = 16, LearningRate = 1e-2, Epochs = epochs, Seed = seed },
     };
 

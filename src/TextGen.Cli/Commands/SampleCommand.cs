@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TextGen.Generation;
+using TextGen.Tokenization;
 
 namespace TextGen.Cli.Commands;
 
@@ -68,7 +69,7 @@ public static class SampleCommand
             }
             for (var i = 0; i < samples; i++)
             {
-                if (i > 0) output.WriteLine();
+                if (i > 0 && generator.Tokenizer is not DocumentTokenizer) output.WriteLine(); // documents: one per line
                 output.Write(text);
                 foreach (var piece in generator.Stream(text, options.ForSample(i), interrupt.Token))
                 {

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using TextGen.Generation;
 using TextGen.Modeling;
+using TextGen.Tokenization;
 using TextGen.Training;
 
 namespace TextGen.Cli.Commands;
 
-/// <summary>`textgen train [CORPUS]`: trains a character-level model and saves the best one.</summary>
+/// <summary>`textgen train [CORPUS]`: trains a model (character, word or BPE level) and saves the best one.</summary>
 public static class TrainCommand
 {
     public const string DefaultCorpusVariable = "TEXTGEN_DEFAULT_CORPUS";
@@ -38,11 +39,22 @@ public static class TrainCommand
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
         var device = new Option<string>("--device") { Description = "cpu (CUDA needs a CUDA build of TorchSharp).", DefaultValueFactory = _ => "cpu" };
         var json = SharedOptions.Json();
+        var words = new WordVocabularyOptions();
+        var level = new Option<string>("--level") { Description = "Tokens: char, word or bpe (byte-level BPE).", DefaultValueFactory = _ => CharTokenizer.LevelName };
+        level.AcceptOnlyFromAmong(CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName);
+        var minCount = SharedOptions.InRange("--min-count", "Word level: rarer words become <unk>.", words.MinCount, 1, int.MaxValue);
+        var maxVocab = SharedOptions.InRange("--max-vocab", "Word level: vocabulary size at most (<unk> included).", words.MaxVocabulary, 2, 10_000_000);
+        var lowercase = new Option<bool>("--lowercase") { Description = "Word level: lower-case the text first." };
+        var documents = new Option<string>("--documents") { Description = "lines: each non-empty line is a document of its own (titles, tweets, poems); none: one continuous text.", DefaultValueFactory = _ => "none" };
+        documents.AcceptOnlyFromAmong("none", "lines");
+        var embeddingsFrom = new Option<string?>("--embeddings-from") { Description = "Initialise the embedding from a word2vec or GloVe text file (its dimension must equal --embedding)." };
+        var freeze = new Option<bool>("--freeze-embeddings") { Description = "Keep the initialised embedding fixed while training." };
+        var vocabSize = new Option<int>("--vocab-size") { Description = "BPE level: vocabulary size, the 256 bytes plus learned merges.", DefaultValueFactory = _ => new TrainRequest { CorpusPath = "" }.BpeVocabularySize };
 
         var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
         {
             corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
-            maxTime, epochs, seed, resume, device, json,
+            maxTime, epochs, seed, resume, device, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze,
         };
         command.SetAction(parse =>
         {
@@ -76,6 +88,12 @@ public static class TrainCommand
                     Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
                 },
                 Resume = parse.GetValue(resume),
+                Level = parse.GetValue(level)!,
+                Words = new WordVocabularyOptions { MinCount = parse.GetValue(minCount), MaxVocabulary = parse.GetValue(maxVocab), Lowercase = parse.GetValue(lowercase) },
+                BpeVocabularySize = parse.GetValue(vocabSize),
+                LineDocuments = parse.GetValue(documents) == "lines",
+                EmbeddingsFrom = parse.GetValue(embeddingsFrom),
+                FreezeEmbeddings = parse.GetValue(freeze),
                 Device = parse.GetValue(device)!,
             };
             return Run(request, parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
@@ -105,7 +123,7 @@ public static class TrainCommand
         if (!json)
         {
             error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
-                            $"on {session.Split.Train.Length:N0} tokens, validating on {session.Split.Validation.Length:N0}; " +
+                            $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}; " +
                             $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }
 

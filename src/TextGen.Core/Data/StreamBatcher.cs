@@ -7,13 +7,16 @@ namespace TextGen.Data;
 /// Each epoch may start the streams at a different offset (the tokens left over after whole batches), so the
 /// window boundaries move from epoch to epoch instead of the model seeing the very same windows every time.
 /// </summary>
-public sealed class StreamBatcher
+public sealed class StreamBatcher : ITrainingBatches
 {
     private readonly ReadOnlyMemory<int> _tokens;
     private readonly int _streamLength;
 
-    public StreamBatcher(ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength)
+    private readonly long _seed;
+
+    public StreamBatcher(ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength, long seed = 1)
     {
+        _seed = seed;
         if (batchSize < 1 || sequenceLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size and sequence length must be positive");
@@ -33,6 +36,11 @@ public sealed class StreamBatcher
     public int SequenceLength { get; }
     public int StepsPerEpoch { get; }
     public int TokensPerStep => BatchSize * SequenceLength;
+    public bool CarriesState => true;
+
+    /// <summary>Epoch 0 starts at the beginning; later epochs at a seeded random offset (the same on resume).</summary>
+    public void Fill(long epoch, int step, long[] inputs, long[] targets) =>
+        Fill(step, inputs, targets, epoch == 0 ? 0 : new Random(unchecked((int)(_seed * 1_000_003 + epoch))).Next(MaxOffset + 1));
 
     /// <summary>The largest epoch offset: the targets that whole batches leave over.</summary>
     public int MaxOffset => _tokens.Length - 1 - StepsPerEpoch * TokensPerStep;

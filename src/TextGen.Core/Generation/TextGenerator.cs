@@ -94,6 +94,11 @@ public sealed class TextGenerator : IDisposable
             cancel.ThrowIfCancellationRequested();
             var next = stream.Pick(logits);
             generated++;
+            if (next == EndOfDocument)
+            {
+                yield return new GenerationUpdate(stream.End(), FinishReason.Stop, context.Length, generated);
+                yield break;
+            }
             var piece = stream.Emit(next);
             if (stream.Finished)
             {
@@ -133,7 +138,9 @@ public sealed class TextGenerator : IDisposable
             for (var s = 0; s < count; s++)
             {
                 tokens[s] = streams[s].Pick(logits.AsSpan(s * vocabulary, vocabulary));
-                if (!streams[s].Finished) streams[s].Emit(tokens[s]);
+                if (streams[s].Finished) continue;
+                if (tokens[s] == EndOfDocument) streams[s].End();
+                else streams[s].Emit(tokens[s]);
             }
             if (i + 1 < options.Length)
             {
@@ -162,10 +169,20 @@ public sealed class TextGenerator : IDisposable
             .ToArray();
     }
 
-    /// <summary>The prompt's tokens; with none, the model starts as at the beginning of a paragraph (a newline) if it knows one.</summary>
+    /// <summary>The end-of-document token of a documents model (generation stops there), or -1.</summary>
+    private int EndOfDocument => Tokenizer is DocumentTokenizer documents ? documents.End : -1;
+
+    /// <summary>
+    /// The prompt's tokens. A documents model starts every sample with its start marker; otherwise, with no prompt,
+    /// the model starts as at the beginning of a paragraph (a newline) if it knows one.
+    /// </summary>
     private int[] Context(string prompt)
     {
         var ids = EncodePrefix(prompt).Ids;
+        if (Tokenizer is DocumentTokenizer documents)
+        {
+            return [documents.Start, .. ids];
+        }
         if (ids.Length > 0)
         {
             return ids;
@@ -183,8 +200,19 @@ public sealed class TextGenerator : IDisposable
         private readonly Queue<int> _recent = new();
         private readonly StopSequenceFilter _stops = new(options.StopSequences);
         private readonly System.Text.StringBuilder _text = new();
+        private readonly ITokenStreamDecoder _decoder = generator.Tokenizer.NewStreamDecoder();
 
-        public bool Finished => _stops.Stopped;
+        private bool _ended;
+
+        public bool Finished => _stops.Stopped || _ended;
+
+        /// <summary>The document ended: release what is held back and finish.</summary>
+        public string End()
+        {
+            var rest = Flush();
+            _ended = true;
+            return rest;
+        }
 
         public void Remember(int token)
         {
@@ -203,14 +231,19 @@ public sealed class TextGenerator : IDisposable
         public string Emit(int token)
         {
             Remember(token);
-            var piece = _stops.Push(generator.Tokenizer.TokenText(token));
+            var piece = _stops.Push(_decoder.Push(token));
             _text.Append(piece);
             return piece;
         }
 
         public string Flush()
         {
-            var rest = _stops.Flush();
+            if (_stops.Stopped)
+            {
+                return "";
+            }
+            var rest = _stops.Push(_decoder.Flush());
+            rest += _stops.Stopped ? "" : _stops.Flush();
             _text.Append(rest);
             return rest;
         }

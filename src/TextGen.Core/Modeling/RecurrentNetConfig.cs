@@ -18,7 +18,7 @@ public sealed record RecurrentNetConfig
     /// <summary>Feed one-hot vectors instead of a learned embedding.</summary>
     public bool OneHot { get; init; }
     /// <summary>Dropout between recurrent layers and before the head.</summary>
-    public double Dropout { get; init; }
+    public double Dropout { get; init; } = 0.1;
     public int VocabularySize { get; init; }
 
     public void Validate()

@@ -9,6 +9,8 @@ public sealed record ModelMetadata
     public required TokenizerDescription Tokenizer { get; init; }
     public required RecurrentNetConfig Network { get; init; }
     public TrainingSummary? Training { get; init; }
+    /// <summary>How often each token occurs in the training corpus (by id), for inspection.</summary>
+    public IReadOnlyList<long>? TokenCounts { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
 }
 

@@ -18,10 +18,38 @@ public interface ITokenizer
 
     /// <summary>Everything needed to rebuild this tokenizer, stored in the model file.</summary>
     TokenizerDescription Describe();
+
+    /// <summary>Turns generated ids into text piece by piece; by default each token's own text.</summary>
+    ITokenStreamDecoder NewStreamDecoder() => new TokenTextDecoder(this);
+}
+
+/// <summary>Text for a stream of generated token ids, released as soon as it is complete.</summary>
+public interface ITokenStreamDecoder
+{
+    string Push(int id);
+
+    /// <summary>Whatever is still held back when the stream ends.</summary>
+    string Flush();
+}
+
+/// <summary>The decoder for tokenizers whose tokens are whole pieces of text.</summary>
+internal sealed class TokenTextDecoder(ITokenizer tokenizer) : ITokenStreamDecoder
+{
+    public string Push(int id) => tokenizer.TokenText(id);
+
+    public string Flush() => "";
 }
 
 /// <summary>Token ids for a text, with the count of pieces the vocabulary did not know.</summary>
 public sealed record EncodedText(int[] Ids, int UnknownCount, string? FirstUnknown);
 
-/// <summary>The serialisable form of a tokenizer.</summary>
-public sealed record TokenizerDescription(string Level, IReadOnlyList<string> Symbols);
+/// <summary>The serialisable form of a tokenizer: its level, its vocabulary in id order, and level-specific settings.</summary>
+public sealed record TokenizerDescription(string Level, IReadOnlyList<string> Symbols)
+{
+    /// <summary>Word level: text was lower-cased before lookup.</summary>
+    public bool Lowercase { get; init; }
+    /// <summary>Line-delimited documents: start and end markers follow the vocabulary (<see cref="DocumentTokenizer"/>).</summary>
+    public bool Documents { get; init; }
+    /// <summary>BPE level: the learned merges, in the order they were learned ("left right").</summary>
+    public IReadOnlyList<string>? Merges { get; init; }
+}

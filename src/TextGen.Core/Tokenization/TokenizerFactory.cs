@@ -3,9 +3,14 @@ namespace TextGen.Tokenization;
 /// <summary>Rebuilds a tokenizer from its stored description.</summary>
 public static class TokenizerFactory
 {
-    public static ITokenizer FromDescription(TokenizerDescription description) => description.Level switch
+    public static ITokenizer FromDescription(TokenizerDescription description) =>
+        description.Documents ? new DocumentTokenizer(Level(description with { Documents = false })) : Level(description);
+
+    private static ITokenizer Level(TokenizerDescription description) => description.Level switch
     {
         CharTokenizer.LevelName => CharTokenizer.FromDescription(description),
+        WordTokenizer.LevelName => WordTokenizer.FromDescription(description),
+        ByteLevelBpeTokenizer.LevelName => ByteLevelBpeTokenizer.FromDescription(description),
         _ => throw new TextGenException($"the model file uses tokenizer level '{description.Level}', which this TextGen does not know; upgrade TextGen."),
     };
 }

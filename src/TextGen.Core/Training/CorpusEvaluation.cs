@@ -1,5 +1,6 @@
 using TextGen.Data;
 using TextGen.Persistence;
+using TextGen.Tokenization;
 
 namespace TextGen.Training;
 
@@ -10,7 +11,17 @@ public static class CorpusEvaluation
 
     public static Result Run(TrainedModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100)
     {
-        var encoded = model.Tokenizer.Encode(CorpusReader.Read(corpusPath));
+        var text = CorpusReader.Read(corpusPath);
+        if (model.Tokenizer is DocumentTokenizer documents)
+        {
+            var encodedDocuments = documents.EncodeDocuments(text, out var unknownInDocuments);
+            if (encodedDocuments.Count == 0)
+            {
+                throw new TextGenException($"{corpusPath} has no non-empty lines to score; pass a file of documents, one per line.");
+            }
+            return new Result(Evaluator.EvaluateDocuments(model.Network, encodedDocuments, batchSize, sequenceLength), unknownInDocuments);
+        }
+        var encoded = model.Tokenizer.Encode(text);
         if (encoded.Ids.Length < TokenSplit.MinimumValidationTokens)
         {
             throw new TextGenException($"{corpusPath} has fewer than two characters the model knows; pass a longer text in the model's alphabet.");

@@ -45,6 +45,35 @@ public static class Evaluator
         }
     }
 
+    /// <summary>Mean cross-entropy over every target of every document, each document scored from a zero state.</summary>
+    public static Loss EvaluateDocuments(LanguageModel model, IReadOnlyList<int[]> documents, int batchSize, int sequenceLength)
+    {
+        var batches = new Data.DocumentBatcher(documents, batchSize, sequenceLength, seed: 0);
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            var inputs = new long[batches.TokensPerStep];
+            var targets = new long[batches.TokensPerStep];
+            double sum = 0;
+            long count = 0;
+            for (var step = 0; step < batches.StepsPerEpoch; step++)
+            {
+                batches.Fill(0, step, inputs, targets);
+                using var scope = NewDisposeScope();
+                var (logits, _) = model.call(tensor(inputs, new long[] { batches.BatchSize, batches.SequenceLength }), null);
+                sum += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), tensor(targets), reduction: nn.Reduction.Sum).item<float>();
+                count += targets.Count(t => t != Data.DocumentBatcher.Ignore);
+            }
+            return new Loss(sum / Math.Max(1, count), count);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
     private static double ScoreStreams(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window, CancellationToken cancel)
     {
         double sum = 0;

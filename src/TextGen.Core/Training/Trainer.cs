@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace TextGen.Training;
 
+/// <summary>What the loop trains on: its batches, and how to score the validation part.</summary>
+public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate);
+
 /// <summary>
 /// The training loop: next-token cross-entropy with truncated back-propagation through time, Adam, gradient-norm
 /// clipping and a warm-up + cosine schedule. Evaluates on the whole validation part at regular steps, saves the best
@@ -15,14 +18,14 @@ namespace TextGen.Training;
 public sealed class Trainer
 {
     private readonly TrainedModel _model;
-    private readonly TokenSplit _data;
+    private readonly TrainingData _data;
     private readonly TrainingOptions _options;
     private readonly string _corpusName;
     private readonly string _outputPath;
     private readonly string _checkpointPath;
     private readonly (Checkpoint State, byte[] Weights, byte[] Optimizer)? _resume;
 
-    public Trainer(TrainedModel model, TokenSplit data, TrainingOptions options, string corpusName, string outputPath,
+    public Trainer(TrainedModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
         (Checkpoint State, byte[] Weights, byte[] Optimizer)? resume = null)
     {
         _model = model;
@@ -38,15 +41,15 @@ public sealed class Trainer
     /// Steps between evaluations: scoring a token costs about a third of training on it, so evaluating after ~7x the
     /// validation size in training tokens keeps evaluation near 5% of the time; at least once an epoch.
     /// </summary>
-    public static int EvaluationInterval(StreamBatcher batcher, int validationTokens) =>
+    public static int EvaluationInterval(ITrainingBatches batcher, int validationTokens) =>
         Math.Clamp((int)Math.Ceiling(validationTokens * 20.0 / 3 / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
 
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         var network = _model.Network;
         var vocabulary = network.Config.VocabularySize;
-        var batcher = new StreamBatcher(_data.Train, _options.BatchSize, _options.SequenceLength);
-        var parameters = network.parameters().ToArray();
+        var batcher = _data.Batches;
+        var parameters = network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
         using var optimizer = optim.Adam(parameters, _options.LearningRate);
 
         long step = 0;
@@ -62,7 +65,7 @@ public sealed class Trainer
             trainLoss = resume.State.TrainLoss;
         }
 
-        var evalEvery = EvaluationInterval(batcher, _data.Validation.Length);
+        var evalEvery = EvaluationInterval(batcher, _data.ValidationTokens);
         long? totalSteps = _options.Epochs is { } epochs ? (long)epochs * batcher.StepsPerEpoch : null;
         var wall = Stopwatch.StartNew();
         var evalClock = new Stopwatch();
@@ -73,7 +76,6 @@ public sealed class Trainer
         double lossSum = 0;
         var lossCount = 0;
         var lastEvaluated = step;
-        var epochOffset = 0;
         RecurrentState? state = null;
 
         double Elapsed() => elapsedBefore + wall.Elapsed.TotalSeconds;
@@ -93,7 +95,7 @@ public sealed class Trainer
                 lossCount = 0;
             }
             evalClock.Start();
-            var loss = Evaluator.Evaluate(network, _data.Validation, _options.BatchSize, _options.SequenceLength).MeanNats;
+            var loss = _data.Evaluate(network).MeanNats;
             evalClock.Stop();
             lastEvaluated = step;
             var improved = loss < best;
@@ -117,13 +119,12 @@ public sealed class Trainer
             while (!cancel.IsCancellationRequested && Fraction() < 1)
             {
                 var inEpoch = (int)(step % batcher.StepsPerEpoch);
-                if (inEpoch == 0 || state is null)
+                if (inEpoch == 0 || !batcher.CarriesState)
                 {
                     state?.Dispose();
                     state = null;
-                    epochOffset = EpochOffset(batcher, step / batcher.StepsPerEpoch);
                 }
-                batcher.Fill(inEpoch, inputs, targets, epochOffset);
+                batcher.Fill(step / batcher.StepsPerEpoch, inEpoch, inputs, targets);
                 var learningRate = LearningRateSchedule.At(_options.LearningRate, step, Fraction());
                 foreach (var group in optimizer.ParamGroups)
                 {
@@ -141,7 +142,7 @@ public sealed class Trainer
                     optimizer.step();
                     stepLoss = loss.item<float>();
                     state?.Dispose();
-                    state = next.Detach().MoveToOuterDisposeScope();
+                    state = batcher.CarriesState ? next.Detach().MoveToOuterDisposeScope() : null;
                 }
                 step++;
                 stepsThisRun++;
@@ -173,11 +174,7 @@ public sealed class Trainer
         return new TrainingResult(_outputPath, summary, network.ParameterCount, cancel.IsCancellationRequested);
     }
 
-    /// <summary>Epoch 0 starts at the beginning; later epochs at a seeded random offset, the same on resume.</summary>
-    private int EpochOffset(StreamBatcher batcher, long epoch) =>
-        epoch == 0 ? 0 : new Random(unchecked((int)(_options.Seed * 1_000_003 + epoch))).Next(batcher.MaxOffset + 1);
-
-    private TrainingSummary Summary(long step, StreamBatcher batcher, double trainLoss, double valLoss, double tokensPerSecond, double seconds) => new()
+    private TrainingSummary Summary(long step, ITrainingBatches batcher, double trainLoss, double valLoss, double tokensPerSecond, double seconds) => new()
     {
         Corpus = _corpusName,
         Steps = step,
@@ -192,7 +189,7 @@ public sealed class Trainer
         Seed = _options.Seed,
     };
 
-    private static TrainingProgress Report(long step, StreamBatcher batcher, double fraction, double trainLoss, double tokensPerSecond, double elapsed, double learningRate) => new()
+    private static TrainingProgress Report(long step, ITrainingBatches batcher, double fraction, double trainLoss, double tokensPerSecond, double elapsed, double learningRate) => new()
     {
         Step = step,
         Epoch = step / (double)batcher.StepsPerEpoch,

@@ -19,6 +19,17 @@ public sealed record TrainRequest
     /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
     public bool Resume { get; init; }
     public string Device { get; init; } = "cpu";
+    /// <summary>Tokenizer level: char, word or bpe.</summary>
+    public string Level { get; init; } = CharTokenizer.LevelName;
+    public WordVocabularyOptions Words { get; init; } = new();
+    /// <summary>BPE vocabulary size: the 256 bytes plus learned merges.</summary>
+    public int BpeVocabularySize { get; init; } = 2000;
+    /// <summary>A word2vec or GloVe text file to initialise the embedding from.</summary>
+    public string? EmbeddingsFrom { get; init; }
+    /// <summary>Keep the initialised embedding fixed during training.</summary>
+    public bool FreezeEmbeddings { get; init; }
+    /// <summary>Treat each non-empty line as its own document with start and end markers.</summary>
+    public bool LineDocuments { get; init; }
 
     public const int MinimumSequenceLength = 8;
 
@@ -35,19 +46,21 @@ public sealed class TrainingSession : IDisposable
     private readonly Trainer _trainer;
     private readonly TrainedModel _model;
 
-    private TrainingSession(TrainedModel model, Trainer trainer, string outputPath, IReadOnlyList<string> warnings, TokenSplit split, TrainingOptions options)
+    private TrainingSession(TrainedModel model, Trainer trainer, string outputPath, IReadOnlyList<string> warnings, TrainingData data, int trainTokens, TrainingOptions options)
     {
         _model = model;
         _trainer = trainer;
         OutputPath = outputPath;
         Warnings = warnings;
-        Split = split;
+        Data = data;
+        TrainTokens = trainTokens;
         Options = options;
     }
 
     public string OutputPath { get; }
     public IReadOnlyList<string> Warnings { get; }
-    public TokenSplit Split { get; }
+    public TrainingData Data { get; }
+    public int TrainTokens { get; }
     /// <summary>The options in force, after the batch shape was fitted to the corpus.</summary>
     public TrainingOptions Options { get; }
     public RecurrentNetConfig Network => _model.Network.Config;
@@ -56,6 +69,15 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Prepare(TrainRequest request)
     {
         request.Training.Validate();
+        if (!Levels.Contains(request.Level.Trim().ToLowerInvariant()))
+        {
+            throw new TextGenException($"--level {request.Level}: unknown level; use char, word or bpe.");
+        }
+        request.Words.Validate();
+        if (request.BpeVocabularySize < BpeTrainer.ByteAlphabet)
+        {
+            throw new TextGenException($"--vocab-size {request.BpeVocabularySize} is smaller than the byte alphabet; use {BpeTrainer.ByteAlphabet} or more (e.g. 2000).");
+        }
         (request.Network with { VocabularySize = 1 }).Validate();
         var text = CorpusReader.Read(request.CorpusPath);
         var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
@@ -68,21 +90,81 @@ public sealed class TrainingSession : IDisposable
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : ((Checkpoint, byte[], byte[])?)null;
-        var tokenizer = resume is { } r ? TokenizerFactory.FromDescription(r.Item1.Model.Tokenizer) : CharTokenizer.Build(text);
-        var encoded = tokenizer.Encode(text);
-        if (encoded.UnknownCount > 0)
+        var tokenizer = resume is { } r ? TokenizerFactory.FromDescription(r.Item1.Model.Tokenizer) : BuildTokenizer(request, text);
+        if (request.LineDocuments && tokenizer is not DocumentTokenizer)
         {
-            warnings.Add($"{encoded.UnknownCount} characters of the corpus are not in the checkpoint's vocabulary (first: {Printable(encoded.FirstUnknown!)}) and were skipped.");
+            tokenizer = new DocumentTokenizer(tokenizer);
         }
-        var split = TokenSplit.LastFraction(encoded.Ids, request.Training.ValidationFraction);
-        var options = FitBatchShape(request.Training, split.Train.Length, warnings);
+        var (data, trainTokens, options, unknown, firstUnknown, counts) = tokenizer is DocumentTokenizer documents
+            ? DocumentData(documents, text, request.Training, warnings)
+            : StreamData(tokenizer, text, request.Training, warnings);
+        if (unknown > 0)
+        {
+            warnings.Add(tokenizer.Level == CharTokenizer.LevelName
+                ? $"{unknown} characters of the corpus are not in the vocabulary (first: {Printable(firstUnknown ?? "?")}) and were skipped."
+                : $"{unknown} words of the corpus are outside the vocabulary (first: {Printable(firstUnknown ?? "?")}) and became {WordTokenizer.Unknown}.");
+        }
 
         var network = resume is { } checkpoint ? checkpoint.Item1.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
         manual_seed(options.Seed);
-        var model = new TrainedModel(new LanguageModel(network), tokenizer, new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network });
-        var trainer = new Trainer(model, split, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
-        return new TrainingSession(model, trainer, outputPath, warnings, split, options);
+        var model = new TrainedModel(new LanguageModel(network), tokenizer, new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts });
+        if (request.EmbeddingsFrom is { } embeddings && resume is null)
+        {
+            var (found, missing) = Embeddings.PretrainedEmbeddings.Apply(model.Network, tokenizer, embeddings, request.FreezeEmbeddings);
+            warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
+        }
+        var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
+        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options);
     }
+
+    private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    {
+        var encoded = tokenizer.Encode(text);
+        var split = TokenSplit.LastFraction(encoded.Ids, requested.ValidationFraction);
+        var options = FitBatchShape(requested, split.Train.Length, warnings);
+        var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
+        var data = new TrainingData(batches, split.Validation.Length, m => Evaluator.Evaluate(m, split.Validation, options.BatchSize, options.SequenceLength));
+        return (data, split.Train.Length, options, encoded.UnknownCount, encoded.FirstUnknown, Count(encoded.Ids, tokenizer.VocabularySize));
+    }
+
+    /// <summary>The last fraction of the documents (at least one) is held out; the rest are training rows.</summary>
+    private static (TrainingData, int, TrainingOptions, int, string?, long[]) DocumentData(DocumentTokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    {
+        var documents = tokenizer.EncodeDocuments(text, out var unknown);
+        var held = Math.Max(1, (int)Math.Round(documents.Count * requested.ValidationFraction));
+        if (documents.Count - held < 1)
+        {
+            throw new TextGenException($"the corpus has {documents.Count} non-empty lines: too few to hold some out for validation; use more lines or drop --documents lines.");
+        }
+        var train = documents.Take(documents.Count - held).ToArray();
+        var validation = documents.Skip(documents.Count - held).ToArray();
+        var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
+        var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
+        if (options.SequenceLength < requested.SequenceLength)
+        {
+            warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
+        }
+        var data = new TrainingData(batches, validation.Sum(d => d.Length - 1), m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength));
+        return (data, train.Sum(d => d.Length), options, unknown, null, Count(documents.SelectMany(d => d), tokenizer.VocabularySize));
+    }
+
+    private static long[] Count(IEnumerable<int> ids, int vocabulary)
+    {
+        var counts = new long[vocabulary];
+        foreach (var id in ids) counts[id]++;
+        return counts;
+    }
+
+    /// <summary>The tokenizer a new model gets, built from the corpus.</summary>
+    public static ITokenizer BuildTokenizer(TrainRequest request, string text) => request.Level.Trim().ToLowerInvariant() switch
+    {
+        CharTokenizer.LevelName => CharTokenizer.Build(text),
+        WordTokenizer.LevelName => WordTokenizer.Build(text, request.Words),
+        ByteLevelBpeTokenizer.LevelName => ByteLevelBpeTokenizer.Train(text, request.BpeVocabularySize),
+        var other => throw new ArgumentOutOfRangeException(nameof(request), other, "unknown tokenizer level"),
+    };
+
+    private static readonly string[] Levels = [CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName];
 
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
 

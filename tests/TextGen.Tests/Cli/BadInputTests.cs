@@ -50,6 +50,8 @@ public class BadInputTests
     [InlineData("--max-time", "soon", "--max-time")]
     [InlineData("--cell", "transformer", "transformer")]
     [InlineData("--frobnicate", "1", "--frobnicate")]
+    [InlineData("--level", "klingon", "klingon")]
+    [InlineData("--vocab-size", "100", "byte alphabet")]
     public void TrainRefusesBadOptionsBeforeAnyWork(string option, string value, string expected)
     {
         using var dir = new TempDirectory();

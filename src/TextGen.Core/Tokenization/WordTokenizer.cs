@@ -1,0 +1,143 @@
+using System.Text;
+using Microsoft.ML.Tokenizers;
+
+namespace TextGen.Tokenization;
+
+/// <summary>How a word vocabulary is built.</summary>
+public sealed record WordVocabularyOptions
+{
+    /// <summary>Words seen fewer times than this become the unknown token.</summary>
+    public int MinCount { get; init; } = 2;
+    /// <summary>At most this many entries (the most frequent), the unknown token included.</summary>
+    public int MaxVocabulary { get; init; } = 20_000;
+    public bool Lowercase { get; init; }
+
+    public void Validate()
+    {
+        if (MinCount < 1) throw new TextGenException($"--min-count {MinCount} is out of range; use 1 or more.");
+        if (MaxVocabulary < 2) throw new TextGenException($"--max-vocab {MaxVocabulary} is out of range; use 2 or more.");
+    }
+}
+
+/// <summary>
+/// Word-level tokenizer. Microsoft.ML.Tokenizers' word-or-non-word pre-tokenizer splits each line into words
+/// (letters, digits, underscore) and runs of punctuation; whitespace is handled deliberately: a token that followed
+/// whitespace carries one leading space (" whale" and "whale" are different tokens), and every line end is a "\n"
+/// token. Decoding is concatenation, so text comes back exactly up to the normalisation that runs of spaces and tabs
+/// become one space and trailing spaces are dropped. Words outside the vocabulary become <see cref="Unknown"/>.
+/// </summary>
+public sealed class WordTokenizer : ITokenizer
+{
+    public const string LevelName = "word";
+    public const string Unknown = "<unk>";
+    private const int UnknownId = 0;
+
+    private static readonly PreTokenizer Words = PreTokenizer.CreateWordOrNonWord();
+
+    private readonly string[] _symbols;
+    private readonly Dictionary<string, int> _ids;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    private WordTokenizer(IReadOnlyList<string> symbols, bool lowercase)
+    {
+        _symbols = [.. symbols];
+        _ids = new Dictionary<string, int>(_symbols.Length, StringComparer.Ordinal);
+        for (var i = 0; i < _symbols.Length; i++) _ids[_symbols[i]] = i;
+        _lookup = _ids.GetAlternateLookup<ReadOnlySpan<char>>();
+        Lowercase = lowercase;
+    }
+
+    public string Level => LevelName;
+    public int VocabularySize => _symbols.Length;
+    public bool Lowercase { get; }
+
+    public static WordTokenizer Build(string text, WordVocabularyOptions options)
+    {
+        options.Validate();
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        ForEachPiece(text, options.Lowercase, piece =>
+        {
+            var key = piece.ToString();
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        });
+        var symbols = counts.Where(c => c.Value >= options.MinCount)
+            .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
+            .Take(options.MaxVocabulary - 1)
+            .Select(c => c.Key)
+            .Prepend(Unknown)
+            .ToArray();
+        return new WordTokenizer(symbols, options.Lowercase);
+    }
+
+    public static WordTokenizer FromDescription(TokenizerDescription description)
+    {
+        if (description.Symbols.Count == 0 || description.Symbols[UnknownId] != Unknown)
+        {
+            throw new TextGenException($"the model file's word vocabulary does not start with {Unknown}; the file is corrupt.");
+        }
+        return new WordTokenizer(description.Symbols, description.Lowercase);
+    }
+
+    public EncodedText Encode(string text)
+    {
+        var ids = new List<int>(text.Length / 4);
+        var unknown = 0;
+        string? firstUnknown = null;
+        ForEachPiece(text, Lowercase, piece =>
+        {
+            if (_lookup.TryGetValue(piece, out var id))
+            {
+                ids.Add(id);
+                return;
+            }
+            ids.Add(UnknownId);
+            unknown++;
+            firstUnknown ??= piece.Trim().ToString();
+        });
+        return new EncodedText([.. ids], unknown, firstUnknown);
+    }
+
+    public string Decode(IEnumerable<int> ids)
+    {
+        var text = new StringBuilder();
+        foreach (var id in ids) text.Append(TokenText(id));
+        return text.ToString();
+    }
+
+    public string TokenText(int id) => id == UnknownId ? " " + Unknown
+        : (uint)id < (uint)_symbols.Length ? _symbols[id]
+        : throw new ArgumentOutOfRangeException(nameof(id), id, "token id outside the vocabulary");
+
+    public TokenizerDescription Describe() => new(LevelName, _symbols) { Lowercase = Lowercase };
+
+    private delegate void PieceAction(ReadOnlySpan<char> piece);
+
+    /// <summary>Calls <paramref name="action"/> with each token's text: pieces with their one leading space, and "\n" per line end.</summary>
+    private static void ForEachPiece(string text, bool lowercase, PieceAction action)
+    {
+        Span<char> buffer = stackalloc char[256];
+        var lineStart = 0;
+        while (lineStart <= text.Length)
+        {
+            var lineEnd = text.IndexOf('\n', lineStart);
+            var line = text.AsSpan(lineStart, (lineEnd < 0 ? text.Length : lineEnd) - lineStart);
+            foreach (var (offset, length) in Words.PreTokenize(line))
+            {
+                var spaced = offset > 0 && char.IsWhiteSpace(line[offset - 1]) ? 1 : 0;
+                var size = spaced + length;
+                var piece = size <= buffer.Length ? buffer[..size] : new char[size];
+                if (spaced == 1) piece[0] = ' ';
+                var source = line.Slice(offset, length);
+                if (lowercase) source.ToLowerInvariant(piece[spaced..]);
+                else source.CopyTo(piece[spaced..]);
+                action(piece);
+            }
+            if (lineEnd < 0)
+            {
+                break;
+            }
+            action("\n");
+            lineStart = lineEnd + 1;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using System.Globalization;
+using TextGen.Embeddings;
+using TextGen.Persistence;
+using TextGen.Tests.Cli;
+using TextGen.Tokenization;
+
+namespace TextGen.Tests.Embeddings;
+
+public class EmbeddingTests
+{
+    private static (TempDirectory Dir, string Model) WordModel(int epochs = 2, string? embeddingsFrom = null, bool freeze = false, int embedding = 8)
+    {
+        var dir = new TempDirectory();
+        var request = SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(10)), dir.File("w.tgm"), epochs: epochs) with
+        {
+            Level = WordTokenizer.LevelName,
+            Words = new WordVocabularyOptions { MinCount = 1 },
+            EmbeddingsFrom = embeddingsFrom,
+            FreezeEmbeddings = freeze,
+        };
+        request = request with { Network = request.Network with { Embedding = embedding } };
+        return (dir, SmallModels.Train(request).ModelPath);
+    }
+
+    [Fact]
+    public void NearestNeighboursStartWithTheTokenItselfAtCosineOne()
+    {
+        var (dir, model) = WordModel();
+        using (dir)
+        {
+            using var trained = TrainedModel.Load(model);
+            var nearest = EmbeddingTable.From(trained).Nearest("world", 5);
+            Assert.Equal(("▁world", 1.0), (nearest[0].Token, Math.Round(nearest[0].Cosine, 12)));
+            Assert.Equal(5, nearest.Count);
+            Assert.True(nearest.Skip(1).All(n => n.Cosine <= 1.0 + 1e-9));
+
+            var cli = CliRunner.Run("embed", "--model", model, "--nearest", "world", "-k", "3");
+            Assert.Equal(0, cli.ExitCode);
+            Assert.StartsWith("  1.0000  ▁world", cli.Output);
+        }
+    }
+
+    [Fact]
+    public void ExportedFilesParseBackToTheSameVectors()
+    {
+        var (dir, model) = WordModel();
+        using (dir)
+        {
+            using var trained = TrainedModel.Load(model);
+            var table = EmbeddingTable.From(trained);
+            var export = Path.Combine(dir.Path, "export");
+            Assert.Equal(0, CliRunner.Run("embed", "--model", model, "--export", export, "--plot", dir.File("pca.png")).ExitCode);
+
+            var word2vec = EmbeddingExport.ReadText(Path.Combine(export, EmbeddingExport.Word2VecFile));
+            var metadata = File.ReadAllLines(Path.Combine(export, EmbeddingExport.MetadataFile));
+            var tsv = File.ReadAllLines(Path.Combine(export, EmbeddingExport.VectorsFile))
+                .Select(l => l.Split('\t').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray()).ToArray();
+            Assert.Equal(table.Tokens, metadata);
+            for (var i = 0; i < table.Tokens.Count; i++)
+            {
+                Assert.Equal(table.Vectors[i], word2vec[table.Tokens[i]]);
+                Assert.Equal(table.Vectors[i], tsv[i]);
+            }
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(dir.File("pca.png"))[..4]);
+        }
+    }
+
+    [Fact]
+    public void PretrainedVectorsInitialiseAndFreezeTheEmbedding()
+    {
+        using var files = new TempDirectory();
+        var glove = files.Write("glove.txt", "world 1 0 0 0\nsea 0 1 0 0\nnotinvocab 0 0 1 0\n");
+        var (dir, model) = WordModel(epochs: 2, embeddingsFrom: glove, freeze: true, embedding: 4);
+        using (dir)
+        {
+            using var trained = TrainedModel.Load(model);
+            var table = EmbeddingTable.From(trained);
+            Assert.Equal([1f, 0, 0, 0], table.Vectors[table.IndexOf("▁world")]);
+        }
+    }
+
+    [Theory]
+    [InlineData("whale 1 0 0\nsea 0 1\n", "has 2 values")]
+    [InlineData("whale 1 x 0 0\n", "not a number")]
+    [InlineData("whale\n", "no values")]
+    [InlineData("whale 1 0 0 0 0\n", "--embedding 5")]
+    public void BadEmbeddingFilesAreRefused(string text, string expected)
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("prose.txt", Corpora.Prose(3));
+        var outcome = CliRunner.Run("train", corpus, "--level", "word", "--embedding", "4", "--epochs", "1", "-o", dir.File("m.tgm"), "--embeddings-from", dir.Write("bad.txt", text));
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Contains(expected, outcome.ErrorLine);
+        Assert.False(File.Exists(dir.File("m.tgm")));
+    }
+
+    [Fact]
+    public void NearestOfAnUnknownTokenIsAOneLineError()
+    {
+        var (dir, model) = WordModel();
+        using (dir)
+        {
+            var outcome = CliRunner.Run("embed", "--model", model, "--nearest", "zeppelin");
+            Assert.Equal(1, outcome.ExitCode);
+            Assert.Contains("not in the model's vocabulary", outcome.ErrorLine);
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using TextGen.Generation;
+using TextGen.Modeling;
+using TextGen.Persistence;
+using TextGen.Tokenization;
+using TextGen.Training;
+
+namespace TextGen.Tests.Training;
+
+public class LevelsAndDocumentsTests
+{
+    [Theory]
+    [InlineData(WordTokenizer.LevelName)]
+    [InlineData(ByteLevelBpeTokenizer.LevelName)]
+    public void WordAndBpeModelsTrainSaveAndSampleWithTheirTokenizer(string level)
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("prose.txt", Corpora.Prose(30));
+        var request = SmallModels.Request(corpus, dir.File("m.tgm"), epochs: 15) with { Level = level, BpeVocabularySize = 300, Words = new WordVocabularyOptions { MinCount = 1 } };
+        var result = SmallModels.Train(request);
+
+        using var generator = TextGenerator.Load(result.ModelPath);
+        Assert.Equal(level, generator.Tokenizer.Level);
+        var text = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 12 });
+        Assert.StartsWith(" Ishmael", text);
+        var evaluation = CorpusEvaluation.Run(TrainedModel.Load(result.ModelPath), corpus);
+        Assert.True(evaluation.Loss.MeanNats < 1, $"{level} loss {evaluation.Loss.MeanNats}");
+    }
+
+    [Fact]
+    public void DocumentsModelGeneratesWholeDocumentsThatEndAtTheEndMarker()
+    {
+        using var dir = new TempDirectory();
+        var titles = string.Join('\n', Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "the white whale" : "a grey ship")) + "\n";
+        var request = SmallModels.Request(dir.Write("titles.txt", titles), dir.File("m.tgm"), epochs: 60) with { LineDocuments = true };
+        var result = SmallModels.Train(request);
+
+        using var generator = TextGenerator.Load(result.ModelPath);
+        Assert.IsType<DocumentTokenizer>(generator.Tokenizer);
+        var documents = generator.GenerateMany("", new SamplingOptions { Temperature = 0.5, Length = 200, Seed = 1 }, 10);
+        Assert.Equal(10, documents.Length);
+        Assert.All(documents, d => Assert.Contains(d, new[] { "the white whale", "a grey ship" }));
+        var result2 = generator.Complete("the w", new SamplingOptions { Temperature = 0, Length = 200 });
+        Assert.Equal(("hite whale", FinishReason.Stop), (result2.Text, result2.Finish));
+    }
+
+    [Fact]
+    public void TooFewDocumentsAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var request = SmallModels.Request(dir.Write("one.txt", "only one line here\n\n"), dir.File("m.tgm"), epochs: 1) with { LineDocuments = true };
+        var error = Assert.Throws<TextGenException>(() => TrainingSession.Prepare(request));
+        Assert.Contains("too few", error.Message);
+    }
+}
