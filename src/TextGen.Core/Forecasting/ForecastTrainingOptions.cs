@@ -6,9 +6,9 @@ public sealed record ForecastTrainingOptions
     /// <summary>Upper bound on epochs; the Keras guide trains its tiny model for 500.</summary>
     public int Epochs { get; init; } = 500;
     /// <summary>Stop when validation loss has not improved for this many epochs; the best epoch's weights are kept.</summary>
-    public int Patience { get; init; } = 30;
-    public int BatchSize { get; init; } = 32;
-    public double LearningRate { get; init; } = 1e-3;
+    public int Patience { get; init; } = 20;
+    public int BatchSize { get; init; } = 128;
+    public double LearningRate { get; init; } = 3e-3;
     public TimeSpan? MaxTime { get; init; }
     public long Seed { get; init; } = 1;
 
