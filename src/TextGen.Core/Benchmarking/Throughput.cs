@@ -85,10 +85,14 @@ public static class Throughput
         return Timed(Step, warmup: 20, seconds) * batch;
     }
 
-    /// <summary>Calls per second of <paramref name="step"/> after warm-up, measured for at least the given time and 3 calls.</summary>
+    /// <summary>
+    /// Calls per second of <paramref name="step"/> after warm-up (the given calls, and at least half a second so the
+    /// JIT has promoted the hot code), measured for at least the given time and 3 calls.
+    /// </summary>
     public static double Timed(Action step, int warmup, double seconds)
     {
-        for (var i = 0; i < warmup; i++) step();
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; i < warmup || warming.Elapsed.TotalSeconds < 0.5; i++) step();
         var clock = Stopwatch.StartNew();
         var calls = 0;
         while (calls < 3 || clock.Elapsed.TotalSeconds < seconds)

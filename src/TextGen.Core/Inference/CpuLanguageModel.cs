@@ -73,6 +73,7 @@ public sealed class CpuLanguageModel
     public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize);
 
     /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Step(ReadOnlySpan<int> tokens, InferenceState state, Span<float> logits)
     {
         var batch = state.Batch;

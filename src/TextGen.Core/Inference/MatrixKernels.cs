@@ -38,6 +38,7 @@ internal static class MatrixKernels
     }
 
     /// <summary>Four inputs at once: each weight load feeds four multiply-adds, two rows at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyAddFour(ReadOnlySpan<float> weights, int columns, ReadOnlySpan<float> inputs, Span<float> outputs, int rows, int firstInput, int rowStart, int rowEnd)
     {
         var vectorColumns = columns & ~7;
@@ -113,6 +114,7 @@ internal static class MatrixKernels
         });
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: skip the tiered-JIT warm-up
     private static void MultiplyAddSingle(ReadOnlySpan<float> weights, int columns, ReadOnlySpan<float> input, Span<float> output, int rowStart, int rowEnd)
     {
         var r = rowStart;
