@@ -36,6 +36,24 @@ public static class SharedOptions
         return option;
     }
 
+    /// <summary>Like <see cref="InRange{T}"/> without a default: null when the user did not give it.</summary>
+    public static Option<T?> OptionalInRange<T>(string name, string description, T min, T max) where T : struct, IComparable<T>
+    {
+        var option = new Option<T?>(name) { Description = description };
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count == 1 && !TryConvert<T>(result.Tokens[0].Value))
+            {
+                return;
+            }
+            if (result.GetValueOrDefault<T?>() is { } value && (value.CompareTo(min) < 0 || value.CompareTo(max) > 0))
+            {
+                result.AddError($"{name} {value} is out of range; use {min} to {max}.");
+            }
+        });
+        return option;
+    }
+
     private static bool TryConvert<T>(string text)
     {
         try

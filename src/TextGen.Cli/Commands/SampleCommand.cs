@@ -51,7 +51,9 @@ public static class SampleCommand
             var encoded = generator.EncodePrefix(text);
             if (encoded.UnknownCount > 0)
             {
-                error.WriteLine($"warning: {encoded.UnknownCount} characters of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and were skipped.");
+                error.WriteLine(generator.Tokenizer.Level == CharTokenizer.LevelName
+                    ? $"warning: {encoded.UnknownCount} characters of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and were skipped."
+                    : $"warning: {encoded.UnknownCount} words of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and became {WordTokenizer.Unknown}.");
             }
             if (parse.GetValue(interactive))
             {

@@ -27,9 +27,9 @@ public static class TrainCommand
         var embedding = SharedOptions.InRange("--embedding", "Embedding width.", network.Embedding, 1, 8192);
         var oneHot = new Option<bool>("--one-hot") { Description = "Feed one-hot vectors instead of a learned embedding." };
         var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the head.", network.Dropout, 0, 0.95);
-        var batch = SharedOptions.InRange("--batch-size", "Sequences per step.", defaults.BatchSize, 1, 4096);
-        var sequence = SharedOptions.InRange("--seq-length", "Tokens per sequence (truncated back-propagation length).", defaults.SequenceLength, 2, 10000);
-        var learningRate = SharedOptions.InRange("--learning-rate", "Peak Adam learning rate (warm-up, then cosine decay to a tenth).", defaults.LearningRate, 1e-6, 1);
+        var batch = SharedOptions.OptionalInRange("--batch-size", $"Sequences per step. Default: {defaults.BatchSize} (32 for --level word).", 1, 4096);
+        var sequence = SharedOptions.OptionalInRange("--seq-length", $"Tokens per sequence (truncated back-propagation length). Default: {defaults.SequenceLength} (35 for --level word).", 2, 10000);
+        var learningRate = SharedOptions.OptionalInRange("--learning-rate", $"Peak Adam learning rate (warm-up, then cosine decay to a tenth). Default: {defaults.LearningRate} (0.003 for --level word).", 1e-6, 1.0);
         var clip = SharedOptions.InRange("--clip", "Largest global gradient norm.", defaults.GradientClip, 1e-6, 1e6);
         var valFraction = SharedOptions.InRange("--val-fraction", "Last fraction of the corpus used for validation.", defaults.ValidationFraction, 1e-4, 0.9);
         var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s, 5m, 1h. Default: 10m unless --epochs is given.");
@@ -63,6 +63,7 @@ public static class TrainCommand
             corpusPath ??= DefaultCorpus();
             var epochBudget = parse.GetValue(epochs);
             var timeBudget = parse.GetValue(maxTime) ?? (epochBudget is null ? (usingDefaultCorpus ? DefaultCorpusMaxTime : DefaultMaxTime) : null);
+            var levelDefaults = TrainingOptions.ForLevel(parse.GetValue(level)!);
             var request = new TrainRequest
             {
                 CorpusPath = corpusPath,
@@ -76,11 +77,11 @@ public static class TrainCommand
                     OneHot = parse.GetValue(oneHot),
                     Dropout = parse.GetValue(dropout),
                 },
-                Training = new TrainingOptions
+                Training = levelDefaults with
                 {
-                    BatchSize = parse.GetValue(batch),
-                    SequenceLength = parse.GetValue(sequence),
-                    LearningRate = parse.GetValue(learningRate),
+                    BatchSize = parse.GetValue(batch) ?? levelDefaults.BatchSize,
+                    SequenceLength = parse.GetValue(sequence) ?? levelDefaults.SequenceLength,
+                    LearningRate = parse.GetValue(learningRate) ?? levelDefaults.LearningRate,
                     GradientClip = parse.GetValue(clip),
                     ValidationFraction = parse.GetValue(valFraction),
                     MaxTime = timeBudget,

@@ -16,6 +16,14 @@ public sealed record TrainingOptions
     public int? Epochs { get; init; }
     public long Seed { get; init; } = 1;
 
+    /// <summary>
+    /// The measured defaults for a tokenizer level: characters and BPE pieces train best at a high peak rate on long
+    /// windows; words (a large softmax, few tokens per line) at a fifth of the rate on shorter windows (docs/training.md).
+    /// </summary>
+    public static TrainingOptions ForLevel(string level) => level.Trim().ToLowerInvariant() == Tokenization.WordTokenizer.LevelName
+        ? new TrainingOptions { BatchSize = 32, SequenceLength = 35, LearningRate = 0.003 }
+        : new TrainingOptions();
+
     public void Validate()
     {
         if (BatchSize is < 1 or > 4096) throw new TextGenException($"--batch-size {BatchSize} is out of range; use 1 to 4096.");

@@ -50,6 +50,15 @@ public class BpeTokenizerTests
     }
 
     [Fact]
+    public void PrefixesAreTokenizedIntoLearnedSubwordsNeverUnknown()
+    {
+        var encoded = Tokenizer.Encode("Call me Ishmael, Queequeg");
+        Assert.Equal(0, encoded.UnknownCount);
+        Assert.Contains(" Ishmael", encoded.Ids.Select(Tokenizer.TokenText)); // a frequent word is one learned token
+        Assert.Equal("Call me Ishmael, Queequeg", Tokenizer.Decode(encoded.Ids));
+    }
+
+    [Fact]
     public void VocabularySmallerThanTheByteAlphabetIsRefused()
     {
         var error = Assert.Throws<TextGenException>(() => ByteLevelBpeTokenizer.Train("text", 100));
