@@ -16,7 +16,6 @@ public sealed record Checkpoint
     public required ModelMetadata Model { get; init; }
     public long Step { get; init; }
     public double ElapsedSeconds { get; init; }
-    public double TrainSeconds { get; init; }
     public double BestValLoss { get; init; } = double.PositiveInfinity;
     public double TrainLoss { get; init; }
 

@@ -53,14 +53,13 @@ public sealed class Trainer
         using var optimizer = optim.Adam(parameters, _options.LearningRate);
 
         long step = 0;
-        double elapsedBefore = 0, trainSecondsBefore = 0, best = double.PositiveInfinity, trainLoss = double.NaN;
+        double elapsedBefore = 0, best = double.PositiveInfinity, trainLoss = double.NaN;
         if (_resume is { } resume)
         {
             ModuleWeights.Load(network, resume.Weights, _checkpointPath);
             Checkpoint.RestoreOptimizer(optimizer, resume.Optimizer, _checkpointPath);
             step = resume.State.Step;
             elapsedBefore = resume.State.ElapsedSeconds;
-            trainSecondsBefore = resume.State.TrainSeconds;
             best = resume.State.BestValLoss;
             trainLoss = resume.State.TrainLoss;
         }
@@ -104,7 +103,7 @@ public sealed class Trainer
                 best = loss;
                 _model.WithTraining(Summary(step, batcher, trainLoss, loss, TokensPerSecond(), Elapsed())).Save(_outputPath);
             }
-            SaveCheckpoint(network, optimizer, step, Elapsed(), trainSecondsBefore + TrainSeconds(), best, trainLoss);
+            SaveCheckpoint(network, optimizer, step, Elapsed(), best, trainLoss);
             return Report(step, batcher, Fraction(), trainLoss, TokensPerSecond(), Elapsed(), LearningRateSchedule.At(_options.LearningRate, step, Fraction())) with
             {
                 Evaluated = true,
@@ -200,13 +199,12 @@ public sealed class Trainer
         Elapsed = TimeSpan.FromSeconds(elapsed),
     };
 
-    private void SaveCheckpoint(LanguageModel network, Adam optimizer, long step, double elapsed, double trainSeconds, double best, double trainLoss) =>
+    private void SaveCheckpoint(LanguageModel network, Adam optimizer, long step, double elapsed, double best, double trainLoss) =>
         new Checkpoint
         {
             Model = _model.Metadata,
             Step = step,
             ElapsedSeconds = elapsed,
-            TrainSeconds = trainSeconds,
             BestValLoss = best,
             TrainLoss = trainLoss,
         }.Save(_checkpointPath, network, optimizer);
