@@ -23,7 +23,7 @@ public static class TrainCommand
         var cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
         cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
         var layers = SharedOptions.InRange("--layers", "Stacked recurrent layers.", network.Layers, 1, 16);
-        var hidden = SharedOptions.InRange("--hidden", "Units per recurrent layer.", network.Hidden, 1, 8192);
+        var hidden = SharedOptions.OptionalInRange("--hidden", "Units per recurrent layer. Default: chosen from --max-time and the corpus size at character level (256 for 5 minutes on 1 MB), else 256.", 1, 8192);
         var embedding = SharedOptions.InRange("--embedding", "Embedding width.", network.Embedding, 1, 8192);
         var oneHot = new Option<bool>("--one-hot") { Description = "Feed one-hot vectors instead of a learned embedding." };
         var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the head.", network.Dropout, 0, 0.95);
@@ -72,7 +72,7 @@ public static class TrainCommand
                 {
                     Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
                     Layers = parse.GetValue(layers),
-                    Hidden = parse.GetValue(hidden),
+                    Hidden = parse.GetValue(hidden) ?? network.Hidden,
                     Embedding = parse.GetValue(embedding),
                     OneHot = parse.GetValue(oneHot),
                     Dropout = parse.GetValue(dropout),
@@ -88,6 +88,7 @@ public static class TrainCommand
                     Epochs = epochBudget,
                     Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
                 },
+                ChooseWidth = parse.GetValue(hidden) is null,
                 Resume = parse.GetValue(resume),
                 Level = parse.GetValue(level)!,
                 Words = new WordVocabularyOptions { MinCount = parse.GetValue(minCount), MaxVocabulary = parse.GetValue(maxVocab), Lowercase = parse.GetValue(lowercase) },
@@ -123,7 +124,7 @@ public static class TrainCommand
         var options = session.Options;
         if (!json)
         {
-            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
+            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? " (width fitted to the budget and corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
                             $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}; " +
                             $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }
@@ -145,6 +146,9 @@ public static class TrainCommand
                 epochs = run.Epochs,
                 tokens_per_second = run.TokensPerSecond,
                 parameters = result.Parameters,
+                cell = network.Cell.ToString().ToLowerInvariant(),
+                layers = network.Layers,
+                hidden = network.Hidden,
                 seconds = run.Seconds,
                 seed = options.Seed,
                 interrupted = result.Cancelled,

@@ -9,8 +9,8 @@ public sealed record BenchmarkOptions
     public IReadOnlyList<CellType> Cells { get; init; } = [CellType.Rnn, CellType.Lstm, CellType.Gru];
     public IReadOnlyList<int> Layers { get; init; } = [1, 2, 3];
     public IReadOnlyList<int> Hidden { get; init; } = [128, 256, 512, 1024];
-    public int Batch { get; init; } = 64;
-    public int SeqLength { get; init; } = 100;
+    public int Batch { get; init; } = new TrainingOptions().BatchSize;
+    public int SeqLength { get; init; } = new TrainingOptions().SequenceLength;
     public int Vocab { get; init; } = 65;
     public int Embedding { get; init; } = 64;
     /// <summary>Seconds each throughput is measured for (after warm-up).</summary>

@@ -6,6 +6,9 @@ namespace TextGen.Training;
 /// <summary>Mean next-token cross-entropy of a model over every token of a text (each target counted once).</summary>
 public static class Evaluator
 {
+    /// <summary>Tokens each stream reads before it is scored (fewer when the streams are shorter).</summary>
+    public const int WarmUpTokens = 100;
+
     public readonly record struct Loss(double MeanNats, long Tokens)
     {
         public double BitsPerToken => MeanNats / Math.Log(2);
@@ -15,7 +18,9 @@ public static class Evaluator
     /// <summary>
     /// Cuts the tokens into up to <paramref name="batchSize"/> contiguous streams read in windows of
     /// <paramref name="sequenceLength"/> with the state carried across windows; the few targets left over
-    /// after equal streams are scored in one more stream.
+    /// after equal streams are scored in one more stream. Every stream but the first is warmed up on the
+    /// <see cref="WarmUpTokens"/> before it (read, not scored), so the figure is what one pass over the text gives,
+    /// not a penalty for cutting it into streams.
     /// </summary>
     public static Loss Evaluate(LanguageModel model, ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
     {
@@ -77,7 +82,7 @@ public static class Evaluator
     private static double ScoreStreams(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window, CancellationToken cancel)
     {
         double sum = 0;
-        RecurrentState? state = null;
+        RecurrentState? state = WarmUp(model, tokens, start, streams, streamLength, window);
         try
         {
             for (var offset = 0; offset < streamLength; offset += window)
@@ -109,5 +114,38 @@ public static class Evaluator
             state?.Dispose();
         }
         return sum;
+    }
+
+    /// <summary>
+    /// The state each stream starts from: zero for a stream at the start of the text, otherwise the state after
+    /// reading the <see cref="WarmUpTokens"/> before it, or as many as the stream is long (the text before stream 1).
+    /// </summary>
+    private static RecurrentState? WarmUp(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window)
+    {
+        var cold = start == 0 ? 1 : 0; // the first stream of the text has nothing before it
+        var warm = streams - cold;
+        var length = Math.Min(Math.Max(window, WarmUpTokens), start + cold * streamLength);
+        if (warm == 0 || length == 0)
+        {
+            return null;
+        }
+        var inputs = new long[warm * length];
+        var span = tokens.Span;
+        for (var b = 0; b < warm; b++)
+        {
+            var from = start + (b + cold) * streamLength - length;
+            for (var t = 0; t < length; t++)
+            {
+                inputs[b * length + t] = span[from + t];
+            }
+        }
+        using var scope = NewDisposeScope();
+        var (_, state) = model.call(tensor(inputs, new long[] { warm, length }), null);
+        if (cold == 1)
+        {
+            var zeros = zeros_like(state.Hidden[.., ..1]);
+            state = new RecurrentState(cat([zeros, state.Hidden], 1), state.Cell is { } c ? cat([zeros, c], 1) : null);
+        }
+        return state.MoveToOuterDisposeScope();
     }
 }

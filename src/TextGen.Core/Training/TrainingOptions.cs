@@ -3,8 +3,9 @@ namespace TextGen.Training;
 /// <summary>How to train; the defaults are measured to work well on a ~1 MB corpus on a 2-core CPU (see docs).</summary>
 public sealed record TrainingOptions
 {
-    public int BatchSize { get; init; } = 64;
-    public int SequenceLength { get; init; } = 100;
+    /// <summary>128 streams of 50 steps: as good per step as 64 x 100 and ~7% more tokens/s (docs/training.md).</summary>
+    public int BatchSize { get; init; } = 128;
+    public int SequenceLength { get; init; } = 50;
     /// <summary>Peak rate; high because the schedule decays it to a tenth over the budget (docs/training.md).</summary>
     public double LearningRate { get; init; } = 0.015;
     /// <summary>Gradients are rescaled so that their global L2 norm is at most this.</summary>

@@ -15,6 +15,11 @@ public sealed record TrainRequest
     /// <summary>Model file to write; default <c>models/CORPUS-NAME.tgm</c>.</summary>
     public string? OutputPath { get; init; }
     public RecurrentNetConfig Network { get; init; } = new();
+    /// <summary>
+    /// Character level: replace <see cref="RecurrentNetConfig.Hidden"/> with the width that suits the budget and the
+    /// corpus (<see cref="ModelSizing"/>); the CLI asks for this when --hidden is not given.
+    /// </summary>
+    public bool ChooseWidth { get; init; }
     public TrainingOptions Training { get; init; } = new() { MaxTime = TimeSpan.FromMinutes(10) };
     /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
     public bool Resume { get; init; }
@@ -64,6 +69,8 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The options in force, after the batch shape was fitted to the corpus.</summary>
     public TrainingOptions Options { get; }
     public RecurrentNetConfig Network => _model.Network.Config;
+    /// <summary>Whether the width was chosen from the budget and corpus rather than given.</summary>
+    public bool WidthChosen { get; private init; }
     public long Parameters => _model.Network.ParameterCount;
 
     public static TrainingSession Prepare(TrainRequest request)
@@ -106,6 +113,11 @@ public sealed class TrainingSession : IDisposable
         }
 
         var network = resume is { } checkpoint ? checkpoint.Item1.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
+        var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
+        if (widthChosen)
+        {
+            network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens) };
+        }
         manual_seed(options.Seed);
         var model = new TrainedModel(new LanguageModel(network), tokenizer, new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts });
         if (request.EmbeddingsFrom is { } embeddings && resume is null)
@@ -114,7 +126,7 @@ public sealed class TrainingSession : IDisposable
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
         var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
-        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options);
+        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen };
     }
 
     private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)

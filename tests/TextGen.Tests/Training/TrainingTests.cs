@@ -108,6 +108,47 @@ public class TrainingTests
         Assert.Equal(tokens.Length - 1, Evaluator.Evaluate(model.Network, tokens, batchSize: 5, sequenceLength: 7).Tokens);
     }
 
+    [Fact]
+    public void EachStreamIsScoredAfterReadingTheTextBeforeIt()
+    {
+        using var dir = new TempDirectory();
+        var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
+        using var model = TrainedModel.Load(result.ModelPath);
+        var tokens = model.Tokenizer.Encode(Corpora.Prose(2)).Ids;
+        const int streams = 4, window = 9;
+
+        // By hand: stream b covers targets [b*L, (b+1)*L), read from a zero state starting up to WarmUpTokens earlier.
+        var streamLength = (tokens.Length - 1) / streams;
+        var warmUp = Math.Min(Math.Max(window, Evaluator.WarmUpTokens), streamLength);
+        double sum = 0;
+        var scored = 0;
+        for (var b = 0; b <= streams; b++)
+        {
+            var start = b * streamLength;
+            var length = b < streams ? streamLength : tokens.Length - 1 - start;
+            if (length == 0) continue;
+            var from = Math.Max(0, start - warmUp);
+            sum += ScoreFromZeroState(model.Network, tokens[from..(start + length + 1)], skip: start - from);
+            scored += length;
+        }
+
+        var loss = Evaluator.Evaluate(model.Network, tokens, batchSize: streams, sequenceLength: window);
+        Assert.Equal(tokens.Length - 1, scored);
+        Assert.Equal(sum / scored, loss.MeanNats, 4);
+    }
+
+    private static double ScoreFromZeroState(LanguageModel network, int[] tokens, int skip)
+    {
+        using var noGrad = TorchSharp.torch.no_grad();
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        network.eval();
+        var inputs = TorchSharp.torch.tensor(tokens[..^1].Select(t => (long)t).ToArray(), new long[] { 1, tokens.Length - 1 });
+        var (logits, _) = network.call(inputs, null);
+        var targets = TorchSharp.torch.tensor(tokens[(skip + 1)..].Select(t => (long)t).ToArray());
+        var scoredLogits = logits[0, TorchSharp.torch.TensorIndex.Slice(skip)];
+        return TorchSharp.torch.nn.functional.cross_entropy(scoredLogits, targets, reduction: TorchSharp.torch.nn.Reduction.Sum).item<float>();
+    }
+
     private sealed class Progress(Action<TrainingProgress> onReport) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => onReport(value);

@@ -1,0 +1,78 @@
+using TextGen.Modeling;
+using TextGen.Training;
+
+namespace TextGen.Tests.Training;
+
+public class ModelSizingTests
+{
+    private static readonly RecurrentNetConfig Characters = new() { VocabularySize = 65 };
+    private const long OneMegabyte = 1_000_000;
+
+    private static int Width(TimeSpan? time, long trainTokens, int? epochs = null) =>
+        ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = time, Epochs = epochs }, trainTokens);
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(10)]
+    public void MinutesOnAMegabyteKeepTheMeasuredBestWidth(int minutes) =>
+        Assert.Equal(256, Width(TimeSpan.FromMinutes(minutes), OneMegabyte));
+
+    [Fact]
+    public void WidthGrowsWithTheBudgetOnALargeCorpus()
+    {
+        var widths = new[] { 1, 5, 20, 60, 240, 1200 }.Select(m => Width(TimeSpan.FromMinutes(m), 100 * OneMegabyte)).ToArray();
+
+        Assert.Equal(widths.Order(), widths);
+        Assert.Equal(256, widths[0]);
+        Assert.Equal(384, widths[2]); // measured on 10 M characters in 20 minutes: see docs/training.md
+        Assert.True(widths[^1] >= 768, string.Join(", ", widths));
+    }
+
+    [Fact]
+    public void OnlyALargerCorpusLetsALongBudgetWidenTheModel()
+    {
+        var day = TimeSpan.FromHours(24);
+        Assert.Equal(256, Width(day, 200_000));
+        Assert.Equal(256, Width(day, OneMegabyte));
+        Assert.True(Width(day, 10 * OneMegabyte) > 256);
+        Assert.True(Width(day, 1000 * OneMegabyte) > Width(day, 10 * OneMegabyte));
+    }
+
+    [Fact]
+    public void AnEpochBudgetCountsTokensWithoutATimeEstimate()
+    {
+        Assert.Equal(256, Width(null, OneMegabyte, epochs: 2));
+        Assert.Equal(1024, Width(null, 100 * OneMegabyte, epochs: 1)); // 100 M tokens: 7.8 per weight of 2x1024
+        Assert.Equal(Width(TimeSpan.FromMinutes(5), 100 * OneMegabyte), Width(TimeSpan.FromMinutes(5), 100 * OneMegabyte, epochs: 1));
+    }
+
+    [Fact]
+    public void EstimatedThroughputIsTheMeasuredOneForTheDefaultShape()
+    {
+        var tokensPerSecond = ModelSizing.EstimatedTokensPerSecond(Characters with { Hidden = 256 });
+        Assert.InRange(tokensPerSecond, 18_000, 23_000); // `textgen bench`: 2x256 LSTM, 20-22k tokens/s here
+    }
+
+    [Fact]
+    public void ASessionAskedToChooseFitsTheWidthAtCharacterLevelOnly()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("prose.txt", Corpora.Prose(5));
+        var request = SmallModels.Request(corpus, dir.File("m.tgm")) with { ChooseWidth = true };
+
+        using (var chosen = TrainingSession.Prepare(request))
+        {
+            Assert.True(chosen.WidthChosen);
+            Assert.Equal(ModelSizing.ChooseWidth(chosen.Network, chosen.Options, chosen.TrainTokens), chosen.Network.Hidden);
+        }
+        using (var given = TrainingSession.Prepare(request with { ChooseWidth = false }))
+        {
+            Assert.False(given.WidthChosen);
+            Assert.Equal(32, given.Network.Hidden);
+        }
+        using var words = TrainingSession.Prepare(request with { Level = "word" });
+        Assert.False(words.WidthChosen);
+        Assert.Equal(32, words.Network.Hidden);
+    }
+}
