@@ -96,8 +96,7 @@ public class TrainingTests
     public void EvaluationScoresEveryTokenOnceWhateverTheBatching()
     {
         using var dir = new TempDirectory();
-        var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
-        using var model = TrainedModel.Load(result.ModelPath);
+        using var model = ProseModel(dir);
         var tokens = model.Tokenizer.Encode(Corpora.Prose(2)).Ids;
 
         var whole = Evaluator.Evaluate(model.Network, tokens, batchSize: 1, sequenceLength: tokens.Length);
@@ -112,8 +111,7 @@ public class TrainingTests
     public void EachStreamIsScoredAfterReadingTheTextBeforeIt()
     {
         using var dir = new TempDirectory();
-        var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
-        using var model = TrainedModel.Load(result.ModelPath);
+        using var model = ProseModel(dir);
         var tokens = model.Tokenizer.Encode(Corpora.Prose(2)).Ids;
         const int streams = 4, window = 9;
 
@@ -136,6 +134,9 @@ public class TrainingTests
         Assert.Equal(tokens.Length - 1, scored);
         Assert.Equal(sum / scored, loss.MeanNats, 4);
     }
+
+    private static TrainedModel ProseModel(TempDirectory dir) =>
+        TrainedModel.Load(SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2)).ModelPath);
 
     private static double ScoreFromZeroState(LanguageModel network, int[] tokens, int skip)
     {
