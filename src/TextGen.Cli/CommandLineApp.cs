@@ -21,6 +21,10 @@ public static class CommandLineApp
         EmbedCommand.Create(),
     };
 
+    /// <summary>The parser's conversion error names .NET types (System.Nullable`1[System.Int32]); users need the option.</summary>
+    private static string Plain(string message) => System.Text.RegularExpressions.Regex.Replace(message,
+        @"^Cannot parse argument '(.*)' for option '(.*)' as expected type '.*'\.?$", "$2 $1 is not a number");
+
     private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
 
     public static int Run(string[] args, TextWriter output, TextWriter error)
@@ -29,7 +33,7 @@ public static class CommandLineApp
         if (parse.Errors.Count > 0)
         {
             var command = parse.CommandResult.Command == parse.RootCommandResult.Command ? "textgen" : $"textgen {parse.CommandResult.Command.Name}";
-            var messages = string.Join("; ", parse.Errors.Select(e => OneLine(e.Message).TrimEnd('.')).Distinct());
+            var messages = string.Join("; ", parse.Errors.Select(e => Plain(OneLine(e.Message)).TrimEnd('.')).Distinct());
             error.WriteLine($"textgen: {messages} (see `{command} --help`)");
             return ExitUsageError;
         }

@@ -16,6 +16,18 @@ public class BadInputTests
     }
 
     [Theory]
+    [InlineData("--hidden", "abc")]
+    [InlineData("--batch-size", "x")]
+    [InlineData("--learning-rate", "fast")]
+    public void TrainNamesTheOptionWhoseValueIsNotANumber(string option, string value)
+    {
+        using var dir = new TempDirectory();
+        var outcome = CliRunner.Run("train", dir.Write("c.txt", "some text"), option, value, "-o", dir.File("out.tgm"));
+        AssertOneLineError(outcome, $"{option} {value} is not a number");
+        Assert.DoesNotContain("System.", outcome.ErrorLine);
+    }
+
+    [Theory]
     [InlineData("missing", "no such file")]
     [InlineData("directory", "is a directory")]
     [InlineData("empty", "has no text")]
