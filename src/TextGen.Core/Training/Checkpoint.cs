@@ -4,14 +4,18 @@ using TorchSharp.Modules;
 
 namespace TextGen.Training;
 
+/// <summary>What <c>--resume</c> reads back: the counters, the live weights, the optimizer's moments and the weight average.</summary>
+public sealed record SavedTraining(Checkpoint State, byte[] Weights, byte[] Optimizer, byte[]? Average);
+
 /// <summary>
-/// The latest training state (weights, optimizer moments, counters), written beside the model as
+/// The latest training state (weights, their average, optimizer moments, counters), written beside the model as
 /// <c>MODEL.tgm.ckpt</c> at every evaluation and when training stops, so <c>--resume</c> can continue.
 /// </summary>
 public sealed record Checkpoint
 {
     private const string WeightsSection = "weights";
     private const string OptimizerSection = "optimizer";
+    private const string AverageSection = "average";
 
     public required ModelMetadata Model { get; init; }
     public long Step { get; init; }
@@ -21,7 +25,7 @@ public sealed record Checkpoint
 
     public static string PathFor(string modelPath) => modelPath + ".ckpt";
 
-    public void Save(string path, LanguageModel network, Adam optimizer)
+    public void Save(string path, LanguageModel network, Adam optimizer, WeightAverage average)
     {
         using var optimizerState = new MemoryStream();
         using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -32,10 +36,11 @@ public sealed record Checkpoint
         {
             [WeightsSection] = ModuleWeights.ToBytes(network),
             [OptimizerSection] = optimizerState.ToArray(),
+            [AverageSection] = average.ToBytes(network),
         });
     }
 
-    public static (Checkpoint State, byte[] Weights, byte[] Optimizer) Load(string path)
+    public static SavedTraining Load(string path)
     {
         if (!File.Exists(path))
         {
@@ -46,7 +51,7 @@ public sealed record Checkpoint
         {
             throw new TextGenException($"{path} lacks weights or optimizer state; the checkpoint is corrupt, train without --resume.");
         }
-        return (state, weights, optimizer);
+        return new SavedTraining(state, weights, optimizer, sections.GetValueOrDefault(AverageSection));
     }
 
     public static void RestoreOptimizer(Adam optimizer, byte[] bytes, string path)

@@ -12,8 +12,9 @@ public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens
 
 /// <summary>
 /// The training loop: next-token cross-entropy with truncated back-propagation through time, Adam, gradient-norm
-/// clipping and a warm-up + cosine schedule. Evaluates on the whole validation part at regular steps, saves the best
-/// model, and checkpoints for <c>--resume</c>. Stops at the budget or on cancellation, keeping the best model.
+/// clipping and a warm-up + cosine schedule. Evaluates the weights' moving average (<see cref="WeightAverage"/>) on
+/// the whole validation part at regular steps, saves the best such model, and checkpoints for <c>--resume</c>.
+/// Stops at the budget or on cancellation, keeping the best model.
 /// </summary>
 public sealed class Trainer
 {
@@ -23,10 +24,10 @@ public sealed class Trainer
     private readonly string _corpusName;
     private readonly string _outputPath;
     private readonly string _checkpointPath;
-    private readonly (Checkpoint State, byte[] Weights, byte[] Optimizer)? _resume;
+    private readonly SavedTraining? _resume;
 
     public Trainer(TrainedModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
-        (Checkpoint State, byte[] Weights, byte[] Optimizer)? resume = null)
+        SavedTraining? resume = null)
     {
         _model = model;
         _data = data;
@@ -64,6 +65,11 @@ public sealed class Trainer
             best = resume.State.BestValLoss;
             trainLoss = resume.State.TrainLoss;
         }
+        using var average = new WeightAverage(parameters, step);
+        if (_resume?.Average is { } averaged)
+        {
+            average.Load(network, averaged, _checkpointPath);
+        }
 
         var evalEvery = EvaluationInterval(batcher, _data.ValidationTokens);
         long? totalSteps = _options.Epochs is { } epochs ? (long)epochs * batcher.StepsPerEpoch : null;
@@ -95,16 +101,21 @@ public sealed class Trainer
                 lossCount = 0;
             }
             evalClock.Start();
-            var loss = _data.Evaluate(network).MeanNats;
-            evalClock.Stop();
-            lastEvaluated = step;
-            var improved = loss < best;
-            if (improved)
+            double loss;
+            bool improved;
+            using (average.Apply())
             {
-                best = loss;
-                _model.WithTraining(Summary(step, batcher, trainLoss, loss, TokensPerSecond(), Elapsed())).Save(_outputPath);
+                loss = _data.Evaluate(network).MeanNats;
+                evalClock.Stop();
+                lastEvaluated = step;
+                improved = loss < best;
+                if (improved)
+                {
+                    best = loss;
+                    _model.WithTraining(Summary(step, batcher, trainLoss, loss, TokensPerSecond(), Elapsed())).Save(_outputPath);
+                }
             }
-            SaveCheckpoint(network, optimizer, step, Elapsed(), best, trainLoss);
+            SaveCheckpoint(network, optimizer, average, step, Elapsed(), best, trainLoss);
             return Report(step, batcher, Fraction(), trainLoss, TokensPerSecond(), Elapsed(), LearningRateSchedule.At(_options.LearningRate, step, Fraction())) with
             {
                 Evaluated = true,
@@ -140,6 +151,7 @@ public sealed class Trainer
                     loss.backward();
                     nn.utils.clip_grad_norm_(parameters, _options.GradientClip);
                     optimizer.step();
+                    average.Update();
                     stepLoss = loss.item<float>();
                     state?.Dispose();
                     state = batcher.CarriesState ? next.Detach().MoveToOuterDisposeScope() : null;
@@ -200,7 +212,7 @@ public sealed class Trainer
         Elapsed = TimeSpan.FromSeconds(elapsed),
     };
 
-    private void SaveCheckpoint(LanguageModel network, Adam optimizer, long step, double elapsed, double best, double trainLoss) =>
+    private void SaveCheckpoint(LanguageModel network, Adam optimizer, WeightAverage average, long step, double elapsed, double best, double trainLoss) =>
         new Checkpoint
         {
             Model = _model.Metadata,
@@ -208,5 +220,5 @@ public sealed class Trainer
             ElapsedSeconds = elapsed,
             BestValLoss = best,
             TrainLoss = trainLoss,
-        }.Save(_checkpointPath, network, optimizer);
+        }.Save(_checkpointPath, network, optimizer, average);
 }

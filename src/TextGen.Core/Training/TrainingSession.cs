@@ -96,8 +96,8 @@ public sealed class TrainingSession : IDisposable
         TorchRuntime.ResolveDevice(request.Device);
 
         var warnings = new List<string>();
-        var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : ((Checkpoint, byte[], byte[])?)null;
-        var tokenizer = resume is { } r ? TokenizerFactory.FromDescription(r.Item1.Model.Tokenizer) : BuildTokenizer(request, text);
+        var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
+        var tokenizer = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : BuildTokenizer(request, text);
         if (request.LineDocuments && tokenizer is not DocumentTokenizer)
         {
             tokenizer = new DocumentTokenizer(tokenizer);
@@ -112,7 +112,7 @@ public sealed class TrainingSession : IDisposable
                 : $"{unknown} words of the corpus are outside the vocabulary (first: {Printable(firstUnknown ?? "?")}) and became {WordTokenizer.Unknown}.");
         }
 
-        var network = resume is { } checkpoint ? checkpoint.Item1.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
+        var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
         if (widthChosen)
         {
