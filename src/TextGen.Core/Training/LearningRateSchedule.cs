@@ -6,11 +6,7 @@ namespace TextGen.Training;
 /// </summary>
 public static class LearningRateSchedule
 {
-    /// <summary>
-    /// Short on purpose. Validation after 312 steps (tiny-shakespeare, 2x256, peak 0.015), 50 steps vs 10:
-    /// seed 3 1.6228 vs 1.5708, seed 4 1.6287 vs 1.5735. The longer ramp left most seeds late out of the early plateau.
-    /// </summary>
-    public const int WarmupSteps = 10;
+    public const int WarmupSteps = 50;
     public const double FinalFraction = 0.1;
 
     public static double At(double peak, long step, double progress)
