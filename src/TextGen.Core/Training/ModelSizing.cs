@@ -6,10 +6,10 @@ namespace TextGen.Training;
 /// <summary>
 /// Picks the recurrent width when the user gives none, from the budget and the corpus (docs/training.md).
 /// Measured here: 256 units beat 192 in 2- and 5-minute runs, 128 on a 200 k-character corpus, and 384 in 10 minutes
-/// on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M characters. A wider layer is taken when the budget still gives it
-/// <see cref="TokensPerParameter"/> training tokens per recurrent weight and the corpus has at least one character
-/// per recurrent weight (<see cref="ParametersPerCorpusToken"/>): a wider model gains from fresh text, not from
-/// repeating a small corpus. Time budgets are turned into tokens with the throughput the rule was measured at;
+/// on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M characters. A wider
+/// layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens per recurrent weight
+/// and the corpus has at least one character per recurrent weight (<see cref="ParametersPerCorpusToken"/>): a wider
+/// model gains from fresh text, not from repeating a small corpus. Time budgets are turned into tokens with the throughput the rule was measured at;
 /// epoch budgets need no estimate. Deterministic, so a seed repeats a run.
 /// </summary>
 public static class ModelSizing
@@ -26,7 +26,7 @@ public static class ModelSizing
     public const double ReferenceGflops = 105;
 
     public static double EstimatedTokensPerSecond(RecurrentNetConfig network) =>
-        ReferenceGflops * Math.Pow(network.Hidden / 256.0, 0.3) * 1e9 / FlopCount.TrainingPerToken(network);
+        ReferenceGflops * Math.Pow(network.Hidden / (double)BaseWidth, 0.3) * 1e9 / FlopCount.TrainingPerToken(network);
 
     /// <summary>Recurrent weights (embedding and head excluded: they scale with the vocabulary, not the width).</summary>
     public static long RecurrentParameters(RecurrentNetConfig network)

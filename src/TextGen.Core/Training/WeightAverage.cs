@@ -67,13 +67,14 @@ public sealed class WeightAverage : IDisposable
     public void Load(LanguageModel network, byte[] bytes, string path)
     {
         using var _ = no_grad();
-        var saved = _live.Select(p => p.detach().clone()).ToArray();
-        ModuleWeights.Load(network, bytes, path);
-        for (var i = 0; i < _live.Length; i++)
+        using (Apply()) // only for the restore of the live weights it guarantees, also when the bytes are bad
         {
-            _average[i].copy_(_live[i]);
+            ModuleWeights.Load(network, bytes, path);
+            for (var i = 0; i < _live.Length; i++)
+            {
+                _average[i].copy_(_live[i]);
+            }
         }
-        new Restore(_live, saved).Dispose();
     }
 
     public void Dispose()
