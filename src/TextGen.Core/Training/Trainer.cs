@@ -52,7 +52,7 @@ public sealed class Trainer
         var vocabulary = network.Config.VocabularySize;
         var batcher = _data.Batches;
         var parameters = network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
-        using var optimizer = optim.Adam(parameters, _options.LearningRate);
+        using var optimizer = optim.Adam(parameters, _options.LearningRate, beta1: _options.Beta1);
 
         long step = 0;
         double elapsedBefore = 0, best = double.PositiveInfinity, trainLoss = double.NaN;

@@ -1,0 +1,45 @@
+using TextGen.Persistence;
+using TextGen.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TextGen.Tests.Training;
+
+public class TrainingOptionsTests
+{
+    [Theory]
+    [InlineData("char", 0.015, 0.7)]
+    [InlineData("bpe", 0.015, 0.7)]
+    [InlineData("word", 0.003, 0.9)]
+    public void EachLevelHasTheRateAndMomentumItWasMeasuredWith(string level, double rate, double beta1)
+    {
+        var options = TrainingOptions.ForLevel(level);
+        Assert.Equal(rate, options.LearningRate);
+        Assert.Equal(beta1, options.Beta1);
+    }
+
+    [Theory]
+    [InlineData(1.0)]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    public void RejectsAMomentumOutsideZeroToOne(double beta1)
+    {
+        var options = new TrainingOptions { Beta1 = beta1, Epochs = 1 };
+        var error = Assert.Throws<TextGenException>(options.Validate);
+        Assert.Contains("beta1", error.Message);
+    }
+
+    [Fact]
+    public void TheTrainerUsesTheGivenMomentum()
+    {
+        using var dir = new TempDirectory();
+        var request = SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(3)), dir.File("m.tgm"), epochs: 1);
+        var result = SmallModels.Train(request with { Training = request.Training with { Beta1 = 0.3 } });
+
+        var saved = Checkpoint.Load(Checkpoint.PathFor(result.ModelPath));
+        using var trained = TrainedModel.Load(result.ModelPath);
+        using var optimizer = optim.Adam(trained.Network.parameters(), 0.01);
+        Checkpoint.RestoreOptimizer(optimizer, saved.Optimizer, "m.tgm.ckpt");
+        Assert.Equal(0.3, ((Adam.ParamGroup)optimizer.ParamGroups.Single()).Betas.Item1);
+    }
+}
