@@ -10,7 +10,7 @@ public class TrainingOptionsTests
     [Theory]
     [InlineData("char", 0.015, 0.7)]
     [InlineData("bpe", 0.015, 0.7)]
-    [InlineData("word", 0.003, 0.9)]
+    [InlineData("word", 0.003, 0.7)]
     public void EachLevelHasTheRateAndMomentumItWasMeasuredWith(string level, double rate, double beta1)
     {
         var options = TrainingOptions.ForLevel(level);
