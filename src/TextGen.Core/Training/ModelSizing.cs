@@ -9,8 +9,8 @@ namespace TextGen.Training;
 /// on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M characters. A wider
 /// layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens per recurrent weight
 /// and the corpus has at least one character per recurrent weight (<see cref="ParametersPerCorpusToken"/>): a wider
-/// model gains from fresh text, not from repeating a small corpus. Time budgets are turned into tokens with the throughput the rule was measured at;
-/// epoch budgets need no estimate. Deterministic, so a seed repeats a run.
+/// model gains from fresh text, not from repeating a small corpus. Time budgets are turned into tokens with the
+/// throughput the rule was measured at; epoch budgets need no estimate. Deterministic, so a seed repeats a run.
 /// </summary>
 public static class ModelSizing
 {
