@@ -1,65 +1,150 @@
 #!/usr/bin/env bash
-# Makes this machine able to load TorchSharp's native library.
-# TorchSharp 0.107.0's libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13's libstdc++); Debian 12 ships up to
-# 3.4.30. On Debian 12 we take libstdc++6 from Debian 13 (trixie), pinned low so that nothing else comes from
-# trixie unless libstdc++6 needs it. Idempotent: does nothing where the library is new enough.
-set -euo pipefail
+# Finds a way for this machine to load TorchSharp's native library and prints the `dotnet` executable to run
+# libtorch-loading programs with. Changes nothing outside its cache folder and needs no root.
+#
+# TorchSharp 0.107.0's libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13's libstdc++); Debian 12 and Ubuntu 22.04
+# ship older ones. Where the system library is new enough this prints the system `dotnet`. Elsewhere it fetches a
+# newer C runtime (libc6, libstdc++6, libgcc-s1) from the distribution's next release with apt-get, as an ordinary
+# user, unpacks it into the cache, and makes a private copy of the `dotnet` launcher whose dynamic loader and library
+# path are that folder (patchelf); everything else (SDK, runtime, NuGet packages) is the installed one, by link.
+# Only processes started through that copy use the private runtime: the system is left as it was.
+#
+# Output: one line on stdout, the `dotnet` to use. Every failure: one `setup:` line on stderr naming the problem and
+# the fix, and a non-zero exit.
+#
+# Settings (all optional; the tests point them at fixtures):
+#   TEXTGEN_CACHE   cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/textgen)
+#   TEXTGEN_SYSROOT prefix for /etc/os-release and /etc/apt (default: none)
+set -uo pipefail
 
 needed=GLIBCXX_3.4.32
+sysroot="${TEXTGEN_SYSROOT:-}"
+cache="${TEXTGEN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/textgen}"
 
-has_needed_symbol() {
-  local lib
-  lib=$(/sbin/ldconfig -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }')
-  [ -n "$lib" ] && grep -aq "$needed" "$lib"
+fail() {
+  echo "setup: $*" >&2
+  exit 1
 }
 
-if has_needed_symbol; then
+# The system's 64-bit libstdc++, as the dynamic loader would find it.
+system_libstdcxx() {
+  local ldconfig
+  for ldconfig in ldconfig /sbin/ldconfig /usr/sbin/ldconfig; do
+    if command -v "$ldconfig" >/dev/null 2>&1; then
+      "$ldconfig" -p 2>/dev/null | awk '/libstdc\+\+\.so\.6 .*x86-64/ { print $NF; exit }'
+      return 0
+    fi
+  done
+}
+
+has_needed_symbol() { [ -f "$1" ] && grep -aq "$needed" "$1"; }
+
+dotnet_cmd=$(command -v dotnet 2>/dev/null) || fail "no \`dotnet\` on PATH; install the .NET 10 SDK (https://dot.net) and run this again."
+dotnet_path=$(readlink -f "$dotnet_cmd")
+
+arch=$(uname -m)
+[ "$arch" = x86_64 ] || fail "TorchSharp's CPU package has native libraries for Linux x86-64 only, and this machine is $arch; train on an x86-64 machine."
+
+system_lib=$(system_libstdcxx)
+if [ -n "$system_lib" ] && has_needed_symbol "$system_lib"; then
+  echo "$dotnet_path"
   exit 0
 fi
 
-codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
-if [ "$codename" != "bookworm" ]; then
-  echo "setup: the system libstdc++ lacks $needed, which TorchSharp needs." >&2
-  echo "setup: install libstdc++ from GCC 13 or newer (e.g. Debian 13, Ubuntu 24.04), then run this again." >&2
-  exit 1
+# --- The distribution's next release, from which the newer C runtime comes. ---
+os_release="$sysroot/etc/os-release"
+[ -r "$os_release" ] || fail "this system's libstdc++ lacks $needed (TorchSharp needs GCC 13's) and $os_release is missing, so the distribution is unknown; install libstdc++ from GCC 13 or newer."
+os_id=$(. "$os_release" && echo "${ID:-}")
+os_like=$(. "$os_release" && echo "${ID_LIKE:-}")
+case " $os_id $os_like " in
+  *" ubuntu "*) distro=Ubuntu; suite=noble; components="main universe"; path_pattern='/ubuntu/?$'; keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg ;;
+  *" debian "*) distro=Debian; suite=trixie; components=main; path_pattern='/debian/?$'; keyring=/usr/share/keyrings/debian-archive-keyring.gpg ;;
+  *) fail "this system's libstdc++ lacks $needed (TorchSharp needs GCC 13's) and TextGen fetches a private one only on Debian and Ubuntu; install libstdc++ from GCC 13 or newer (e.g. your distribution's libstdc++ update), then run this again." ;;
+esac
+
+runtime="$cache/runtime-$suite"
+lib="$runtime/lib"
+
+# The mirror this machine's apt already uses (deb822 .sources files and one-line .list files).
+find_mirror() {
+  local files=() f
+  for f in "$sysroot"/etc/apt/sources.list "$sysroot"/etc/apt/sources.list.d/*.list "$sysroot"/etc/apt/sources.list.d/*.sources; do
+    [ -r "$f" ] && files+=("$f")
+  done
+  [ ${#files[@]} -gt 0 ] || return 0
+  grep -hE '^[[:space:]]*(URIs:|deb[[:space:]])' "${files[@]}" \
+    | sed -E 's/^[[:space:]]*URIs:[[:space:]]*//; s/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' \
+    | tr ' \t' '\n\n' | grep -E "^(https?|file)://" | grep -vE -- '-security|-ports' | grep -E "$path_pattern" | head -n 1
+}
+
+fetch_runtime() {
+  command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
+    || fail "this system's libstdc++ lacks $needed and apt-get or dpkg-deb is missing, so a private one cannot be fetched; install libstdc++ from GCC 13 or newer."
+  local mirror
+  mirror=$(find_mirror)
+  [ -n "$mirror" ] || fail "found no $distro mirror in $sysroot/etc/apt (sources.list, sources.list.d/*.list or *.sources); add the distribution's mirror to apt's sources, then run this again."
+  [ -r "$keyring" ] || fail "$keyring is missing, so $suite's packages cannot be verified; install the distribution's archive keyring package, then run this again."
+
+  mkdir -p "$cache" || fail "cannot create the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
+  local work
+  work=$(mktemp -d "$cache/.fetch.XXXXXX") || fail "cannot write to the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$work/etc/apt.conf.d" "$work/etc/preferences.d" "$work/etc/sources.list.d" "$work/state/lists/partial" \
+    "$work/cache/archives/partial" "$work/debs" "$work/root" "$work/runtime/lib"
+  : >"$work/state/status"
+  echo "deb [signed-by=$keyring] $mirror $suite $components" >"$work/etc/sources.list"
+  # apt with its own state: reads this machine's apt settings (proxies) but none of its sources, pins or package
+  # database, and writes only below $work.
+  local apt=(apt-get -q -o "Dir::Etc::SourceList=$work/etc/sources.list" -o "Dir::Etc::SourceParts=$work/etc/sources.list.d"
+    -o "Dir::Etc::Preferences=$work/etc/preferences" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d"
+    -o "Dir::State=$work/state" -o "Dir::State::status=$work/state/status" -o "Dir::Cache=$work/cache"
+    -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)")
+
+  echo "setup: this system's libstdc++ lacks $needed; fetching a private C runtime from $suite ($mirror) into $runtime (once)..." >&2
+  "${apt[@]}" update >"$work/apt.log" 2>&1 \
+    || fail "could not read $suite's package index from $mirror ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); check the network or apt's proxy settings, then run this again."
+  (cd "$work/debs" && "${apt[@]}" download libc6 libstdc++6 libgcc-s1 patchelf) >>"$work/apt.log" 2>&1 \
+    || fail "could not download libc6, libstdc++6, libgcc-s1 and patchelf from $suite ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); check the network, then run this again."
+  local deb
+  for deb in "$work"/debs/*.deb; do
+    dpkg-deb -x "$deb" "$work/root" || fail "could not unpack $(basename "$deb"); delete $cache and run this again."
+  done
+  # Merged-/usr and split layouts alike: every shared library of the packages, in one folder.
+  find "$work/root" \( -name '*.so*' -o -name 'ld-linux-x86-64.so.2' \) \( -type f -o -type l \) -path '*x86_64-linux-gnu*' ! -path '*/gconv/*' ! -name '*.py' \
+    -exec cp -P {} "$work/runtime/lib/" \;
+  cp "$(find "$work/root" -name patchelf -type f | head -n 1)" "$work/runtime/patchelf" 2>/dev/null \
+    || fail "the patchelf package from $suite holds no patchelf program; delete $cache and run this again."
+  [ -e "$work/runtime/lib/ld-linux-x86-64.so.2" ] && has_needed_symbol "$(readlink -f "$work/runtime/lib/libstdc++.so.6")" \
+    || fail "the packages from $suite lack the dynamic loader or $needed; install libstdc++ from GCC 13 or newer instead."
+  rm -rf "$runtime"
+  mv "$work/runtime" "$runtime" || fail "could not move the private runtime into $runtime; check that $cache is writable."
+  rm -rf "$work"
+  trap - EXIT
+}
+
+if [ ! -e "$lib/ld-linux-x86-64.so.2" ] || ! has_needed_symbol "$(readlink -f "$lib/libstdc++.so.6")" || [ ! -x "$runtime/patchelf" ]; then
+  fetch_runtime
 fi
 
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "setup: installing libstdc++6 from Debian 13 needs root; run: su -c $0" >&2
-    exit 1
-  fi
-  sudo="sudo"
+# --- A private `dotnet` launcher: the installed one, loaded by the private loader with the private libraries first.
+# The folder mirrors the installed dotnet root by links, so the SDK, runtimes and packs are the installed ones.
+dotnet_root=$(dirname "$dotnet_path")
+stamp="$dotnet_path $(stat -c '%s %Y' "$dotnet_path") $lib"
+launcher_dir="$runtime/dotnet"
+if [ "$(cat "$launcher_dir/.source" 2>/dev/null)" != "$stamp" ]; then
+  work=$(mktemp -d "$runtime/.dotnet.XXXXXX") || fail "cannot write to $runtime; set TEXTGEN_CACHE to a writable folder."
+  for entry in "$dotnet_root"/*; do
+    [ "$(basename "$entry")" = dotnet ] || ln -s "$entry" "$work/$(basename "$entry")"
+  done
+  cp "$dotnet_path" "$work/dotnet"
+  "$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$runtime/patchelf" \
+      --set-interpreter "$lib/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$lib" "$work/dotnet" \
+    || { rm -rf "$work"; fail "patchelf could not prepare the private dotnet launcher; delete $runtime and run this again."; }
+  echo "$stamp" >"$work/.source"
+  chmod 755 "$work"
+  rm -rf "$launcher_dir"
+  mv "$work" "$launcher_dir" || fail "could not move the private dotnet launcher into $launcher_dir."
 fi
-
-# The Debian mirror this machine already uses for bookworm serves trixie too.
-mirror=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-  | grep -v -- '-security' | sed -E 's/^URIs: *//; s/^deb +(\[[^]]*\] +)?//' | awk '/\/debian\/?$/ { print $1; exit }')
-if [ -z "$mirror" ]; then
-  echo "setup: found no Debian mirror in the apt sources; add one for trixie and install libstdc++6 from it." >&2
-  exit 1
-fi
-
-echo "setup: installing libstdc++6 from Debian 13 (trixie), pinned, so TorchSharp can load ($needed)..." >&2
-$sudo tee /etc/apt/sources.list.d/textgen-trixie.sources >/dev/null <<SOURCES
-Types: deb
-URIs: $mirror
-Suites: trixie
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-SOURCES
-$sudo tee /etc/apt/preferences.d/textgen-trixie >/dev/null <<'PIN'
-# Written by TextGen's scripts/setup.sh: nothing comes from trixie unless asked for.
-Package: *
-Pin: release n=trixie
-Pin-Priority: 100
-PIN
-$sudo apt-get update -qq
-$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -t trixie libstdc++6 >/dev/null
-
-if ! has_needed_symbol; then
-  echo "setup: libstdc++6 was installed but still lacks $needed; install GCC 13's libstdc++ by hand." >&2
-  exit 1
-fi
-echo "setup: done." >&2
+"$launcher_dir/dotnet" --list-runtimes >/dev/null 2>&1 \
+  || fail "the private dotnet launcher in $launcher_dir does not start; delete $runtime and run this again."
+echo "$launcher_dir/dotnet"

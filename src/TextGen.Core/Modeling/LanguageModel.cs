@@ -46,7 +46,7 @@ public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor L
         using var scope = NewDisposeScope();
         var input = embedding is not null
             ? embedding.call(tokens)
-            : nn.functional.one_hot(tokens, Config.VocabularySize).to(ScalarType.Float32);
+            : nn.functional.one_hot(tokens, Config.VocabularySize).to(head.weight!.dtype);
         var (output, next) = recurrent.call(input, state);
         var logits = head.call(Config.Dropout > 0 ? dropout.call(output) : output);
         return (logits.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using TextGen.Runtime;
 
 namespace TextGen.Modeling;
 
@@ -16,6 +17,8 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
 
     public RecurrentStack(CellType cell, int inputSize, int hidden, int layers, double dropout) : base("RecurrentStack")
     {
+        // libtorch's settings (oneDNN off: OneDnnSwitch) must hold before any recurrent layer runs.
+        TorchRuntime.EnsureLoaded();
         Cell = cell;
         var betweenLayers = layers > 1 ? dropout : 0;
         switch (cell)

@@ -1,8 +1,12 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 
 namespace TextGen.Runtime;
 
-/// <summary>Loads TorchSharp's native library once and turns a load failure into an actionable message.</summary>
+/// <summary>
+/// Loads TorchSharp's native library once, with the settings every libtorch computation here relies on, and turns a
+/// load failure into an actionable message.
+/// </summary>
 public static class TorchRuntime
 {
     private static readonly Lazy<Exception?> LoadFailure = new(TryLoad);
@@ -38,7 +42,11 @@ public static class TorchRuntime
     {
         try
         {
+            // Loading the library first gives the loader's own reason on failure, and keeps TorchSharp from its
+            // fallback, which copies all of libtorch (~600 MB) into the program's folder before failing the same way.
+            NativeLibrary.Free(NativeLibrary.Load("libLibTorchSharp.so", typeof(torch).Assembly, null));
             torch.InitializeDeviceType(DeviceType.CPU);
+            OneDnnSwitch.TurnOff();
             return null;
         }
         catch (Exception e)
@@ -53,10 +61,10 @@ public static class TorchRuntime
         if (details.Contains("GLIBCXX", StringComparison.Ordinal))
         {
             return "TorchSharp's native library could not be loaded: this system's libstdc++ lacks GLIBCXX_3.4.32. " +
-                   "Run ./scripts/setup.sh (on Debian 12 it installs libstdc++6 from Debian 13), then try again.";
+                   "Start textgen with ./textgen, or with the dotnet that ./scripts/setup.sh prints (a private C++ runtime; the system is not changed).";
         }
         var firstLine = failure.Message.Split('\n', 2)[0].Trim();
-        return $"TorchSharp's native library could not be loaded ({firstLine}). Run ./scripts/setup.sh, then `dotnet build`, and try again.";
+        return $"TorchSharp's native library could not be loaded ({firstLine}). Start textgen with ./textgen, or with the dotnet that ./scripts/setup.sh prints.";
     }
 
     private static IEnumerable<Exception> Flatten(Exception e)
