@@ -14,8 +14,9 @@
 #
 # Settings (all optional; the tests point them at fixtures):
 #   TEXTGEN_CACHE   cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/textgen)
-#   TEXTGEN_SYSROOT prefix for /etc/os-release and /etc/apt (default: none)
+#   TEXTGEN_SYSROOT prefix for /etc/os-release, /etc/apt and the archive keyrings (default: none)
 set -uo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
 
 needed=GLIBCXX_3.4.32
 sysroot="${TEXTGEN_SYSROOT:-}"
@@ -57,31 +58,19 @@ os_release="$sysroot/etc/os-release"
 os_id=$(. "$os_release" && echo "${ID:-}")
 os_like=$(. "$os_release" && echo "${ID_LIKE:-}")
 case " $os_id $os_like " in
-  *" ubuntu "*) distro=Ubuntu; suite=noble; components="main universe"; path_pattern='/ubuntu/?$'; keyring=/usr/share/keyrings/ubuntu-archive-keyring.gpg ;;
-  *" debian "*) distro=Debian; suite=trixie; components=main; path_pattern='/debian/?$'; keyring=/usr/share/keyrings/debian-archive-keyring.gpg ;;
+  *" ubuntu "*) distro=Ubuntu; suite=noble; components="main universe"; path_pattern='/ubuntu/?$'; keyring=$sysroot/usr/share/keyrings/ubuntu-archive-keyring.gpg ;;
+  *" debian "*) distro=Debian; suite=trixie; components=main; path_pattern='/debian/?$'; keyring=$sysroot/usr/share/keyrings/debian-archive-keyring.gpg ;;
   *) fail "this system's libstdc++ lacks $needed (TorchSharp needs GCC 13's) and TextGen fetches a private one only on Debian and Ubuntu; install libstdc++ from GCC 13 or newer (e.g. your distribution's libstdc++ update), then run this again." ;;
 esac
 
 runtime="$cache/runtime-$suite"
 lib="$runtime/lib"
 
-# The mirror this machine's apt already uses (deb822 .sources files and one-line .list files).
-find_mirror() {
-  local files=() f
-  for f in "$sysroot"/etc/apt/sources.list "$sysroot"/etc/apt/sources.list.d/*.list "$sysroot"/etc/apt/sources.list.d/*.sources; do
-    [ -r "$f" ] && files+=("$f")
-  done
-  [ ${#files[@]} -gt 0 ] || return 0
-  grep -hE '^[[:space:]]*(URIs:|deb[[:space:]])' "${files[@]}" \
-    | sed -E 's/^[[:space:]]*URIs:[[:space:]]*//; s/^[[:space:]]*deb[[:space:]]+(\[[^]]*\][[:space:]]+)?//' \
-    | tr ' \t' '\n\n' | grep -E "^(https?|file)://" | grep -vE -- '-security|-ports' | grep -E "$path_pattern" | head -n 1
-}
-
 fetch_runtime() {
   command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
     || fail "this system's libstdc++ lacks $needed and apt-get or dpkg-deb is missing, so a private one cannot be fetched; install libstdc++ from GCC 13 or newer."
   local mirror
-  mirror=$(find_mirror)
+  mirror=$(apt_mirror "$sysroot" "$path_pattern")
   [ -n "$mirror" ] || fail "found no $distro mirror in $sysroot/etc/apt (sources.list, sources.list.d/*.list or *.sources); add the distribution's mirror to apt's sources, then run this again."
   [ -r "$keyring" ] || fail "$keyring is missing, so $suite's packages cannot be verified; install the distribution's archive keyring package, then run this again."
 
@@ -89,21 +78,14 @@ fetch_runtime() {
   local work
   work=$(mktemp -d "$cache/.fetch.XXXXXX") || fail "cannot write to the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
   trap 'rm -rf "$work"' EXIT
-  mkdir -p "$work/etc/apt.conf.d" "$work/etc/preferences.d" "$work/etc/sources.list.d" "$work/state/lists/partial" \
-    "$work/cache/archives/partial" "$work/debs" "$work/root" "$work/runtime/lib"
-  : >"$work/state/status"
-  echo "deb [signed-by=$keyring] $mirror $suite $components" >"$work/etc/sources.list"
-  # apt with its own state: reads this machine's apt settings (proxies) but none of its sources, pins or package
-  # database, and writes only below $work.
-  local apt=(apt-get -q -o "Dir::Etc::SourceList=$work/etc/sources.list" -o "Dir::Etc::SourceParts=$work/etc/sources.list.d"
-    -o "Dir::Etc::Preferences=$work/etc/preferences" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d"
-    -o "Dir::State=$work/state" -o "Dir::State::status=$work/state/status" -o "Dir::Cache=$work/cache"
-    -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)")
+  mkdir -p "$work/debs" "$work/root" "$work/runtime/lib" \
+    && apt_private_init "$work/apt" "deb [signed-by=$keyring] $mirror $suite $components" \
+    || fail "cannot write to the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
 
   echo "setup: this system's libstdc++ lacks $needed; fetching a private C runtime from $suite ($mirror) into $runtime (once)..." >&2
-  "${apt[@]}" update >"$work/apt.log" 2>&1 \
+  apt_private "$work/apt" update >"$work/apt.log" 2>&1 \
     || fail "could not read $suite's package index from $mirror ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); check the network or apt's proxy settings, then run this again."
-  (cd "$work/debs" && "${apt[@]}" download libc6 libstdc++6 libgcc-s1 patchelf) >>"$work/apt.log" 2>&1 \
+  (cd "$work/debs" && apt_private "$work/apt" download libc6 libstdc++6 libgcc-s1 patchelf) >>"$work/apt.log" 2>&1 \
     || fail "could not download libc6, libstdc++6, libgcc-s1 and patchelf from $suite ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); check the network, then run this again."
   local deb
   for deb in "$work"/debs/*.deb; do
