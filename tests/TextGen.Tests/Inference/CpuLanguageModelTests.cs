@@ -1,4 +1,5 @@
 using TorchSharp;
+using TextGen.Generation;
 using TextGen.Inference;
 using TextGen.Modeling;
 using static TorchSharp.torch;
@@ -72,6 +73,51 @@ public class CpuLanguageModelTests
         }
         single?.Dispose();
         reference?.Dispose();
+    }
+
+    /// <summary>
+    /// Text sampled through the SIMD engine is the text a float64 run of the same weights samples with the same seed;
+    /// test.sh runs this again with AVX-512, AVX2 and all SIMD switched off, so every instruction set the kernels
+    /// dispatch to must produce the same text.
+    /// </summary>
+    [Theory]
+    [InlineData(CellType.Lstm, 300)]
+    [InlineData(CellType.Gru, 96)]
+    public void SampledTokensAreThoseOfAFloat64Run(CellType cell, int hidden)
+    {
+        manual_seed(5);
+        var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = hidden, Embedding = 24, VocabularySize = 37 };
+        using var model = new LanguageModel(config);
+        model.eval();
+        RandomizeBiases(model);
+        var engine = new CpuLanguageModel(model);
+        using var exact = new LanguageModel(config);
+        using (no_grad())
+        {
+            foreach (var ((_, target), (_, source)) in exact.named_parameters().Zip(model.named_parameters())) target.copy_(source);
+        }
+        exact.to(ScalarType.Float64).eval();
+        var fastTokens = new List<int> { 1 };
+        var exactTokens = new List<int> { 1 };
+        var fastRandom = new Random(11);
+        var exactRandom = new Random(11);
+        var state = engine.NewState();
+        var logits = new float[config.VocabularySize];
+        RecurrentState? reference = null;
+        using var noGrad = no_grad();
+        for (var step = 0; step < 300; step++)
+        {
+            engine.Step([fastTokens[^1]], state, logits);
+            fastTokens.Add(Sampler.Next(logits, 0.8, fastRandom));
+            using var scope = NewDisposeScope();
+            var (exactLogits, next) = exact.call(tensor(new long[] { exactTokens[^1] }, new long[] { 1, 1 }), reference);
+            reference?.Dispose();
+            reference = next.MoveToOuterDisposeScope();
+            var rounded = exactLogits.reshape(-1).data<double>().Select(x => (float)x).ToArray();
+            exactTokens.Add(Sampler.Next(rounded, 0.8, exactRandom));
+        }
+        reference?.Dispose();
+        Assert.Equal(exactTokens, fastTokens);
     }
 
     /// <summary>
