@@ -124,7 +124,7 @@ public static class TrainCommand
         var options = session.Options;
         if (!json)
         {
-            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? " (width fitted to the budget and corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
+            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? $" (width fitted to the budget{(session.MeasuredBaseThroughput is { } speed ? $", this machine's {speed / 1000:F1}k tokens/s at {ModelSizing.BaseWidth}" : "")} and the corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
                             $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}; " +
                             $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }

@@ -4,13 +4,15 @@ using TextGen.Modeling;
 namespace TextGen.Training;
 
 /// <summary>
-/// Picks the recurrent width when the user gives none, from the budget and the corpus (docs/training.md).
-/// Measured here: 256 units beat 192 in 2- and 5-minute runs, 128 on a 200 k-character corpus, and 384 in 10 minutes
-/// on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M characters. A wider
-/// layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens per recurrent weight
-/// and the corpus has at least one character per recurrent weight (<see cref="ParametersPerCorpusToken"/>): a wider
-/// model gains from fresh text, not from repeating a small corpus. Time budgets are turned into tokens with the
-/// throughput the rule was measured at; epoch budgets need no estimate. Deterministic, so a seed repeats a run.
+/// Picks the recurrent width when the user gives none, from the budget, the corpus and this machine's speed
+/// (docs/training.md). Measured here: 256 units beat 192 in 2- and 5-minute runs, 128 on a 200 k-character corpus, and
+/// 384 in 10 minutes on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M
+/// characters. A wider layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens
+/// per recurrent weight and the corpus has at least one character per recurrent weight
+/// (<see cref="ParametersPerCorpusToken"/>): a wider model gains from fresh text, not from repeating a small corpus.
+/// Both thresholds are in tokens, so they hold on any machine; a time budget is turned into tokens with the
+/// throughput measured on the machine at hand (<see cref="MeasureBaseThroughput"/>). Epoch budgets need no
+/// measurement and are deterministic, so a seed repeats such a run.
 /// </summary>
 public static class ModelSizing
 {
@@ -19,14 +21,27 @@ public static class ModelSizing
     public const double TokensPerParameter = 5;
     public const double ParametersPerCorpusToken = 1;
 
-    /// <summary>
-    /// Sustained training GFLOP/s of a 2-layer LSTM of width 256 on the 2-core machine the rule was measured on
-    /// (`textgen bench`); wider layers use the cores better, roughly as the 0.3th power of the width.
-    /// </summary>
-    public const double ReferenceGflops = 105;
+    /// <summary>Seconds the throughput probe times, after its warm-up.</summary>
+    public const double ProbeSeconds = 1;
 
-    public static double EstimatedTokensPerSecond(RecurrentNetConfig network) =>
-        ReferenceGflops * Math.Pow(network.Hidden / (double)BaseWidth, 0.3) * 1e9 / FlopCount.TrainingPerToken(network);
+    /// <summary>
+    /// Training tokens/s of <paramref name="network"/> at <see cref="BaseWidth"/> on this machine, batch shape of
+    /// <paramref name="options"/>: a bare training loop on random tokens, about two seconds in all.
+    /// </summary>
+    public static double MeasureBaseThroughput(RecurrentNetConfig network, TrainingOptions options) =>
+        Benchmarking.Throughput.BareTrainingTokensPerSecond(network with { Hidden = BaseWidth }, options.BatchSize, options.SequenceLength, ProbeSeconds);
+
+    /// <summary>
+    /// Training tokens/s expected of <paramref name="network"/> when the same network at <see cref="BaseWidth"/> trains
+    /// at <paramref name="baseTokensPerSecond"/>: the achieved GFLOP/s carried over, and wider layers use the cores
+    /// better, roughly as the 0.3th power of the width.
+    /// </summary>
+    public static double EstimatedTokensPerSecond(RecurrentNetConfig network, double baseTokensPerSecond)
+    {
+        var baseNetwork = network with { Hidden = BaseWidth };
+        var gflops = baseTokensPerSecond * FlopCount.TrainingPerToken(baseNetwork);
+        return gflops * Math.Pow(network.Hidden / (double)BaseWidth, 0.3) / FlopCount.TrainingPerToken(network);
+    }
 
     /// <summary>Recurrent weights (embedding and head excluded: they scale with the vocabulary, not the width).</summary>
     public static long RecurrentParameters(RecurrentNetConfig network)
@@ -42,22 +57,33 @@ public static class ModelSizing
         return total;
     }
 
-    /// <summary>Training tokens the budget allows at this width: the smaller of the time and the epoch budget.</summary>
-    public static double BudgetTokens(RecurrentNetConfig network, TrainingOptions options, long trainTokens)
+    /// <summary>
+    /// Training tokens the budget allows at this width: the smaller of the time and the epoch budget. A time budget
+    /// needs <paramref name="baseTokensPerSecond"/> (see <see cref="EstimatedTokensPerSecond"/>).
+    /// </summary>
+    public static double BudgetTokens(RecurrentNetConfig network, TrainingOptions options, long trainTokens, double? baseTokensPerSecond)
     {
-        var byTime = options.MaxTime is { } time ? EstimatedTokensPerSecond(network) * time.TotalSeconds : double.PositiveInfinity;
+        var byTime = double.PositiveInfinity;
+        if (options.MaxTime is { } time)
+        {
+            if (baseTokensPerSecond is not > 0)
+            {
+                throw new ArgumentException("a time budget needs the measured throughput", nameof(baseTokensPerSecond));
+            }
+            byTime = EstimatedTokensPerSecond(network, baseTokensPerSecond.Value) * time.TotalSeconds;
+        }
         var byEpochs = options.Epochs is { } epochs ? (double)epochs * trainTokens : double.PositiveInfinity;
         return Math.Min(byTime, byEpochs);
     }
 
     /// <summary>The width for <paramref name="network"/>'s cell, layers and vocabulary under this budget and corpus.</summary>
-    public static int ChooseWidth(RecurrentNetConfig network, TrainingOptions options, long trainTokens)
+    public static int ChooseWidth(RecurrentNetConfig network, TrainingOptions options, long trainTokens, double? baseTokensPerSecond)
     {
         var chosen = BaseWidth;
         foreach (var width in WiderWidths)
         {
             var candidate = network with { Hidden = width };
-            var tokens = BudgetTokens(candidate, options, trainTokens);
+            var tokens = BudgetTokens(candidate, options, trainTokens, baseTokensPerSecond);
             var weights = RecurrentParameters(candidate);
             if (tokens >= TokensPerParameter * weights && weights <= ParametersPerCorpusToken * trainTokens)
             {

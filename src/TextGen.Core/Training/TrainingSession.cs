@@ -71,6 +71,8 @@ public sealed class TrainingSession : IDisposable
     public RecurrentNetConfig Network => _model.Network.Config;
     /// <summary>Whether the width was chosen from the budget and corpus rather than given.</summary>
     public bool WidthChosen { get; private init; }
+    /// <summary>Training tokens/s measured at the base width to fit the width to a time budget; null when not measured.</summary>
+    public double? MeasuredBaseThroughput { get; private init; }
     public long Parameters => _model.Network.ParameterCount;
 
     public static TrainingSession Prepare(TrainRequest request)
@@ -114,9 +116,12 @@ public sealed class TrainingSession : IDisposable
 
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
+        double? measured = null;
         if (widthChosen)
         {
-            network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens) };
+            // A time budget is turned into tokens at this machine's speed; an epoch budget needs no measurement.
+            measured = options.MaxTime is null ? null : ModelSizing.MeasureBaseThroughput(network, options);
+            network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens, measured) };
         }
         manual_seed(options.Seed);
         var model = new TrainedModel(new LanguageModel(network), tokenizer, new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts });
@@ -126,7 +131,7 @@ public sealed class TrainingSession : IDisposable
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
         var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
-        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen };
+        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
 
     private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)

@@ -8,8 +8,11 @@ public class ModelSizingTests
     private static readonly RecurrentNetConfig Characters = new() { VocabularySize = 65 };
     private const long OneMegabyte = 1_000_000;
 
-    private static int Width(TimeSpan? time, long trainTokens, int? epochs = null) =>
-        ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = time, Epochs = epochs }, trainTokens);
+    /// <summary>The 2x256 training speed of the machine the thresholds were measured on (`textgen bench`, 20-22k).</summary>
+    private const double MeasuredMachine = 21_000;
+
+    private static int Width(TimeSpan? time, long trainTokens, int? epochs = null, double tokensPerSecond = MeasuredMachine) =>
+        ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = time, Epochs = epochs }, trainTokens, time is null ? null : tokensPerSecond);
 
     [Theory]
     [InlineData(2)]
@@ -48,11 +51,49 @@ public class ModelSizingTests
     }
 
     [Fact]
-    public void EstimatedThroughputIsTheMeasuredOneForTheDefaultShape()
+    public void TheEstimateCarriesTheMeasuredSpeedOverToWiderLayers()
     {
-        var tokensPerSecond = ModelSizing.EstimatedTokensPerSecond(Characters with { Hidden = 256 });
-        Assert.InRange(tokensPerSecond, 18_000, 23_000); // `textgen bench`: 2x256 LSTM, 20-22k tokens/s here
+        Assert.Equal(MeasuredMachine, ModelSizing.EstimatedTokensPerSecond(Characters with { Hidden = 256 }, MeasuredMachine), 6);
+        var wide = Characters with { Hidden = 512 };
+        var achievedAtBase = MeasuredMachine * Benchmarking.FlopCount.TrainingPerToken(Characters with { Hidden = 256 });
+        var expected = achievedAtBase * Math.Pow(2, 0.3) / Benchmarking.FlopCount.TrainingPerToken(wide);
+        Assert.Equal(expected, ModelSizing.EstimatedTokensPerSecond(wide, MeasuredMachine), 6);
+        Assert.Equal(2 * ModelSizing.EstimatedTokensPerSecond(wide, MeasuredMachine), ModelSizing.EstimatedTokensPerSecond(wide, 2 * MeasuredMachine), 6);
     }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(20)]
+    [InlineData(60)]
+    [InlineData(240)]
+    public void HalfOrTwiceTheMachineCountsLikeHalfOrTwiceTheTime(int minutes)
+    {
+        var time = TimeSpan.FromMinutes(minutes);
+        var corpus = 100 * OneMegabyte;
+        Assert.Equal(Width(time / 2, corpus), Width(time, corpus, tokensPerSecond: MeasuredMachine / 2));
+        Assert.Equal(Width(time * 2, corpus), Width(time, corpus, tokensPerSecond: MeasuredMachine * 2));
+        Assert.True(Width(time, corpus, tokensPerSecond: MeasuredMachine / 2) <= Width(time, corpus));
+        Assert.True(Width(time, corpus, tokensPerSecond: MeasuredMachine * 2) >= Width(time, corpus));
+    }
+
+    [Fact]
+    public void OnTenMegabytesAHalfAsFastMachineWidensLessAndATwiceAsFastOneMore()
+    {
+        var twentyMinutes = TimeSpan.FromMinutes(20);
+        Assert.Equal(384, Width(twentyMinutes, 10 * OneMegabyte)); // measured: 2x384 beat 2x256 there
+        Assert.Equal(320, Width(twentyMinutes, 10 * OneMegabyte, tokensPerSecond: MeasuredMachine / 2));
+        Assert.Equal(384, Width(twentyMinutes, 10 * OneMegabyte, tokensPerSecond: MeasuredMachine * 2));
+        var oneHour = TimeSpan.FromHours(1);
+        Assert.Equal(384, Width(oneHour, 10 * OneMegabyte, tokensPerSecond: MeasuredMachine / 2));
+        Assert.Equal(512, Width(oneHour, 10 * OneMegabyte));
+        var twoHours = TimeSpan.FromHours(2);
+        Assert.Equal(512, Width(twoHours, 10 * OneMegabyte));
+        Assert.Equal(768, Width(twoHours, 10 * OneMegabyte, tokensPerSecond: MeasuredMachine * 2));
+    }
+
+    [Fact]
+    public void ATimeBudgetWithoutAMeasurementIsAProgrammingError() =>
+        Assert.Throws<ArgumentException>(() => ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = TimeSpan.FromMinutes(5) }, OneMegabyte, null));
 
     [Fact]
     public void ASessionAskedToChooseFitsTheWidthAtCharacterLevelOnly()
@@ -64,7 +105,7 @@ public class ModelSizingTests
         using (var chosen = TrainingSession.Prepare(request))
         {
             Assert.True(chosen.WidthChosen);
-            Assert.Equal(ModelSizing.ChooseWidth(chosen.Network, chosen.Options, chosen.TrainTokens), chosen.Network.Hidden);
+            Assert.Equal(ModelSizing.ChooseWidth(chosen.Network, chosen.Options, chosen.TrainTokens, chosen.MeasuredBaseThroughput), chosen.Network.Hidden);
         }
         using (var given = TrainingSession.Prepare(request with { ChooseWidth = false }))
         {
