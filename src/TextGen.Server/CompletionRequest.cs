@@ -79,7 +79,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         if (choices < 1 || choices > limits.MaxChoices) throw Invalid("n", $"must be between 1 and {limits.MaxChoices}");
         var frequency = Number(body, "frequency_penalty") ?? 0;
         if (frequency is < -2 or > 2) throw Invalid("frequency_penalty", "must be between -2 and 2");
-        var repetition = Number(body, "repetition_penalty") ?? 1 + Math.Max(0, frequency);
+        var repetition = Number(body, "repetition_penalty") ?? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(frequency);
         if (repetition is < 1 or > 100) throw Invalid("repetition_penalty", "must be between 1 and 100");
         var seed = Integer(body, "seed");
         var stream = Boolean(body, "stream") ?? false;

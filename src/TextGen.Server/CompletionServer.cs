@@ -48,7 +48,7 @@ public sealed class CompletionServer : IAsyncDisposable
         app.MapPost("/v1/completions", (HttpContext http) => Handle(http, options, gate, body => CompletionRequest.ParseCompletion(body, options),
             (request, context) => Completions.Write(context, generator, modelId, request)));
         app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, gate, body => CompletionRequest.ParseChat(body, options),
-            (request, context) => Completions.WriteChat(context, generator, chat, modelId, request)));
+            (request, context) => Completions.WriteChat(context, chat, modelId, request)));
         app.MapFallback((HttpContext http) => Error(http, new RequestError(404, $"no route {http.Request.Method} {http.Request.Path}; see /v1/models.", type: "not_found_error")));
 
         try

@@ -3,77 +3,73 @@ using TextGen.Generation;
 
 namespace TextGen.Server;
 
-/// <summary>Generates the choices of a request and writes them in OpenAI's response or server-sent-event shapes.</summary>
+/// <summary>
+/// Writes OpenAI's response and server-sent-event shapes. The generation itself is the generator's (completions: every
+/// prompt x choice as one batch) or the chat client's (chat: its prompt format, stops and reply trimming).
+/// </summary>
 internal static class Completions
 {
     public static async Task Write(HttpContext http, TextGenerator generator, string modelId, CompletionRequest request)
     {
         var id = "cmpl-" + Guid.NewGuid().ToString("N")[..24];
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var jobs = request.Prompts.SelectMany(prompt => Enumerable.Range(0, request.Choices).Select(c => (prompt, options: request.Sampling.ForSample(c)))).ToArray();
+        // Row p * n + c is choice c of prompt p, and its index in the response, as OpenAI numbers them.
+        var rows = request.Prompts.SelectMany(prompt => TextGenerator.Samples(prompt, request.Sampling, request.Choices)).ToArray();
         if (request.Stream)
         {
             StartEvents(http);
-            for (var index = 0; index < jobs.Length; index++)
+            await foreach (var update in generator.RunAsync(rows, http.RequestAborted))
             {
-                await foreach (var update in generator.RunAsync(jobs[index].prompt, jobs[index].options, http.RequestAborted))
+                if (update.Text.Length == 0 && update.Finish is null) continue;
+                await Event(http, new
                 {
-                    if (update.Text.Length == 0 && update.Finish is null) continue;
-                    await Event(http, new
-                    {
-                        id, @object = "text_completion", created, model = modelId,
-                        choices = new[] { new { text = update.Text, index, logprobs = (object?)null, finish_reason = Reason(update.Finish) } },
-                    });
-                }
+                    id, @object = "text_completion", created, model = modelId,
+                    choices = new[] { new { text = update.Text, index = update.Index, logprobs = (object?)null, finish_reason = Reason(update.Finish) } },
+                });
             }
             await Done(http);
             return;
         }
-        var results = await Task.Run(() => jobs.Select(job => generator.Complete(job.prompt, job.options, http.RequestAborted)).ToArray(), http.RequestAborted);
+        var results = await Task.Run(() => generator.Complete(rows, http.RequestAborted), http.RequestAborted);
         await http.Response.WriteAsJsonAsync(new
         {
             id, @object = "text_completion", created, model = modelId,
             choices = results.Select((r, index) => new { text = r.Text, index, logprobs = (object?)null, finish_reason = Reason(r.Finish) }),
-            usage = Usage(results),
+            usage = Usage(results, request.Choices),
         }, http.RequestAborted);
     }
 
-    public static async Task WriteChat(HttpContext http, TextGenerator generator, TextGenChatClient chat, string modelId, CompletionRequest request)
+    public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request)
     {
-        var id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
+        var id = TextGenChatClient.NewResponseId();
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
-        var prompt = chat.Format.Render(request.Messages!);
-        var sampling = request.Sampling with { StopSequences = [.. request.Sampling.StopSequences, .. chat.Format.StopSequences] };
         if (request.Stream)
         {
             StartEvents(http);
             for (var index = 0; index < request.Choices; index++)
             {
                 await Event(http, ChatChunk(id, created, modelId, index, new { role = "assistant", content = "" }, null));
-                var leading = true;
-                await foreach (var update in generator.RunAsync(prompt, sampling.ForSample(index), http.RequestAborted))
+            }
+            await foreach (var update in chat.StreamChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted))
+            {
+                if (update.Text.Length > 0)
                 {
-                    var text = leading ? update.Text.TrimStart() : update.Text;
-                    leading &= text.Length == 0;
-                    if (text.Length > 0)
-                    {
-                        await Event(http, ChatChunk(id, created, modelId, index, new { content = text }, null));
-                    }
-                    if (update.Finish is { } finish)
-                    {
-                        await Event(http, ChatChunk(id, created, modelId, index, new { }, Reason(finish)));
-                    }
+                    await Event(http, ChatChunk(id, created, modelId, update.Index, new { content = update.Text }, null));
+                }
+                if (update.Finish is { } finish)
+                {
+                    await Event(http, ChatChunk(id, created, modelId, update.Index, new { }, Reason(finish)));
                 }
             }
             await Done(http);
             return;
         }
-        var results = await Task.Run(() => Enumerable.Range(0, request.Choices).Select(c => generator.Complete(prompt, sampling.ForSample(c), http.RequestAborted)).ToArray(), http.RequestAborted);
+        var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted);
         await http.Response.WriteAsJsonAsync(new
         {
             id, @object = "chat.completion", created, model = modelId,
-            choices = results.Select((r, index) => new { index, message = new { role = "assistant", content = r.Text.Trim() }, finish_reason = Reason(r.Finish) }),
-            usage = Usage(results),
+            choices = results.Select((r, index) => new { index, message = new { role = "assistant", content = r.Text }, finish_reason = Reason(r.Finish) }),
+            usage = Usage(results, request.Choices),
         }, http.RequestAborted);
     }
 
@@ -90,9 +86,10 @@ internal static class Completions
         _ => null,
     };
 
-    private static object Usage(IReadOnlyList<GenerationResult> results)
+    /// <summary>OpenAI's usage: each prompt's tokens once (not once per choice), and every choice's completion tokens.</summary>
+    private static object Usage(IReadOnlyList<GenerationResult> results, int choicesPerPrompt)
     {
-        var prompt = results.Count > 0 ? results[0].PromptTokens : 0;
+        var prompt = results.Where((_, row) => row % choicesPerPrompt == 0).Sum(r => r.PromptTokens);
         var completion = results.Sum(r => r.CompletionTokens);
         return new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
     }

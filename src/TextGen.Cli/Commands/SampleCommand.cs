@@ -63,22 +63,31 @@ public static class SampleCommand
 
             using var interrupt = new ConsoleInterrupt();
             var samples = parse.GetValue(count);
+            var requests = TextGenerator.Samples(text, options, samples);
             if (parse.GetValue(json))
             {
-                var generated = samples == 1 ? [generator.Generate(text, options.ForSample(0), interrupt.Token)] : generator.GenerateMany(text, options, samples, interrupt.Token);
-                JsonOutput.Write(output, new { samples = generated.Select(g => text + g) });
+                var results = generator.Complete(requests, interrupt.Token);
+                JsonOutput.Write(output, new { samples = results.Select(r => text + r.Text) });
                 return 0;
             }
-            for (var i = 0; i < samples; i++)
+            // All samples are generated as one batch: the first streams as it comes, the others follow when done.
+            var later = Enumerable.Range(0, samples).Select(_ => new System.Text.StringBuilder()).ToArray();
+            output.Write(text);
+            foreach (var update in generator.Run(requests, interrupt.Token))
             {
-                if (i > 0 && generator.Tokenizer is not DocumentTokenizer) output.WriteLine(); // documents: one per line
-                output.Write(text);
-                foreach (var piece in generator.Stream(text, options.ForSample(i), interrupt.Token))
+                if (update.Index > 0)
                 {
-                    output.Write(piece);
-                    output.Flush();
+                    later[update.Index].Append(update.Text);
+                    continue;
                 }
-                output.WriteLine();
+                output.Write(update.Text);
+                output.Flush();
+            }
+            output.WriteLine();
+            for (var i = 1; i < samples; i++)
+            {
+                if (generator.Tokenizer is not DocumentTokenizer) output.WriteLine(); // documents: one per line
+                output.WriteLine(text + later[i]);
             }
             return 0;
         });

@@ -6,6 +6,12 @@ public sealed record SamplingOptions
     /// <summary>Tokens considered by the repetition penalty: the most recent of the prefix and the output.</summary>
     public const int RepetitionWindow = 64;
 
+    /// <summary>
+    /// OpenAI's frequency penalty (-2 to 2) as a <see cref="RepetitionPenalty"/>: a positive value p divides repeated
+    /// tokens' positive logits by 1 + p; zero and negative values leave them alone.
+    /// </summary>
+    public static double RepetitionPenaltyForFrequencyPenalty(double frequencyPenalty) => 1 + Math.Max(0, frequencyPenalty);
+
     /// <summary>Softmax temperature: lower is more conservative; 0 always takes the most likely token.</summary>
     public double Temperature { get; init; } = 0.8;
     /// <summary>Temperatures cycled across the samples of one request (sample i uses entry i mod count); null uses <see cref="Temperature"/>.</summary>

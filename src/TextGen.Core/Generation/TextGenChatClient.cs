@@ -28,50 +28,72 @@ public sealed class TextGenChatClient : IChatClient
     public SamplingOptions Defaults { get; }
     public ChatClientMetadata Metadata { get; }
 
-    public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var prompt = Format.Render(messages);
-        var sampling = Sampling(options);
-        return Task.Run(() =>
+        var result = (await CompleteChoicesAsync(messages, Sampling(options), 1, cancellationToken))[0];
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text))
         {
-            var result = _generator.Complete(prompt, sampling, cancellationToken);
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, result.Text.Trim()))
-            {
-                ModelId = ModelId,
-                ResponseId = NewId(),
-                CreatedAt = DateTimeOffset.UtcNow,
-                FinishReason = result.Finish == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length,
-                Usage = Usage(result.PromptTokens, result.CompletionTokens),
-            };
-        }, cancellationToken);
+            ModelId = ModelId,
+            ResponseId = NewResponseId(),
+            CreatedAt = DateTimeOffset.UtcNow,
+            FinishReason = Reason(result.Finish),
+            Usage = new UsageDetails { InputTokenCount = result.PromptTokens, OutputTokenCount = result.CompletionTokens, TotalTokenCount = result.PromptTokens + result.CompletionTokens },
+        };
     }
 
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var prompt = Format.Render(messages);
-        var id = NewId();
-        var leading = true;
-        await foreach (var update in _generator.RunAsync(prompt, Sampling(options), cancellationToken))
+        var id = NewResponseId();
+        await foreach (var update in StreamChoicesAsync(messages, Sampling(options), 1, cancellationToken))
         {
-            var text = leading ? update.Text.TrimStart() : update.Text;
-            leading &= text.Length == 0;
+            yield return new ChatResponseUpdate(ChatRole.Assistant, update.Text)
+            {
+                ModelId = ModelId,
+                ResponseId = id,
+                CreatedAt = DateTimeOffset.UtcNow,
+                FinishReason = update.Finish is { } finish ? Reason(finish) : null,
+            };
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="choices"/> replies to the conversation generated together as one batch, as they are generated:
+    /// reply i samples with <see cref="SamplingOptions.ForSample"/>(i), ends at the format's turn markers, and starts
+    /// at its first non-blank character. Each update names its reply (<see cref="GenerationUpdate.Index"/>); updates
+    /// with no text are left out except each reply's last, which says why it ended.
+    /// </summary>
+    public async IAsyncEnumerable<GenerationUpdate> StreamChoicesAsync(IEnumerable<ChatMessage> messages, SamplingOptions sampling, int choices,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var prompt = Format.Render(messages);
+        var turn = sampling with { StopSequences = [.. sampling.StopSequences, .. Format.StopSequences] };
+        var leading = Enumerable.Repeat(true, choices).ToArray();
+        await foreach (var update in _generator.RunAsync(TextGenerator.Samples(prompt, turn, choices), cancellationToken))
+        {
+            var text = leading[update.Index] ? update.Text.TrimStart() : update.Text;
+            leading[update.Index] &= text.Length == 0;
             if (text.Length > 0 || update.Finish is not null)
             {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, text)
-                {
-                    ModelId = ModelId,
-                    ResponseId = id,
-                    CreatedAt = DateTimeOffset.UtcNow,
-                    FinishReason = update.Finish switch
-                    {
-                        FinishReason.Stop => ChatFinishReason.Stop,
-                        FinishReason.Length => ChatFinishReason.Length,
-                        _ => null,
-                    },
-                };
+                yield return update with { Text = text };
             }
         }
+    }
+
+    /// <summary>The whole replies of <see cref="StreamChoicesAsync"/>, trailing blanks removed, in choice order.</summary>
+    public async Task<GenerationResult[]> CompleteChoicesAsync(IEnumerable<ChatMessage> messages, SamplingOptions sampling, int choices, CancellationToken cancellationToken = default)
+    {
+        var texts = Enumerable.Range(0, choices).Select(_ => new System.Text.StringBuilder()).ToArray();
+        var results = new GenerationResult[choices];
+        await foreach (var update in StreamChoicesAsync(messages, sampling, choices, cancellationToken))
+        {
+            texts[update.Index].Append(update.Text);
+            if (update.Finish is { } finish)
+            {
+                results[update.Index] = new GenerationResult(texts[update.Index].ToString().TrimEnd(), finish, update.PromptTokens, update.CompletionTokens);
+            }
+        }
+        return results;
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -81,7 +103,7 @@ public sealed class TextGenChatClient : IChatClient
         : serviceType.IsInstanceOfType(_generator) ? _generator
         : null;
 
-    /// <summary>The sampling options for a request: the defaults, overridden by what the caller set, plus the turn-ending stops.</summary>
+    /// <summary>The sampling options for a request: the defaults, overridden by what the caller set.</summary>
     public SamplingOptions Sampling(ChatOptions? options) => Defaults with
     {
         Temperature = options?.Temperature ?? Defaults.Temperature,
@@ -89,14 +111,14 @@ public sealed class TextGenChatClient : IChatClient
         TopK = options?.TopK ?? Defaults.TopK,
         Length = options?.MaxOutputTokens ?? Defaults.Length,
         Seed = options?.Seed is { } seed ? unchecked((int)seed) : Defaults.Seed,
-        RepetitionPenalty = options?.FrequencyPenalty is > 0 and float penalty ? 1 + penalty : Defaults.RepetitionPenalty,
-        StopSequences = [.. Defaults.StopSequences, .. Format.StopSequences, .. options?.StopSequences ?? []],
+        RepetitionPenalty = options?.FrequencyPenalty is { } penalty ? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(penalty) : Defaults.RepetitionPenalty,
+        StopSequences = [.. Defaults.StopSequences, .. options?.StopSequences ?? []],
     };
 
-    private static UsageDetails Usage(int prompt, int completion) =>
-        new() { InputTokenCount = prompt, OutputTokenCount = completion, TotalTokenCount = prompt + completion };
+    /// <summary>A new response id in OpenAI's chat form.</summary>
+    public static string NewResponseId() => "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
 
-    private static string NewId() => "chatcmpl-" + Guid.NewGuid().ToString("N")[..24];
+    private static ChatFinishReason Reason(FinishReason finish) => finish == FinishReason.Stop ? ChatFinishReason.Stop : ChatFinishReason.Length;
 
     public void Dispose()
     {

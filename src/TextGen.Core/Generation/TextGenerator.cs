@@ -7,8 +7,10 @@ namespace TextGen.Generation;
 
 /// <summary>
 /// Generates text from a trained model: the public facade for programs that embed TextGen. Load once, then call
-/// <see cref="Generate"/>, <see cref="Stream"/>, <see cref="GenerateStreamingAsync"/> or <see cref="GenerateMany"/>
-/// from any number of threads: the weights are shared and read-only, every call has its own recurrent state.
+/// <see cref="Generate"/>, <see cref="Stream"/>, <see cref="GenerateStreamingAsync"/>, <see cref="GenerateMany"/> or
+/// <see cref="Run(IReadOnlyList{GenerationRequest}, CancellationToken)"/> from any number of threads: the weights are
+/// shared and read-only, every call has its own recurrent state. Every entry point goes through that one
+/// <c>Run</c>, which steps any number of streams together as one batch.
 /// </summary>
 public sealed class TextGenerator : IDisposable
 {
@@ -34,22 +36,40 @@ public sealed class TextGenerator : IDisposable
         string.Concat(Stream(prompt, options, cancel));
 
     /// <summary>The continuation with why it ended and token counts.</summary>
-    public GenerationResult Complete(string prompt, SamplingOptions options, CancellationToken cancel = default)
+    public GenerationResult Complete(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
+        Complete([new GenerationRequest(prompt, options)], cancel)[0];
+
+    /// <summary>Every request's continuation, generated together as one batch; results in request order.</summary>
+    public GenerationResult[] Complete(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
     {
-        var text = new System.Text.StringBuilder();
-        GenerationUpdate? last = null;
-        foreach (var update in Run(prompt, options, cancel))
+        var texts = requests.Select(_ => new System.Text.StringBuilder()).ToArray();
+        var results = new GenerationResult[requests.Count];
+        foreach (var update in Run(requests, cancel))
         {
-            text.Append(update.Text);
-            last = update;
+            texts[update.Index].Append(update.Text);
+            if (update.Finish is { } finish)
+            {
+                results[update.Index] = new GenerationResult(texts[update.Index].ToString(), finish, update.PromptTokens, update.CompletionTokens);
+            }
         }
-        return new GenerationResult(text.ToString(), last!.Finish!.Value, last.PromptTokens, last.CompletionTokens);
+        return results;
     }
+
+    /// <summary>
+    /// <paramref name="count"/> samples of the same prompt generated together as one batch (faster than one by one);
+    /// sample i uses <see cref="SamplingOptions.ForSample"/>(i).
+    /// </summary>
+    public string[] GenerateMany(string prompt, SamplingOptions options, int count, CancellationToken cancel = default) =>
+        Complete(Samples(prompt, options, count), cancel).Select(r => r.Text).ToArray();
+
+    /// <summary>The requests for <paramref name="count"/> samples of one prompt: sample i with <see cref="SamplingOptions.ForSample"/>(i).</summary>
+    public static GenerationRequest[] Samples(string prompt, SamplingOptions options, int count) =>
+        Enumerable.Range(0, count).Select(i => new GenerationRequest(prompt, options.ForSample(i))).ToArray();
 
     /// <summary>The continuation as it is generated, piece by piece; stops within one token of cancellation.</summary>
     public async IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, SamplingOptions options, [EnumeratorCancellation] CancellationToken cancel = default)
     {
-        await foreach (var update in RunAsync(prompt, options, cancel))
+        await foreach (var update in RunAsync([new GenerationRequest(prompt, options)], cancel))
         {
             if (update.Text.Length > 0)
             {
@@ -60,94 +80,88 @@ public sealed class TextGenerator : IDisposable
 
     /// <summary>Yields the continuation token by token (text held back only while it may be the start of a stop sequence).</summary>
     public IEnumerable<string> Stream(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
-        Run(prompt, options, cancel).Select(u => u.Text).Where(t => t.Length > 0);
+        Run([new GenerationRequest(prompt, options)], cancel).Select(u => u.Text).Where(t => t.Length > 0);
 
-    /// <summary><see cref="Run"/> for async callers (servers, chat clients); generation runs off the caller's thread.</summary>
-    public async IAsyncEnumerable<GenerationUpdate> RunAsync(string prompt, SamplingOptions options, [EnumeratorCancellation] CancellationToken cancel = default)
+    /// <summary><see cref="Run(IReadOnlyList{GenerationRequest}, CancellationToken)"/> for async callers (servers, chat clients); generation runs off the caller's thread.</summary>
+    public async IAsyncEnumerable<GenerationUpdate> RunAsync(IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken cancel = default)
     {
         await Task.Yield();
-        foreach (var update in Run(prompt, options, cancel))
+        foreach (var update in Run(requests, cancel))
         {
             yield return update;
         }
     }
 
     /// <summary>
-    /// One update per generated token (its text may be empty while held back for a stop sequence), and a last one
-    /// that says why generation ended.
+    /// The generation loop. The requests are rows of one batch: each row reads its prompt, then samples; rows with
+    /// shorter prompts start sampling while others still read. Each row yields one update per generated token (its
+    /// text may be empty while held back for a stop sequence) and a last one that says why it ended, tagged with the
+    /// row's index. A finished row stops costing sampling work; the batch ends when every row has.
     /// </summary>
-    public IEnumerable<GenerationUpdate> Run(string prompt, SamplingOptions options, CancellationToken cancel = default)
+    public IEnumerable<GenerationUpdate> Run(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
     {
-        options.Validate();
-        var stream = new GenerationStream(this, options);
-        var state = Engine.NewState();
-        var logits = new float[Engine.VocabularySize];
-        var context = Context(prompt);
-        foreach (var token in context)
-        {
-            Engine.Step([token], state, logits);
-            stream.Remember(token);
-        }
-        var generated = 0;
-        while (generated < options.Length && !stream.Finished)
+        foreach (var request in requests) request.Options.Validate();
+        var rows = requests.Count;
+        var vocabulary = Engine.VocabularySize;
+        var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
+        var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
+        var read = new int[rows];      // prompt tokens stepped so far
+        var generated = new int[rows];
+        var last = new int[rows];      // the token each sampling row steps next
+        var active = Enumerable.Repeat(true, rows).ToArray();
+        var inputs = new int[rows];
+        var state = Engine.NewState(rows);
+        var logits = new float[rows * vocabulary];
+        var remaining = rows;
+        while (remaining > 0)
         {
             cancel.ThrowIfCancellationRequested();
-            var next = stream.Pick(logits);
-            generated++;
-            if (next == EndOfDocument)
+            for (var i = 0; i < rows; i++)
             {
-                yield return new GenerationUpdate(stream.End(), FinishReason.Stop, context.Length, generated);
-                yield break;
+                inputs[i] = !active[i] ? 0 : read[i] < contexts[i].Length ? contexts[i][read[i]] : last[i];
             }
-            var piece = stream.Emit(next);
-            if (stream.Finished)
+            Engine.Step(inputs, state, logits);
+            for (var i = 0; i < rows; i++)
             {
-                yield return new GenerationUpdate(piece, FinishReason.Stop, context.Length, generated);
-                yield break;
-            }
-            yield return new GenerationUpdate(piece, null, context.Length, generated);
-            if (generated < options.Length)
-            {
-                Engine.Step([next], state, logits);
+                if (!active[i]) continue;
+                if (read[i] < contexts[i].Length)
+                {
+                    streams[i].Remember(contexts[i][read[i]++]);
+                    if (read[i] < contexts[i].Length) continue;
+                }
+                var update = Sample(i, streams[i], logits.AsSpan(i * vocabulary, vocabulary), requests[i].Options.Length, contexts[i].Length, ref generated[i], out last[i]);
+                if (update.Finish is not null)
+                {
+                    active[i] = false;
+                    remaining--;
+                }
+                yield return update;
+                if (active[i] && generated[i] == requests[i].Options.Length)
+                {
+                    active[i] = false;
+                    remaining--;
+                    yield return new GenerationUpdate(i, streams[i].Flush(), FinishReason.Length, contexts[i].Length, generated[i]);
+                }
             }
         }
-        yield return new GenerationUpdate(stream.Flush(), FinishReason.Length, context.Length, generated);
     }
 
-    /// <summary>
-    /// <paramref name="count"/> samples of the same prompt generated together as one batch (faster than one by one);
-    /// sample i uses <see cref="SamplingOptions.ForSample"/>(i).
-    /// </summary>
-    public string[] GenerateMany(string prompt, SamplingOptions options, int count, CancellationToken cancel = default)
+    /// <summary>Row <paramref name="index"/>'s next token from its logits, or the end of the row.</summary>
+    private GenerationUpdate Sample(int index, GenerationStream stream, ReadOnlySpan<float> logits, int length, int promptTokens, ref int generated, out int next)
     {
-        options.Validate();
-        var vocabulary = Engine.VocabularySize;
-        var streams = Enumerable.Range(0, count).Select(i => new GenerationStream(this, options.ForSample(i))).ToArray();
-        var state = Engine.NewState(count);
-        var logits = new float[count * vocabulary];
-        var tokens = new int[count];
-        foreach (var token in Context(prompt))
+        next = 0;
+        if (generated >= length)
         {
-            Array.Fill(tokens, token);
-            Engine.Step(tokens, state, logits);
-            foreach (var stream in streams) stream.Remember(token);
+            return new GenerationUpdate(index, stream.Flush(), FinishReason.Length, promptTokens, generated);
         }
-        for (var i = 0; i < options.Length && streams.Any(s => !s.Finished); i++)
+        next = stream.Pick(logits);
+        generated++;
+        if (next == EndOfDocument)
         {
-            cancel.ThrowIfCancellationRequested();
-            for (var s = 0; s < count; s++)
-            {
-                tokens[s] = streams[s].Pick(logits.AsSpan(s * vocabulary, vocabulary));
-                if (streams[s].Finished) continue;
-                if (tokens[s] == EndOfDocument) streams[s].End();
-                else streams[s].Emit(tokens[s]);
-            }
-            if (i + 1 < options.Length)
-            {
-                Engine.Step(tokens, state, logits);
-            }
+            return new GenerationUpdate(index, stream.End(), FinishReason.Stop, promptTokens, generated);
         }
-        return streams.Select(s => s.Text()).ToArray();
+        var piece = stream.Emit(next);
+        return new GenerationUpdate(index, piece, stream.Finished ? FinishReason.Stop : null, promptTokens, generated);
     }
 
     /// <summary>The likeliest next tokens after <paramref name="context"/>, with their probabilities (for interactive sampling).</summary>
@@ -199,7 +213,6 @@ public sealed class TextGenerator : IDisposable
         private readonly Random _random = options.Seed is { } seed ? new Random(seed) : new Random();
         private readonly Queue<int> _recent = new();
         private readonly StopSequenceFilter _stops = new(options.StopSequences);
-        private readonly System.Text.StringBuilder _text = new();
         private readonly ITokenStreamDecoder _decoder = generator.Tokenizer.NewStreamDecoder();
 
         private bool _ended;
@@ -231,9 +244,7 @@ public sealed class TextGenerator : IDisposable
         public string Emit(int token)
         {
             Remember(token);
-            var piece = _stops.Push(_decoder.Push(token));
-            _text.Append(piece);
-            return piece;
+            return _stops.Push(_decoder.Push(token));
         }
 
         public string Flush()
@@ -243,15 +254,7 @@ public sealed class TextGenerator : IDisposable
                 return "";
             }
             var rest = _stops.Push(_decoder.Flush());
-            rest += _stops.Stopped ? "" : _stops.Flush();
-            _text.Append(rest);
-            return rest;
-        }
-
-        public string Text()
-        {
-            Flush();
-            return _text.ToString();
+            return rest + (_stops.Stopped ? "" : _stops.Flush());
         }
     }
 }

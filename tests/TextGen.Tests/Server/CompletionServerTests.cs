@@ -76,6 +76,51 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task ChoicesOfSeveralPromptsAreOneBatchNumberedPromptByPrompt()
+    {
+        var request = new { prompt = new[] { "Call me", "The sea" }, max_tokens = 20, seed = 7, n = 2 };
+        var body = await (await Post("/v1/completions", request)).Content.ReadFromJsonAsync<JsonElement>();
+        var choices = body.GetProperty("choices");
+        Assert.Equal(4, choices.GetArrayLength());
+        string[] prompts = ["Call me", "The sea"];
+        for (var row = 0; row < 4; row++)
+        {
+            var expected = model.Generator.Generate(prompts[row / 2], new() { Temperature = 1, Length = 20, Seed = 7 + row % 2 });
+            Assert.Equal(row, choices[row].GetProperty("index").GetInt32());
+            Assert.Equal(expected, choices[row].GetProperty("text").GetString());
+        }
+        var promptTokens = prompts.Sum(p => model.Generator.EncodePrefix(p).Ids.Length);
+        Assert.Equal(promptTokens, body.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+
+        var streamed = await Post("/v1/completions", new { request.prompt, request.max_tokens, request.seed, request.n, stream = true });
+        var chunks = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
+        for (var row = 0; row < 4; row++)
+        {
+            var mine = chunks.Where(c => c.GetProperty("index").GetInt32() == row).ToArray();
+            Assert.Equal(choices[row].GetProperty("text").GetString(), string.Concat(mine.Select(c => c.GetProperty("text").GetString())));
+            Assert.Equal("length", mine[^1].GetProperty("finish_reason").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task ChatChoicesStreamTheirOwnRepliesTheWholeReplyHas()
+    {
+        var messages = new[] { new { role = "user", content = "Call me Ishmael." } };
+        var whole = await (await Post("/v1/chat/completions", new { messages, max_tokens = 40, seed = 3, n = 3 })).Content.ReadFromJsonAsync<JsonElement>();
+        var streamed = await Post("/v1/chat/completions", new { messages, max_tokens = 40, seed = 3, n = 3, stream = true });
+        var chunks = (await streamed.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[..^1]
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0]).ToArray();
+        for (var index = 0; index < 3; index++)
+        {
+            var deltas = chunks.Where(c => c.GetProperty("index").GetInt32() == index).Select(c => c.GetProperty("delta"))
+                .Select(d => d.TryGetProperty("content", out var content) ? content.GetString() : "");
+            Assert.Equal(whole.GetProperty("choices")[index].GetProperty("message").GetProperty("content").GetString(), string.Concat(deltas).TrimEnd());
+        }
+        Assert.Equal(3, whole.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("message").GetProperty("content").GetString()).Distinct().Count());
+    }
+
+    [Fact]
     public async Task SixteenConcurrentRequestsGiveTheSameTextsAsSequentialOnes()
     {
         object Request(int seed) => new { prompt = "Some years", max_tokens = 60, temperature = 1, seed };
