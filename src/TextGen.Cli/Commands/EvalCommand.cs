@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TextGen.Persistence;
+using TextGen.Tokenization;
 using TextGen.Training;
 
 namespace TextGen.Cli.Commands;
@@ -12,15 +13,15 @@ public static class EvalCommand
         var model = SharedOptions.Model();
         var corpus = new Argument<string>("corpus") { Description = "UTF-8 text file to score." };
         var json = SharedOptions.Json();
-        var command = new Command("eval", "Report cross-entropy, bits per character and perplexity of a model on a text file.") { model, corpus, json };
+        var command = new Command("eval", "Report cross-entropy, bits per token and perplexity of a model on a text file.") { model, corpus, json };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
             using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var result = CorpusEvaluation.Run(trained, parse.GetValue(corpus)!);
-            if (result.SkippedUnknown > 0)
+            if (result.Unknown > 0)
             {
-                parse.InvocationConfiguration.Error.WriteLine($"warning: {result.SkippedUnknown} characters are not in the model's vocabulary and were skipped.");
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + UnknownText.Warning(trained.Tokenizer, result.Unknown, result.FirstUnknown, "the file"));
             }
             var loss = result.Loss;
             if (parse.GetValue(json))
@@ -28,15 +29,15 @@ public static class EvalCommand
                 JsonOutput.Write(output, new
                 {
                     loss = loss.MeanNats,
-                    bits_per_char = loss.BitsPerToken,
+                    bits_per_token = loss.BitsPerToken,
                     perplexity = loss.Perplexity,
                     tokens = loss.Tokens,
-                    skipped_unknown = result.SkippedUnknown,
+                    unknown = result.Unknown,
                 });
             }
             else
             {
-                output.WriteLine($"loss {loss.MeanNats:F4} nats/token · {loss.BitsPerToken:F4} bits/char · perplexity {loss.Perplexity:F3} · {loss.Tokens:N0} tokens scored");
+                output.WriteLine($"loss {loss.MeanNats:F4} nats/token · {loss.BitsPerToken:F4} bits/token · perplexity {loss.Perplexity:F3} · {loss.Tokens:N0} tokens scored");
             }
             return 0;
         });

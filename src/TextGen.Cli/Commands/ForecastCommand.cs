@@ -66,43 +66,44 @@ public static class ForecastCommand
                 ValFraction = parse.GetValue(valFraction),
                 TestFraction = parse.GetValue(testFraction),
             };
-            var netConfig = new ForecastNetConfig
+            var request = new ForecastRequest
             {
-                Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
-                Layers = parse.GetValue(layers),
-                Hidden = parse.GetValue(hidden),
-                Dropout = parse.GetValue(dropout),
-                Dense = ParseDense(parse.GetValue(dense)!),
-                Horizon = seriesSettings.Horizon,
+                CsvPath = path,
+                Column = columnName,
+                DateColumn = parse.GetValue(dateColumn),
+                OutputPath = parse.GetValue(output),
+                Series = seriesSettings,
+                Network = new ForecastNetConfig
+                {
+                    Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
+                    Layers = parse.GetValue(layers),
+                    Hidden = parse.GetValue(hidden),
+                    Dropout = parse.GetValue(dropout),
+                    Dense = ParseDense(parse.GetValue(dense)!),
+                },
+                Training = new ForecastTrainingOptions
+                {
+                    Epochs = parse.GetValue(epochs),
+                    Patience = parse.GetValue(patience),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(learningRate),
+                    MaxTime = parse.GetValue(maxTime),
+                    Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
+                },
             };
-            var options = new ForecastTrainingOptions
-            {
-                Epochs = parse.GetValue(epochs),
-                Patience = parse.GetValue(patience),
-                BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(learningRate),
-                MaxTime = parse.GetValue(maxTime),
-                Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
-            };
-            netConfig.Validate();
-            options.Validate();
-            var series = PriceCsv.Load(path, columnName, parse.GetValue(dateColumn));
-            var data = PreparedSeries.Prepare(series, seriesSettings, path);
-            var modelPath = parse.GetValue(output) ?? Path.Combine("models", $"{Path.GetFileNameWithoutExtension(path)}-{series.Column}{ModelFile.Extension}");
-            AtomicFile.EnsureWritable(modelPath);
+            var session = ForecastSession.Prepare(request);
+            var (series, data) = (session.Series, session.Data);
 
             var error = parse.InvocationConfiguration.Error;
             var asJson = parse.GetValue(json);
             if (!asJson)
             {
                 error.WriteLine($"{series.Count} prices of {series.Column} ({series.Dates[0]:yyyy-MM-dd} to {series.Dates[^1]:yyyy-MM-dd}); skipped {Skipped(series)}.");
-                error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {seriesSettings.Diff.ToString().ToLowerInvariant()}, window {seriesSettings.Window}, horizon {seriesSettings.Horizon}, seed {options.Seed}.");
+                error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {seriesSettings.Diff.ToString().ToLowerInvariant()}, window {seriesSettings.Window}, horizon {seriesSettings.Horizon}, seed {request.Training.Seed}.");
             }
             using var interrupt = new ConsoleInterrupt();
-            var progress = asJson ? null : new EpochLines(error);
-            using var model = ForecastTrainer.Train(data, netConfig, options, Path.GetFileName(path), progress, interrupt.Token);
-            model.Save(modelPath);
-            var report = ForecastEvaluation.Run(model, series, path);
+            using var result = session.Run(asJson ? null : new EpochLines(error), interrupt.Token);
+            var (model, report, modelPath) = (result.Model, result.Report, result.ModelPath);
             var meta = model.Metadata;
             if (asJson)
             {

@@ -51,9 +51,7 @@ public static class SampleCommand
             var encoded = generator.EncodePrefix(text);
             if (encoded.UnknownCount > 0)
             {
-                error.WriteLine(generator.Tokenizer.Level == CharTokenizer.LevelName
-                    ? $"warning: {encoded.UnknownCount} characters of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and were skipped."
-                    : $"warning: {encoded.UnknownCount} words of the prefix are not in the model's vocabulary (first: '{encoded.FirstUnknown}') and became {WordTokenizer.Unknown}.");
+                error.WriteLine("warning: " + UnknownText.Warning(generator.Tokenizer, encoded.UnknownCount, encoded.FirstUnknown, "the prefix"));
             }
             if (parse.GetValue(interactive))
             {

@@ -37,7 +37,6 @@ public static class TrainCommand
         epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--epochs must be 1 or more."); });
         var seed = SharedOptions.Seed();
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
-        var device = new Option<string>("--device") { Description = "cpu (CUDA needs a CUDA build of TorchSharp).", DefaultValueFactory = _ => "cpu" };
         var json = SharedOptions.Json();
         var words = new WordVocabularyOptions();
         var level = new Option<string>("--level") { Description = "Tokens: char, word or bpe (byte-level BPE).", DefaultValueFactory = _ => CharTokenizer.LevelName };
@@ -54,7 +53,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
         {
             corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
-            maxTime, epochs, seed, resume, device, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze,
+            maxTime, epochs, seed, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze,
         };
         command.SetAction(parse =>
         {
@@ -96,7 +95,6 @@ public static class TrainCommand
                 LineDocuments = parse.GetValue(documents) == "lines",
                 EmbeddingsFrom = parse.GetValue(embeddingsFrom),
                 FreezeEmbeddings = parse.GetValue(freeze),
-                Device = parse.GetValue(device)!,
             };
             return Run(request, parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });

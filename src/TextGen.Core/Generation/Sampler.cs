@@ -3,10 +3,10 @@ namespace TextGen.Generation;
 /// <summary>Picks the next token from a model's logits: repetition penalty, temperature, top-k, top-p, then a draw.</summary>
 public static class Sampler
 {
-    /// <summary>Temperature 0 is argmax (the first of equal maxima); otherwise a draw from softmax(logits / temperature).</summary>
-    public static int Next(ReadOnlySpan<float> logits, double temperature, Random random) =>
-        Next(logits, new SamplingOptions { Temperature = temperature }, random, []);
-
+    /// <summary>
+    /// Temperature 0 is argmax (the first of equal maxima); otherwise a draw from softmax(adjusted logits / temperature).
+    /// <paramref name="recentTokens"/> are the tokens the repetition penalty looks at.
+    /// </summary>
     public static int Next(ReadOnlySpan<float> logits, SamplingOptions options, Random random, ReadOnlySpan<int> recentTokens)
     {
         Span<float> adjusted = logits.Length <= 4096 ? stackalloc float[logits.Length] : new float[logits.Length];

@@ -69,16 +69,30 @@ public static class ModelFile
         }
     }
 
-    /// <summary>The kind of model in a file, or null when it is not a readable model file.</summary>
-    public static string? TryReadKind(string path)
+    /// <summary>
+    /// The kind of model in a file, from its header alone (no checksum: cheap on large files). Throws the usual
+    /// one-line error for a file that is not a model or whose header cannot be read; loading checks the rest.
+    /// </summary>
+    public static string ReadKind(string path)
     {
         try
         {
-            return KindOf(ReadRaw(path).Header);
+            using var stream = File.OpenRead(path);
+            using var reader = new BinaryReader(stream, Encoding.UTF8);
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+            {
+                throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
+            }
+            var version = reader.ReadInt32();
+            if (version > FormatVersion)
+            {
+                throw new TextGenException($"{path} was written by a newer TextGen (model format {version}; this one reads up to {FormatVersion}); upgrade TextGen.");
+            }
+            return KindOf(reader.ReadString());
         }
-        catch (TextGenException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return null;
+            throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is truncated or corrupt.", e);
         }
     }
 

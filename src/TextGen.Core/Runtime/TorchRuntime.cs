@@ -19,25 +19,6 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>Checks that the device the user asked for exists here; only the CPU build of libtorch is shipped.</summary>
-    public static torch.Device ResolveDevice(string name)
-    {
-        EnsureLoaded();
-        switch (name.Trim().ToLowerInvariant())
-        {
-            case "cpu":
-                return torch.CPU;
-            case var cuda when cuda.StartsWith("cuda", StringComparison.Ordinal):
-                if (!torch.cuda.is_available())
-                {
-                    throw new TextGenException($"--device {name}: CUDA is not available on this machine (TextGen ships the CPU build of libtorch); use --device cpu.");
-                }
-                return new torch.Device(name);
-            default:
-                throw new TextGenException($"--device {name}: unknown device; use cpu or cuda.");
-        }
-    }
-
     private static Exception? TryLoad()
     {
         try

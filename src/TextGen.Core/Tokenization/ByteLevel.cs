@@ -9,11 +9,6 @@ public static class ByteLevel
     public static readonly char[] ByteToChar = BuildMap();
     private static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c, (byte)b)).ToDictionary(p => p.c, p => p.Item2);
 
-    public static string Encode(ReadOnlySpan<byte> bytes) => string.Create(bytes.Length, bytes.ToArray(), (span, source) =>
-    {
-        for (var i = 0; i < source.Length; i++) span[i] = ByteToChar[source[i]];
-    });
-
     public static byte[] Decode(string mapped)
     {
         var bytes = new byte[mapped.Length];

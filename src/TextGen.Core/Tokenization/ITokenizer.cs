@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace TextGen.Tokenization;
 
 /// <summary>Turns text into token ids and back. Implementations are immutable and safe to share between threads.</summary>
@@ -52,4 +54,21 @@ public sealed record TokenizerDescription(string Level, IReadOnlyList<string> Sy
     public bool Documents { get; init; }
     /// <summary>BPE level: the learned merges, in the order they were learned ("left right").</summary>
     public IReadOnlyList<string>? Merges { get; init; }
+}
+
+/// <summary>The one wording of the warning for text outside a model's vocabulary, at every level and stage.</summary>
+public static class UnknownText
+{
+    /// <summary>E.g. "3 characters of the prefix are not in the model's vocabulary (first: 'é') and were skipped."</summary>
+    public static string Warning(ITokenizer tokenizer, int count, string? first, string where)
+    {
+        var example = first is null ? "" : $" (first: '{Printable(first)}')";
+        return tokenizer.Level == CharTokenizer.LevelName
+            ? $"{count} characters of {where} are not in the model's vocabulary{example} and were skipped."
+            : $"{count} words of {where} are not in the model's vocabulary{example} and became {WordTokenizer.Unknown}.";
+    }
+
+    /// <summary>Control and white-space characters as U+XXXX, so the warning stays on one readable line.</summary>
+    public static string Printable(string piece) =>
+        string.Concat(piece.EnumerateRunes().Select(rune => Rune.IsControl(rune) || Rune.IsWhiteSpace(rune) ? $"U+{rune.Value:X4}" : rune.ToString()));
 }

@@ -7,7 +7,9 @@ namespace TextGen.Training;
 /// <summary>Scores a trained model on a whole text file.</summary>
 public static class CorpusEvaluation
 {
-    public sealed record Result(Evaluator.Loss Loss, int SkippedUnknown);
+    /// <param name="Unknown">Tokens of the file outside the model's vocabulary (skipped characters, or words scored as unknown).</param>
+    /// <param name="FirstUnknown">The first of them, where the tokenizer tells.</param>
+    public sealed record Result(Evaluator.Loss Loss, int Unknown, string? FirstUnknown);
 
     public static Result Run(TrainedModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100)
     {
@@ -19,13 +21,13 @@ public static class CorpusEvaluation
             {
                 throw new TextGenException($"{corpusPath} has no non-empty lines to score; pass a file of documents, one per line.");
             }
-            return new Result(Evaluator.EvaluateDocuments(model.Network, encodedDocuments, batchSize, sequenceLength), unknownInDocuments);
+            return new Result(Evaluator.EvaluateDocuments(model.Network, encodedDocuments, batchSize, sequenceLength), unknownInDocuments, null);
         }
         var encoded = model.Tokenizer.Encode(text);
         if (encoded.Ids.Length < TokenSplit.MinimumValidationTokens)
         {
             throw new TextGenException($"{corpusPath} has fewer than two characters the model knows; pass a longer text in the model's alphabet.");
         }
-        return new Result(Evaluator.Evaluate(model.Network, encoded.Ids, batchSize, sequenceLength), encoded.UnknownCount);
+        return new Result(Evaluator.Evaluate(model.Network, encoded.Ids, batchSize, sequenceLength), encoded.UnknownCount, encoded.FirstUnknown);
     }
 }

@@ -46,179 +46,215 @@ public sealed class Trainer
     public static int EvaluationInterval(ITrainingBatches batcher, int validationTokens) =>
         Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / 3 / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
 
+    /// <summary>Trains until the budget is used or <paramref name="cancel"/> fires; the best model is saved on the way.</summary>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        var network = _model.Network;
-        var vocabulary = network.Config.VocabularySize;
-        var batcher = _data.Batches;
-        var parameters = network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
-        using var optimizer = optim.Adam(parameters, _options.LearningRate, beta1: _options.Beta1);
-
-        long step = 0;
-        double elapsedBefore = 0, best = double.PositiveInfinity, trainLoss = double.NaN;
-        if (_resume is { } resume)
+        using var run = new RunState(this);
+        while (!cancel.IsCancellationRequested && run.Fraction < 1)
         {
-            ModuleWeights.Load(network, resume.Weights, _checkpointPath);
-            Checkpoint.RestoreOptimizer(optimizer, resume.Optimizer, _checkpointPath);
-            step = resume.State.Step;
-            elapsedBefore = resume.State.ElapsedSeconds;
-            best = resume.State.BestValLoss;
-            trainLoss = resume.State.TrainLoss;
+            run.TrainOneStep();
+            // Evaluate whether or not anyone listens: `progress?.Report(run.Evaluate())` would skip it.
+            var report = run.EvaluationDue ? run.EvaluateSaveAndCheckpoint() : run.Progress();
+            progress?.Report(report);
         }
-        using var average = new WeightAverage(parameters, step);
-        if (_resume?.Average is { } averaged)
+        if (!run.EvaluatedThisStep || !File.Exists(_outputPath))
         {
-            average.Load(network, averaged, _checkpointPath);
+            progress?.Report(run.EvaluateSaveAndCheckpoint());
         }
-
-        var evalEvery = EvaluationInterval(batcher, _data.ValidationTokens);
-        long? totalSteps = _options.Epochs is { } epochs ? (long)epochs * batcher.StepsPerEpoch : null;
-        var wall = Stopwatch.StartNew();
-        var evalClock = new Stopwatch();
-        var inputs = new long[batcher.TokensPerStep];
-        var targets = new long[batcher.TokensPerStep];
-        var shape = new long[] { batcher.BatchSize, batcher.SequenceLength };
-        long stepsThisRun = 0;
-        double lossSum = 0;
-        var lossCount = 0;
-        var lastEvaluated = step;
-        RecurrentState? state = null;
-
-        double Elapsed() => elapsedBefore + wall.Elapsed.TotalSeconds;
-        double Fraction() => Math.Max(
-            totalSteps is { } total ? step / (double)total : 0,
-            _options.MaxTime is { } max ? Elapsed() / max.TotalSeconds : 0);
-        // Everything but evaluation counts: batching, the step, metrics, progress reports, saving, checkpoints.
-        double TrainSeconds() => (wall.Elapsed - evalClock.Elapsed).TotalSeconds;
-        double TokensPerSecond() => stepsThisRun == 0 ? 0 : stepsThisRun * batcher.TokensPerStep / TrainSeconds();
-
-        TrainingProgress Evaluate()
-        {
-            if (lossCount > 0)
-            {
-                trainLoss = lossSum / lossCount;
-                lossSum = 0;
-                lossCount = 0;
-            }
-            evalClock.Start();
-            double loss;
-            bool improved;
-            using (average.Apply())
-            {
-                loss = _data.Evaluate(network).MeanNats;
-                evalClock.Stop();
-                lastEvaluated = step;
-                improved = loss < best;
-                if (improved)
-                {
-                    best = loss;
-                    _model.WithTraining(Summary(step, batcher, trainLoss, loss, TokensPerSecond(), Elapsed())).Save(_outputPath);
-                }
-            }
-            SaveCheckpoint(network, optimizer, average, step, Elapsed(), best, trainLoss);
-            return Report(step, batcher, Fraction(), trainLoss, TokensPerSecond(), Elapsed(), LearningRateSchedule.At(_options.LearningRate, step, Fraction())) with
-            {
-                Evaluated = true,
-                ValLoss = loss,
-                BestValLoss = best,
-                Improved = improved,
-            };
-        }
-
-        try
-        {
-            while (!cancel.IsCancellationRequested && Fraction() < 1)
-            {
-                var inEpoch = (int)(step % batcher.StepsPerEpoch);
-                if (inEpoch == 0 || !batcher.CarriesState)
-                {
-                    state?.Dispose();
-                    state = null;
-                }
-                batcher.Fill(step / batcher.StepsPerEpoch, inEpoch, inputs, targets);
-                var learningRate = LearningRateSchedule.At(_options.LearningRate, step, Fraction());
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = learningRate;
-                }
-
-                float stepLoss;
-                using (NewDisposeScope())
-                {
-                    var (logits, next) = network.call(tensor(inputs, shape), state);
-                    var loss = nn.functional.cross_entropy(logits.reshape(-1, vocabulary), tensor(targets));
-                    optimizer.zero_grad();
-                    loss.backward();
-                    nn.utils.clip_grad_norm_(parameters, _options.GradientClip);
-                    optimizer.step();
-                    average.Update();
-                    stepLoss = loss.item<float>();
-                    state?.Dispose();
-                    state = batcher.CarriesState ? next.Detach().MoveToOuterDisposeScope() : null;
-                }
-                step++;
-                stepsThisRun++;
-                if (!float.IsFinite(stepLoss))
-                {
-                    throw new TextGenException($"training diverged at step {step} (loss is {stepLoss}); lower --learning-rate or --clip.");
-                }
-                lossSum += stepLoss;
-                lossCount++;
-
-                // Evaluate whether or not anyone listens: `progress?.Report(Evaluate())` would skip it.
-                var report = step % evalEvery == 0
-                    ? Evaluate()
-                    : Report(step, batcher, Fraction(), lossSum / lossCount, TokensPerSecond(), Elapsed(), learningRate);
-                progress?.Report(report);
-            }
-            if (lastEvaluated != step || !File.Exists(_outputPath))
-            {
-                var final = Evaluate();
-                progress?.Report(final);
-            }
-        }
-        finally
-        {
-            state?.Dispose();
-        }
-
-        var summary = Summary(step, batcher, trainLoss, best, TokensPerSecond(), wall.Elapsed.TotalSeconds);
-        return new TrainingResult(_outputPath, summary, network.ParameterCount, cancel.IsCancellationRequested);
+        return new TrainingResult(_outputPath, run.Summary(), _model.Network.ParameterCount, cancel.IsCancellationRequested);
     }
 
-    private TrainingSummary Summary(long step, ITrainingBatches batcher, double trainLoss, double valLoss, double tokensPerSecond, double seconds) => new()
+    /// <summary>
+    /// One training run's moving parts: the optimizer, the weight average, the recurrent state carried between
+    /// windows, the clocks and the running losses, restored from the checkpoint when resuming.
+    /// </summary>
+    private sealed class RunState : IDisposable
     {
-        Corpus = _corpusName,
-        Steps = step,
-        Epochs = step / (double)batcher.StepsPerEpoch,
-        TrainLoss = trainLoss,
-        ValLoss = valLoss,
-        TokensPerSecond = tokensPerSecond,
-        Seconds = seconds,
-        BatchSize = batcher.BatchSize,
-        SequenceLength = batcher.SequenceLength,
-        LearningRate = _options.LearningRate,
-        Seed = _options.Seed,
-    };
+        private readonly Trainer _trainer;
+        private readonly LanguageModel _network;
+        private readonly ITrainingBatches _batches;
+        private readonly TrainingOptions _options;
+        private readonly Parameter[] _parameters;
+        private readonly Adam _optimizer;
+        private readonly WeightAverage _average;
+        private readonly int _evaluateEvery;
+        private readonly long? _totalSteps;
+        private readonly long[] _inputs;
+        private readonly long[] _targets;
+        private readonly long[] _shape;
+        private readonly Stopwatch _wall = Stopwatch.StartNew();
+        private readonly Stopwatch _evaluating = new();
+        private readonly double _secondsBefore;
+        private RecurrentState? _state;
+        private long _step;
+        private long _stepsThisRun;
+        private long _lastEvaluated;
+        private double _best = double.PositiveInfinity;
+        private double _trainLoss = double.NaN;
+        private double _lossSum;
+        private int _lossCount;
+        private double _learningRate;
 
-    private static TrainingProgress Report(long step, ITrainingBatches batcher, double fraction, double trainLoss, double tokensPerSecond, double elapsed, double learningRate) => new()
-    {
-        Step = step,
-        Epoch = step / (double)batcher.StepsPerEpoch,
-        Fraction = Math.Clamp(fraction, 0, 1),
-        TrainLoss = trainLoss,
-        TokensPerSecond = tokensPerSecond,
-        LearningRate = learningRate,
-        Elapsed = TimeSpan.FromSeconds(elapsed),
-    };
-
-    private void SaveCheckpoint(LanguageModel network, Adam optimizer, WeightAverage average, long step, double elapsed, double best, double trainLoss) =>
-        new Checkpoint
+        public RunState(Trainer trainer)
         {
-            Model = _model.Metadata,
-            Step = step,
-            ElapsedSeconds = elapsed,
-            BestValLoss = best,
-            TrainLoss = trainLoss,
-        }.Save(_checkpointPath, network, optimizer, average);
+            _trainer = trainer;
+            _network = trainer._model.Network;
+            _batches = trainer._data.Batches;
+            _options = trainer._options;
+            _parameters = _network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
+            _optimizer = optim.Adam(_parameters, _options.LearningRate, beta1: _options.Beta1);
+            if (trainer._resume is { } resume)
+            {
+                ModuleWeights.Load(_network, resume.Weights, trainer._checkpointPath);
+                Checkpoint.RestoreOptimizer(_optimizer, resume.Optimizer, trainer._checkpointPath);
+                _step = resume.State.Step;
+                _secondsBefore = resume.State.ElapsedSeconds;
+                _best = resume.State.BestValLoss;
+                _trainLoss = resume.State.TrainLoss;
+            }
+            _lastEvaluated = _step;
+            _average = new WeightAverage(_parameters, _step);
+            if (trainer._resume?.Average is { } averaged)
+            {
+                _average.Load(_network, averaged, trainer._checkpointPath);
+            }
+            _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens);
+            _totalSteps = _options.Epochs is { } epochs ? (long)epochs * _batches.StepsPerEpoch : null;
+            _inputs = new long[_batches.TokensPerStep];
+            _targets = new long[_batches.TokensPerStep];
+            _shape = [_batches.BatchSize, _batches.SequenceLength];
+        }
+
+        /// <summary>Seconds of training of every run so far, resumed ones included.</summary>
+        private double Seconds => _secondsBefore + _wall.Elapsed.TotalSeconds;
+
+        /// <summary>Fraction of the budget (epochs or time, whichever ends first) used.</summary>
+        public double Fraction => Math.Max(
+            _totalSteps is { } total ? _step / (double)total : 0,
+            _options.MaxTime is { } max ? Seconds / max.TotalSeconds : 0);
+
+        public bool EvaluationDue => _step % _evaluateEvery == 0;
+
+        public bool EvaluatedThisStep => _lastEvaluated == _step;
+
+        /// <summary>Training tokens/s of this run: everything but evaluation counts (batching, steps, saving).</summary>
+        private double TokensPerSecond => _stepsThisRun == 0 ? 0 : _stepsThisRun * _batches.TokensPerStep / (_wall.Elapsed - _evaluating.Elapsed).TotalSeconds;
+
+        /// <summary>One step of truncated back-propagation through time on the next batch.</summary>
+        public void TrainOneStep()
+        {
+            var inEpoch = (int)(_step % _batches.StepsPerEpoch);
+            if (inEpoch == 0 || !_batches.CarriesState)
+            {
+                _state?.Dispose();
+                _state = null;
+            }
+            _batches.Fill(_step / _batches.StepsPerEpoch, inEpoch, _inputs, _targets);
+            _learningRate = LearningRateSchedule.At(_options.LearningRate, _step, Fraction);
+            foreach (var group in _optimizer.ParamGroups)
+            {
+                group.LearningRate = _learningRate;
+            }
+
+            float loss;
+            using (NewDisposeScope())
+            {
+                var (logits, next) = _network.call(tensor(_inputs, _shape), _state);
+                var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, _network.Config.VocabularySize), tensor(_targets));
+                _optimizer.zero_grad();
+                crossEntropy.backward();
+                nn.utils.clip_grad_norm_(_parameters, _options.GradientClip);
+                _optimizer.step();
+                _average.Update();
+                loss = crossEntropy.item<float>();
+                _state?.Dispose();
+                _state = _batches.CarriesState ? next.Detach().MoveToOuterDisposeScope() : null;
+            }
+            _step++;
+            _stepsThisRun++;
+            if (!float.IsFinite(loss))
+            {
+                throw new TextGenException($"training diverged at step {_step} (loss is {loss}); lower the learning rate or the gradient clip.");
+            }
+            _lossSum += loss;
+            _lossCount++;
+        }
+
+        /// <summary>
+        /// Scores the averaged weights on the validation part, saves them as the model when they are the best so far,
+        /// and writes the checkpoint that <c>--resume</c> continues from.
+        /// </summary>
+        public TrainingProgress EvaluateSaveAndCheckpoint()
+        {
+            if (_lossCount > 0)
+            {
+                _trainLoss = _lossSum / _lossCount;
+                _lossSum = 0;
+                _lossCount = 0;
+            }
+            var loss = EvaluateAverage(out var improved);
+            SaveCheckpoint();
+            return Progress() with { Evaluated = true, ValLoss = loss, BestValLoss = _best, Improved = improved };
+        }
+
+        private double EvaluateAverage(out bool improved)
+        {
+            using var averaged = _average.Apply();
+            _evaluating.Start();
+            var loss = _trainer._data.Evaluate(_network).MeanNats;
+            _evaluating.Stop();
+            _lastEvaluated = _step;
+            improved = loss < _best;
+            if (improved)
+            {
+                _best = loss;
+                _trainer._model.WithTraining(Summary()).Save(_trainer._outputPath);
+            }
+            return loss;
+        }
+
+        private void SaveCheckpoint() =>
+            new Checkpoint
+            {
+                Model = _trainer._model.Metadata,
+                Step = _step,
+                ElapsedSeconds = Seconds,
+                BestValLoss = _best,
+                TrainLoss = _trainLoss,
+            }.Save(_trainer._checkpointPath, _network, _optimizer, _average);
+
+        public TrainingProgress Progress() => new()
+        {
+            Step = _step,
+            Epoch = _step / (double)_batches.StepsPerEpoch,
+            Fraction = Math.Clamp(Fraction, 0, 1),
+            TrainLoss = _lossCount > 0 ? _lossSum / _lossCount : _trainLoss,
+            TokensPerSecond = TokensPerSecond,
+            LearningRate = _learningRate,
+            Elapsed = TimeSpan.FromSeconds(Seconds),
+        };
+
+        /// <summary>The run so far: every step and second, resumed runs included; the best validation loss.</summary>
+        public TrainingSummary Summary() => new()
+        {
+            Corpus = _trainer._corpusName,
+            Steps = _step,
+            Epochs = _step / (double)_batches.StepsPerEpoch,
+            TrainLoss = _trainLoss,
+            ValLoss = _best,
+            TokensPerSecond = TokensPerSecond,
+            Seconds = Seconds,
+            BatchSize = _batches.BatchSize,
+            SequenceLength = _batches.SequenceLength,
+            LearningRate = _options.LearningRate,
+            Seed = _options.Seed,
+        };
+
+        public void Dispose()
+        {
+            _state?.Dispose();
+            _average.Dispose();
+            _optimizer.Dispose();
+        }
+    }
 }

@@ -23,7 +23,6 @@ public sealed record TrainRequest
     public TrainingOptions Training { get; init; } = new() { MaxTime = TimeSpan.FromMinutes(10) };
     /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
     public bool Resume { get; init; }
-    public string Device { get; init; } = "cpu";
     /// <summary>Tokenizer level: char, word or bpe.</summary>
     public string Level { get; init; } = CharTokenizer.LevelName;
     public WordVocabularyOptions Words { get; init; } = new();
@@ -95,7 +94,7 @@ public sealed class TrainingSession : IDisposable
             throw new TextGenException($"--output {outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
         }
         AtomicFile.EnsureWritable(outputPath);
-        TorchRuntime.ResolveDevice(request.Device);
+        TorchRuntime.EnsureLoaded();
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
@@ -109,9 +108,7 @@ public sealed class TrainingSession : IDisposable
             : StreamData(tokenizer, text, request.Training, warnings);
         if (unknown > 0)
         {
-            warnings.Add(tokenizer.Level == CharTokenizer.LevelName
-                ? $"{unknown} characters of the corpus are not in the vocabulary (first: {Printable(firstUnknown ?? "?")}) and were skipped."
-                : $"{unknown} words of the corpus are outside the vocabulary (first: {Printable(firstUnknown ?? "?")}) and became {WordTokenizer.Unknown}.");
+            warnings.Add(UnknownText.Warning(tokenizer, unknown, firstUnknown, "the corpus"));
         }
 
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
@@ -201,6 +198,4 @@ public sealed class TrainingSession : IDisposable
         return options with { BatchSize = shape.Batch, SequenceLength = shape.Sequence };
     }
 
-    internal static string Printable(string piece) =>
-        string.Concat(piece.EnumerateRunes().Select(rune => Rune.IsControl(rune) || Rune.IsWhiteSpace(rune) ? $"U+{rune.Value:X4}" : rune.ToString()));
 }

@@ -73,14 +73,6 @@ public class BadInputTests
     }
 
     [Fact]
-    public void TrainRefusesCudaWithoutCuda()
-    {
-        using var dir = new TempDirectory();
-        var outcome = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--device", "cuda", "--epochs", "1", "-o", dir.File("m.tgm"));
-        AssertOneLineError(outcome, "CUDA is not available");
-    }
-
-    [Fact]
     public void TrainRefusesAnUnwritableModelPath()
     {
         using var dir = new TempDirectory();

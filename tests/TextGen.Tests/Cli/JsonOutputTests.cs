@@ -32,7 +32,7 @@ public class JsonOutputTests
         {
             var root = json.RootElement;
             var loss = root.GetProperty("loss").GetDouble();
-            Assert.Equal(loss / Math.Log(2), root.GetProperty("bits_per_char").GetDouble(), 9);
+            Assert.Equal(loss / Math.Log(2), root.GetProperty("bits_per_token").GetDouble(), 9);
             Assert.Equal(Math.Exp(loss), root.GetProperty("perplexity").GetDouble(), 9);
             Assert.Equal(Corpora.Periodic().Length - 1, root.GetProperty("tokens").GetInt64());
         }

@@ -99,6 +99,7 @@ public class CpuLanguageModelTests
         exact.to(ScalarType.Float64).eval();
         var fastTokens = new List<int> { 1 };
         var exactTokens = new List<int> { 1 };
+        var sampling = new SamplingOptions { Temperature = 0.8 };
         var fastRandom = new Random(11);
         var exactRandom = new Random(11);
         var state = engine.NewState();
@@ -108,13 +109,13 @@ public class CpuLanguageModelTests
         for (var step = 0; step < 300; step++)
         {
             engine.Step([fastTokens[^1]], state, logits);
-            fastTokens.Add(Sampler.Next(logits, 0.8, fastRandom));
+            fastTokens.Add(Sampler.Next(logits, sampling, fastRandom, []));
             using var scope = NewDisposeScope();
             var (exactLogits, next) = exact.call(tensor(new long[] { exactTokens[^1] }, new long[] { 1, 1 }), reference);
             reference?.Dispose();
             reference = next.MoveToOuterDisposeScope();
             var rounded = exactLogits.reshape(-1).data<double>().Select(x => (float)x).ToArray();
-            exactTokens.Add(Sampler.Next(rounded, 0.8, exactRandom));
+            exactTokens.Add(Sampler.Next(rounded, sampling, exactRandom, []));
         }
         reference?.Dispose();
         Assert.Equal(exactTokens, fastTokens);

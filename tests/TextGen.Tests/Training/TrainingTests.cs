@@ -66,6 +66,23 @@ public class TrainingTests
     }
 
     [Fact]
+    public void AResumedRunCountsTheTimeOfEveryRunLikeItsSteps()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("periodic.txt", Corpora.Periodic());
+        var output = dir.File("m.tgm");
+        var first = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 6));
+        var resumed = SmallModels.Train(SmallModels.Request(corpus, output, epochs: 7) with { Resume = true });
+
+        Assert.Equal(first.Summary.Steps * 7 / 6, resumed.Summary.Steps);
+        // One more epoch took less time than the first six: the reported seconds must include them, as the steps do.
+        Assert.True(resumed.Summary.Seconds > first.Summary.Seconds, $"{resumed.Summary.Seconds} s after resuming vs {first.Summary.Seconds} s before");
+        using var saved = TextGen.Persistence.TrainedModel.Load(output);
+        Assert.True(saved.Metadata.Training!.Seconds <= resumed.Summary.Seconds);
+        Assert.True(saved.Metadata.Training.Seconds >= first.Summary.Seconds * 0.99 || saved.Metadata.Training.Steps <= first.Summary.Steps);
+    }
+
+    [Fact]
     public void CancellationStopsCleanlyAndKeepsAModel()
     {
         using var dir = new TempDirectory();
