@@ -41,6 +41,11 @@ public static class CommandLineApp
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
         }
+        catch (SettingException e)
+        {
+            error.WriteLine($"textgen: {SharedOptions.Flag(e.Setting)} {OneLine(e.Problem)}");
+            return ExitUserError;
+        }
         catch (TextGenException e)
         {
             error.WriteLine($"textgen: {OneLine(e.Message)}");

@@ -15,43 +15,45 @@ public static class SharedOptions
 
     public static string ResolveModel(string? path) => path ?? ModelDirectory.Newest("models");
 
-    /// <summary>An option whose value must lie in [min, max]; the parse error names the option and the range.</summary>
-    public static Option<T> InRange<T>(string name, string description, T defaultValue, T min, T max, string? alias = null) where T : struct, IComparable<T>
+    /// <summary>The flag of a setting: "--name", or "-n" for a one-letter name.</summary>
+    public static string Flag(string setting) => setting.Length == 1 ? "-" + setting : "--" + setting;
+
+    /// <summary>The option for <paramref name="setting"/>: its flag, description, default and range check.</summary>
+    public static Option<T> From<T>(Setting<T> setting, string? alias = null) where T : struct, IComparable<T>
     {
-        var option = alias is null ? new Option<T>(name) : new Option<T>(name, alias);
-        option.Description = description;
-        option.DefaultValueFactory = _ => defaultValue;
+        var option = alias is null ? new Option<T>(Flag(setting.Name)) : new Option<T>(Flag(setting.Name), alias);
+        option.Description = setting.Description;
+        option.DefaultValueFactory = _ => setting.Default;
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 1 && !TryConvert<T>(result.Tokens[0].Value))
-            {
-                return; // the parser reports the value it could not convert
-            }
-            var value = result.GetValueOrDefault<T>();
-            if (value.CompareTo(min) < 0 || value.CompareTo(max) > 0)
-            {
-                result.AddError($"{name} {value} is out of range; use {min} to {max}.");
-            }
+            if (Converts<T>(result)) Check(result, setting, result.GetValueOrDefault<T>());
         });
         return option;
     }
 
-    /// <summary>Like <see cref="InRange{T}"/> without a default: null when the user did not give it.</summary>
-    public static Option<T?> OptionalInRange<T>(string name, string description, T min, T max) where T : struct, IComparable<T>
+    /// <summary>
+    /// Like <see cref="From{T}"/> for a setting whose default depends on other settings (the level, the budget): null
+    /// when the user did not give it, and the library picks.
+    /// </summary>
+    public static Option<T?> FromOptional<T>(Setting<T> setting) where T : struct, IComparable<T>
     {
-        var option = new Option<T?>(name) { Description = description };
+        var option = new Option<T?>(Flag(setting.Name)) { Description = setting.Description };
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 1 && !TryConvert<T>(result.Tokens[0].Value))
-            {
-                return;
-            }
-            if (result.GetValueOrDefault<T?>() is { } value && (value.CompareTo(min) < 0 || value.CompareTo(max) > 0))
-            {
-                result.AddError($"{name} {value} is out of range; use {min} to {max}.");
-            }
+            if (Converts<T>(result) && result.GetValueOrDefault<T?>() is { } value) Check(result, setting, value);
         });
         return option;
+    }
+
+    /// <summary>False when the parser could not convert the value: it reports that itself.</summary>
+    private static bool Converts<T>(OptionResult result) => result.Tokens.Count != 1 || TryConvert<T>(result.Tokens[0].Value);
+
+    private static void Check<T>(OptionResult result, Setting<T> setting, T value) where T : struct, IComparable<T>
+    {
+        if (!setting.Accepts(value))
+        {
+            result.AddError($"{Flag(setting.Name)} {setting.Problem(value)}");
+        }
     }
 
     private static bool TryConvert<T>(string text)

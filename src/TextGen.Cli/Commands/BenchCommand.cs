@@ -13,10 +13,10 @@ public static class BenchCommand
         var cells = new Option<string>("--cells") { Description = "Cells to measure, e.g. lstm or rnn,lstm,gru.", DefaultValueFactory = _ => "rnn,lstm,gru" };
         var layers = new Option<string>("--layers") { Description = "Layer counts, e.g. 1,2,3.", DefaultValueFactory = _ => "1,2,3" };
         var hidden = new Option<string>("--hidden") { Description = "Hidden sizes, e.g. 128,256,512,1024.", DefaultValueFactory = _ => "128,256,512,1024" };
-        var batch = SharedOptions.InRange("--batch-size", "Sequences per training step.", defaults.Batch, 1, 4096);
-        var seqLength = SharedOptions.InRange("--seq-length", "Timesteps per training step.", defaults.SeqLength, 1, 10000);
-        var seconds = SharedOptions.InRange("--seconds", "Seconds per measurement after warm-up.", defaults.Seconds, 0.1, 600);
-        var loopSeconds = SharedOptions.InRange("--loop-seconds", "Seconds for the training-loop comparison (0 skips it).", defaults.LoopSeconds, 0, 3600);
+        var batch = SharedOptions.From(BenchmarkSettings.Batch);
+        var seqLength = SharedOptions.From(BenchmarkSettings.SeqLength);
+        var seconds = SharedOptions.From(BenchmarkSettings.Seconds);
+        var loopSeconds = SharedOptions.From(BenchmarkSettings.LoopSeconds);
         var json = SharedOptions.Json();
         var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.") { cells, layers, hidden, batch, seqLength, seconds, loopSeconds, json };
         command.SetAction(parse =>

@@ -11,7 +11,7 @@ public static class EmbedCommand
     {
         var model = SharedOptions.Model();
         var nearest = new Option<string?>("--nearest") { Description = "Print the tokens nearest to this one by cosine similarity (word-level tokens without their leading space)." };
-        var count = SharedOptions.InRange("-k", "How many neighbours --nearest prints.", 10, 1, 100_000);
+        var count = SharedOptions.From(EmbeddingTable.NeighbourCount);
         var export = new Option<string?>("--export") { Description = "Write vectors.tsv + metadata.tsv (TensorBoard projector) and embeddings.w2v.txt (word2vec text) into this directory." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG: 2-D PCA projection of the most frequent tokens, labelled." };
         var json = SharedOptions.Json();

@@ -29,20 +29,20 @@ public static class ForecastCommand
         var dateColumn = new Option<string?>("--date-column") { Description = "Date column. Default: Date, else the first column." };
         var diff = new Option<string>("--diff") { Description = "none, abs (change), pct (percentage change) or log (log return).", DefaultValueFactory = _ => "abs" };
         diff.AcceptOnlyFromAmong("none", "abs", "pct", "log");
-        var window = SharedOptions.InRange("--window", "Past values per input window.", settings.Window, 1, 10_000);
-        var horizon = SharedOptions.InRange("--horizon", "Values predicted at once (direct multi-step).", settings.Horizon, 1, 1000);
-        var valFraction = SharedOptions.InRange("--val-fraction", "Validation part (before the test part).", settings.ValFraction, 0.01, 0.49);
-        var testFraction = SharedOptions.InRange("--test-fraction", "Test part (the end of the series).", settings.TestFraction, 0.01, 0.49);
+        var window = SharedOptions.From(ForecastSettings.Window);
+        var horizon = SharedOptions.From(ForecastSettings.Horizon);
+        var valFraction = SharedOptions.From(ForecastSettings.ValFraction);
+        var testFraction = SharedOptions.From(ForecastSettings.TestFraction);
         var cell = new Option<string>("--cell") { Description = "rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
         cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
-        var layers = SharedOptions.InRange("--layers", "Stacked recurrent layers.", network.Layers, 1, 16);
-        var hidden = SharedOptions.InRange("--hidden", "Units per recurrent layer.", network.Hidden, 1, 8192);
-        var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the output.", network.Dropout, 0, 0.95);
+        var layers = SharedOptions.From(ForecastSettings.Layers);
+        var hidden = SharedOptions.From(ForecastSettings.Hidden);
+        var dropout = SharedOptions.From(ForecastSettings.Dropout);
         var dense = new Option<string>("--dense") { Description = "Extra dense ReLU layers, e.g. 32,16.", DefaultValueFactory = _ => "" };
-        var epochs = SharedOptions.InRange("--epochs", "Most epochs to train.", training.Epochs, 1, 1_000_000);
-        var patience = SharedOptions.InRange("--patience", "Stop after this many epochs without a better validation loss.", training.Patience, 1, 1_000_000);
-        var batch = SharedOptions.InRange("--batch-size", "Windows per step.", training.BatchSize, 1, 65536);
-        var learningRate = SharedOptions.InRange("--learning-rate", "Adam learning rate.", training.LearningRate, 1e-6, 1);
+        var epochs = SharedOptions.From(ForecastSettings.Epochs);
+        var patience = SharedOptions.From(ForecastSettings.Patience);
+        var batch = SharedOptions.From(ForecastSettings.BatchSize);
+        var learningRate = SharedOptions.From(ForecastSettings.LearningRate);
         var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s or 5m. Default: none.");
         var seed = SharedOptions.Seed();
         var output = new Option<string?>("--output", "-o") { Description = "Model file. Default: models/FILE-COLUMN.tgm." };
@@ -134,7 +134,7 @@ public static class ForecastCommand
     {
         var model = SharedOptions.Model();
         model.Description = "Forecasting model (.tgm). Default: the newest forecasting model in models/.";
-        var steps = SharedOptions.InRange("--steps", "Values to forecast past the end of the series.", 1, 1, 100_000);
+        var steps = SharedOptions.From(ForecastSettings.Steps);
         var json = SharedOptions.Json();
         var command = new Command("predict", "Continue the series the model was trained on past its end.") { model, steps, json };
         command.SetAction(parse =>

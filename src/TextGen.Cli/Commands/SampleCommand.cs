@@ -13,12 +13,12 @@ public static class SampleCommand
         var defaults = new SamplingOptions();
         var model = SharedOptions.Model();
         var temperature = new Option<string>("--temperature", "-t") { Description = "Softmax temperature (0 = always the likeliest token); a list such as 0.5,1.0 is cycled across samples.", DefaultValueFactory = _ => "0.8" };
-        var length = SharedOptions.InRange("--length", "Tokens to generate per sample, at most.", defaults.Length, 0, 10_000_000, "-l");
+        var length = SharedOptions.From(SamplingSettings.Length, "-l");
         var prefix = new Option<string>("--prefix", "-p") { Description = "Text that primes the network; the sample continues it.", DefaultValueFactory = _ => "" };
-        var count = SharedOptions.InRange("-n", "Number of samples (generated together as one batch).", 1, 1, 100_000);
-        var topK = SharedOptions.InRange("--top-k", "Sample among the k likeliest tokens only (0 = all).", defaults.TopK, 0, 1_000_000);
-        var topP = SharedOptions.InRange("--top-p", "Sample among the smallest set of likeliest tokens with this much probability (1 = all).", defaults.TopP, 1e-9, 1);
-        var penalty = SharedOptions.InRange("--repetition-penalty", $"Penalise tokens seen in the last {SamplingOptions.RepetitionWindow} (1 = off).", defaults.RepetitionPenalty, 1, 100);
+        var count = SharedOptions.From(SamplingSettings.Count);
+        var topK = SharedOptions.From(SamplingSettings.TopK);
+        var topP = SharedOptions.From(SamplingSettings.TopP);
+        var penalty = SharedOptions.From(SamplingSettings.RepetitionPenalty);
         var stop = new Option<string[]>("--stop") { Description = "Stop before this text (repeatable); it is not printed.", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Show the likeliest next tokens and pick one, or type text, step by step." };
         var seed = SharedOptions.Seed();

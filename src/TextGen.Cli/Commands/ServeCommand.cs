@@ -11,10 +11,10 @@ public static class ServeCommand
     {
         var defaults = new ServerOptions();
         var model = SharedOptions.Model();
-        var port = SharedOptions.InRange("--port", "TCP port (0 picks a free one).", defaults.Port, 0, 65535);
+        var port = SharedOptions.From(ServerSettings.Port);
         var host = new Option<string>("--host") { Description = "Address to bind. Default 127.0.0.1 (this machine only); 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => defaults.Host };
-        var maxTokens = SharedOptions.InRange("--max-tokens", "Largest max_tokens a request may ask for.", defaults.MaxTokens, 1, 10_000_000);
-        var concurrency = SharedOptions.InRange("--max-concurrency", "Generations running at once (more wait in a queue).", defaults.MaxConcurrent, 1, 1024);
+        var maxTokens = SharedOptions.From(ServerSettings.MaxTokens);
+        var concurrency = SharedOptions.From(ServerSettings.MaxConcurrent);
         var command = new Command("serve", "Serve a model over HTTP: /v1/completions, /v1/chat/completions, /v1/models, /health.") { model, port, host, maxTokens, concurrency };
         command.SetAction(async (parse, cancel) =>
         {

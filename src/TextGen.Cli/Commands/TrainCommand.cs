@@ -16,39 +16,38 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var defaults = new TrainingOptions();
         var network = new RecurrentNetConfig();
         var corpus = new Argument<string?>("corpus") { Description = "UTF-8 text file. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--output", "-o") { Description = "Model file to write. Default: models/CORPUS-NAME.tgm." };
         var cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
         cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
-        var layers = SharedOptions.InRange("--layers", "Stacked recurrent layers.", network.Layers, 1, 16);
-        var hidden = SharedOptions.OptionalInRange("--hidden", "Units per recurrent layer. Default: chosen from --max-time and the corpus size at character level (256 for 5 minutes on 1 MB), else 256.", 1, 8192);
-        var embedding = SharedOptions.InRange("--embedding", "Embedding width.", network.Embedding, 1, 8192);
+        var layers = SharedOptions.From(NetworkSettings.Layers);
+        var hidden = SharedOptions.FromOptional(NetworkSettings.Hidden with { Description = "Units per recurrent layer. Default: at character level, fitted to the time budget, the corpus and this machine's speed (256 for 5 minutes on 1 MB); else 256." });
+        var embedding = SharedOptions.From(NetworkSettings.Embedding);
         var oneHot = new Option<bool>("--one-hot") { Description = "Feed one-hot vectors instead of a learned embedding." };
-        var dropout = SharedOptions.InRange("--dropout", "Dropout between layers and before the head.", network.Dropout, 0, 0.95);
-        var batch = SharedOptions.OptionalInRange("--batch-size", $"Sequences per step. Default: {defaults.BatchSize} (32 for --level word).", 1, 4096);
-        var sequence = SharedOptions.OptionalInRange("--seq-length", $"Tokens per sequence (truncated back-propagation length). Default: {defaults.SequenceLength} (35 for --level word).", 2, 10000);
-        var learningRate = SharedOptions.OptionalInRange("--learning-rate", $"Peak Adam learning rate (warm-up, then cosine decay to a tenth). Default: {defaults.LearningRate} (0.003 for --level word).", 1e-6, 1.0);
-        var clip = SharedOptions.InRange("--clip", "Largest global gradient norm.", defaults.GradientClip, 1e-6, 1e6);
-        var valFraction = SharedOptions.InRange("--val-fraction", "Last fraction of the corpus used for validation.", defaults.ValidationFraction, 1e-4, 0.9);
+        var dropout = SharedOptions.From(NetworkSettings.Dropout);
+        var batch = SharedOptions.FromOptional(TrainingSettings.BatchSize);
+        var sequence = SharedOptions.FromOptional(TrainingSettings.SequenceLength);
+        var learningRate = SharedOptions.FromOptional(TrainingSettings.LearningRate);
+        var clip = SharedOptions.From(TrainingSettings.GradientClip);
+        var valFraction = SharedOptions.From(TrainingSettings.ValidationFraction);
         var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s, 5m, 1h. Default: 10m unless --epochs is given.");
-        var epochs = new Option<int?>("--epochs") { Description = "Epoch budget (whichever budget ends first stops training)." };
-        epochs.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--epochs must be 1 or more."); });
+        var epochs = SharedOptions.FromOptional(TrainingSettings.Epochs);
+        
         var seed = SharedOptions.Seed();
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
         var json = SharedOptions.Json();
-        var words = new WordVocabularyOptions();
+
         var level = new Option<string>("--level") { Description = "Tokens: char, word or bpe (byte-level BPE).", DefaultValueFactory = _ => CharTokenizer.LevelName };
         level.AcceptOnlyFromAmong(CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName);
-        var minCount = SharedOptions.InRange("--min-count", "Word level: rarer words become <unk>.", words.MinCount, 1, int.MaxValue);
-        var maxVocab = SharedOptions.InRange("--max-vocab", "Word level: vocabulary size at most (<unk> included).", words.MaxVocabulary, 2, 10_000_000);
+        var minCount = SharedOptions.From(VocabularySettings.MinCount);
+        var maxVocab = SharedOptions.From(VocabularySettings.MaxVocabulary);
         var lowercase = new Option<bool>("--lowercase") { Description = "Word level: lower-case the text first." };
         var documents = new Option<string>("--documents") { Description = "lines: each non-empty line is a document of its own (titles, tweets, poems); none: one continuous text.", DefaultValueFactory = _ => "none" };
         documents.AcceptOnlyFromAmong("none", "lines");
         var embeddingsFrom = new Option<string?>("--embeddings-from") { Description = "Initialise the embedding from a word2vec or GloVe text file (its dimension must equal --embedding)." };
         var freeze = new Option<bool>("--freeze-embeddings") { Description = "Keep the initialised embedding fixed while training." };
-        var vocabSize = new Option<int>("--vocab-size") { Description = "BPE level: vocabulary size, the 256 bytes plus learned merges.", DefaultValueFactory = _ => new TrainRequest { CorpusPath = "" }.BpeVocabularySize };
+        var vocabSize = SharedOptions.From(VocabularySettings.BpeVocabularySize);
 
         var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
         {

@@ -3,20 +3,27 @@ using TextGen.Training;
 
 namespace TextGen.Benchmarking;
 
+/// <summary>The settings of `textgen bench`, declared once for the library and the CLI.</summary>
+public static class BenchmarkSettings
+{
+    public static readonly Setting<int> Batch = TrainingSettings.BatchSize with { Description = "Sequences per training step.", Default = new TrainingOptions().BatchSize };
+    public static readonly Setting<int> SeqLength = TrainingSettings.SequenceLength with { Description = "Timesteps per training step.", Default = new TrainingOptions().SequenceLength };
+    public static readonly Setting<double> Seconds = new("seconds", "Seconds each throughput is measured for, after warm-up.", 2, 0.1, 600);
+    public static readonly Setting<double> LoopSeconds = new("loop-seconds", "Seconds the full training loop runs in the loop comparison; 0 skips it.", 20, 0, 3600);
+}
+
 /// <summary>Which configurations `textgen bench` measures.</summary>
 public sealed record BenchmarkOptions
 {
     public IReadOnlyList<CellType> Cells { get; init; } = [CellType.Rnn, CellType.Lstm, CellType.Gru];
     public IReadOnlyList<int> Layers { get; init; } = [1, 2, 3];
     public IReadOnlyList<int> Hidden { get; init; } = [128, 256, 512, 1024];
-    public int Batch { get; init; } = new TrainingOptions().BatchSize;
-    public int SeqLength { get; init; } = new TrainingOptions().SequenceLength;
+    public int Batch { get; init; } = BenchmarkSettings.Batch.Default;
+    public int SeqLength { get; init; } = BenchmarkSettings.SeqLength.Default;
     public int Vocab { get; init; } = 65;
     public int Embedding { get; init; } = 64;
-    /// <summary>Seconds each throughput is measured for (after warm-up).</summary>
-    public double Seconds { get; init; } = 2;
-    /// <summary>Seconds the full training loop runs for in the loop comparison; 0 skips it.</summary>
-    public double LoopSeconds { get; init; } = 20;
+    public double Seconds { get; init; } = BenchmarkSettings.Seconds.Default;
+    public double LoopSeconds { get; init; } = BenchmarkSettings.LoopSeconds.Default;
 }
 
 /// <summary>

@@ -8,14 +8,11 @@ public sealed record TokenSplit(ReadOnlyMemory<int> Train, ReadOnlyMemory<int> V
 
     public static TokenSplit LastFraction(int[] tokens, double validationFraction)
     {
-        if (validationFraction is <= 0 or >= 1)
-        {
-            throw new TextGenException($"--val-fraction {validationFraction} is out of range; use a value between 0 and 1 (default 0.1).");
-        }
+        Training.TrainingSettings.ValidationFraction.Check(validationFraction);
         var validation = (int)Math.Round(tokens.Length * validationFraction);
         if (validation < MinimumValidationTokens)
         {
-            throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); use a longer corpus or a larger --val-fraction.");
+            throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); use a longer corpus or a larger validation fraction.");
         }
         var memory = tokens.AsMemory();
         return new TokenSplit(memory[..^validation], memory[^validation..]);

@@ -15,7 +15,7 @@ public static class EmbeddingExport
     {
         if (File.Exists(directory))
         {
-            throw new TextGenException($"--export {directory} is a file; give a directory to write {VectorsFile}, {MetadataFile} and {Word2VecFile} into.");
+            throw new SettingException("export", $"{directory} is a file; give a directory to write {VectorsFile}, {MetadataFile} and {Word2VecFile} into.");
         }
         var vectors = new StringBuilder();
         var metadata = new StringBuilder();

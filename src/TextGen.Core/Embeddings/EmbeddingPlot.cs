@@ -10,7 +10,7 @@ public static class EmbeddingPlot
     {
         if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
         {
-            throw new TextGenException($"--plot {path}: plots are PNG files; use a name ending in .png.");
+            throw new SettingException("plot", $"{path}: plots are PNG files; use a name ending in .png.");
         }
         var chosen = Enumerable.Range(0, table.Tokens.Count)
             .OrderByDescending(i => counts is not null && i < counts.Count ? counts[i] : 0)

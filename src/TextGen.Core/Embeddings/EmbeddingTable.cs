@@ -29,6 +29,9 @@ public sealed class EmbeddingTable
         return new EmbeddingTable(tokens, vectors);
     }
 
+    /// <summary>How many neighbours a look-up lists.</summary>
+    public static readonly Setting<int> NeighbourCount = new("k", "How many neighbours --nearest prints.", 10, 1, 100_000);
+
     /// <summary>The tokens nearest to <paramref name="token"/> by cosine similarity, the token itself first.</summary>
     public IReadOnlyList<(string Token, double Cosine)> Nearest(string token, int count)
     {
@@ -52,7 +55,7 @@ public sealed class EmbeddingTable
         {
             if (Tokens[i].TrimStart('▁') == token) return i;
         }
-        throw new TextGenException($"--nearest '{token}' is not in the model's vocabulary; pick a token the model knows (see `textgen embed --export`).");
+        throw new SettingException("nearest", $"'{token}' is not in the model's vocabulary; pick a token the model knows (see `textgen embed --export`).");
     }
 
     public static double Cosine(float[] a, float[] b)

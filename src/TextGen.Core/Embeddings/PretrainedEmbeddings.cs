@@ -14,7 +14,7 @@ public static class PretrainedEmbeddings
     public static (int Found, int Missing) Apply(LanguageModel model, ITokenizer tokenizer, string path, bool freeze)
     {
         var weight = model.EmbeddingWeight
-                     ?? throw new TextGenException("--embeddings-from needs a learned embedding; drop --one-hot.");
+                     ?? throw new SettingException("embeddings-from", "needs a learned embedding, not one-hot input.");
         var vectors = EmbeddingExport.ReadText(path);
         var dimension = vectors.First().Value.Length;
         if (dimension != weight.shape[1])

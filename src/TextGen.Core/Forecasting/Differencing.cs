@@ -24,7 +24,7 @@ public static class Differencing
         "abs" => DiffMode.Abs,
         "pct" => DiffMode.Pct,
         "log" => DiffMode.Log,
-        _ => throw new TextGenException($"--diff {name}: unknown mode; use none, abs, pct or log."),
+        _ => throw new SettingException("diff", $"{name} is not a mode; use none, abs, pct or log."),
     };
 
     public static double[] Apply(IReadOnlyList<double> prices, DiffMode mode, IReadOnlyList<DateTime>? dates = null)
@@ -36,7 +36,7 @@ public static class Differencing
                 if (prices[i] <= 0)
                 {
                     var when = dates is null ? $"value {i + 1}" : $"{dates[i]:yyyy-MM-dd}";
-                    throw new TextGenException($"--diff {mode.ToString().ToLowerInvariant()} needs positive prices, but {when} is {prices[i]}; use --diff abs.");
+                    throw new SettingException("diff", $"{mode.ToString().ToLowerInvariant()} needs positive prices, but {when} is {prices[i]}; use abs.");
                 }
             }
         }

@@ -13,7 +13,7 @@ public static class ForecastPlot
     {
         if (!path.EndsWith(".png", StringComparison.OrdinalIgnoreCase))
         {
-            throw new TextGenException($"--plot {path}: plots are PNG files; use a name ending in .png.");
+            throw new SettingException("plot", $"{path}: plots are PNG files; use a name ending in .png.");
         }
         var forecast = new Plot();
         var dates = report.Trace.Dates.Select(d => d.ToOADate()).ToArray();

@@ -5,10 +5,7 @@ public static class Forecaster
 {
     public static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastModel model, int steps)
     {
-        if (steps is < 1 or > 100_000)
-        {
-            throw new TextGenException($"--steps {steps} is out of range; use 1 to 100000.");
-        }
+        ForecastSettings.Steps.Check(steps);
         var meta = model.Metadata;
         var settings = meta.Settings;
         var window = settings.Window;

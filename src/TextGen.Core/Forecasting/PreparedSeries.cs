@@ -4,17 +4,17 @@ namespace TextGen.Forecasting;
 public sealed record SeriesSettings
 {
     public DiffMode Diff { get; init; } = DiffMode.Abs;
-    public int Window { get; init; } = 30;
-    public int Horizon { get; init; } = 1;
-    public double ValFraction { get; init; } = 0.15;
-    public double TestFraction { get; init; } = 0.15;
+    public int Window { get; init; } = ForecastSettings.Window.Default;
+    public int Horizon { get; init; } = ForecastSettings.Horizon.Default;
+    public double ValFraction { get; init; } = ForecastSettings.ValFraction.Default;
+    public double TestFraction { get; init; } = ForecastSettings.TestFraction.Default;
 
     public void Validate()
     {
-        if (Window is < 1 or > 10_000) throw new TextGenException($"--window {Window} is out of range; use 1 to 10000.");
-        if (Horizon is < 1 or > 1_000) throw new TextGenException($"--horizon {Horizon} is out of range; use 1 to 1000.");
-        if (ValFraction is <= 0 or >= 0.5) throw new TextGenException($"--val-fraction {ValFraction} is out of range; use a value in (0, 0.5).");
-        if (TestFraction is <= 0 or >= 0.5) throw new TextGenException($"--test-fraction {TestFraction} is out of range; use a value in (0, 0.5).");
+        ForecastSettings.Window.Check(Window);
+        ForecastSettings.Horizon.Check(Horizon);
+        ForecastSettings.ValFraction.Check(ValFraction);
+        ForecastSettings.TestFraction.Check(TestFraction);
     }
 }
 

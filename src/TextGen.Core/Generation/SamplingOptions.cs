@@ -1,5 +1,16 @@
 namespace TextGen.Generation;
 
+/// <summary>Every sampling setting, declared once: the library, the CLI's flags and the server's checks use them.</summary>
+public static class SamplingSettings
+{
+    public static readonly Setting<double> Temperature = new("temperature", "Softmax temperature: 0 always takes the likeliest token; higher is more adventurous.", 0.8, 0, 100, Example: "e.g. 0.8");
+    public static readonly Setting<int> Length = new("length", "Tokens to generate per sample, at most.", 500, 0, 10_000_000);
+    public static readonly Setting<int> TopK = new("top-k", "Sample among the k likeliest tokens only; 0 for no limit.", 0, 0);
+    public static readonly Setting<double> TopP = new("top-p", "Nucleus sampling: the smallest set of likeliest tokens whose probability reaches p; 1 for no limit.", 1, 0, 1, MinExclusive: true);
+    public static readonly Setting<int> Count = new("n", "Number of samples, generated together as one batch.", 1, 1, 100_000);
+    public static readonly Setting<double> RepetitionPenalty = new("repetition-penalty", $"Divides positive (multiplies negative) logits of tokens among the last {SamplingOptions.RepetitionWindow}; 1 for none.", 1, 1, 100, Example: "e.g. 1.2");
+}
+
 /// <summary>How to pick tokens when generating. The defaults sample the model's distribution at temperature 0.8.</summary>
 public sealed record SamplingOptions
 {
@@ -13,17 +24,17 @@ public sealed record SamplingOptions
     public static double RepetitionPenaltyForFrequencyPenalty(double frequencyPenalty) => 1 + Math.Max(0, frequencyPenalty);
 
     /// <summary>Softmax temperature: lower is more conservative; 0 always takes the most likely token.</summary>
-    public double Temperature { get; init; } = 0.8;
+    public double Temperature { get; init; } = SamplingSettings.Temperature.Default;
     /// <summary>Temperatures cycled across the samples of one request (sample i uses entry i mod count); null uses <see cref="Temperature"/>.</summary>
     public IReadOnlyList<double>? Temperatures { get; init; }
     /// <summary>How many tokens to generate at most after the prefix.</summary>
-    public int Length { get; init; } = 500;
+    public int Length { get; init; } = SamplingSettings.Length.Default;
     /// <summary>Sample only among the k likeliest tokens; 0 for no limit.</summary>
-    public int TopK { get; init; }
+    public int TopK { get; init; } = SamplingSettings.TopK.Default;
     /// <summary>Sample only among the smallest set of likeliest tokens whose probability reaches p; 1 for no limit.</summary>
-    public double TopP { get; init; } = 1;
+    public double TopP { get; init; } = SamplingSettings.TopP.Default;
     /// <summary>Divides positive (multiplies negative) logits of tokens seen in the last <see cref="RepetitionWindow"/> tokens; 1 for none.</summary>
-    public double RepetitionPenalty { get; init; } = 1;
+    public double RepetitionPenalty { get; init; } = SamplingSettings.RepetitionPenalty.Default;
     /// <summary>Generation ends before the first occurrence of any of these; the stop text is not emitted.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
     /// <summary>Seed for the sampler's random numbers; null for a fresh one each time.</summary>
@@ -41,18 +52,13 @@ public sealed record SamplingOptions
     {
         foreach (var t in Temperatures ?? [Temperature])
         {
-            if (t < 0 || double.IsNaN(t) || t > 100)
-                throw new TextGenException($"--temperature {t} is out of range; use 0 (always the likeliest token) up to 100, e.g. 0.8.");
+            SamplingSettings.Temperature.Check(t);
         }
-        if (Length is < 0 or > 10_000_000)
-            throw new TextGenException($"--length {Length} is out of range; use 0 to 10000000.");
-        if (TopK < 0)
-            throw new TextGenException($"--top-k {TopK} is out of range; use 0 (no limit) or more.");
-        if (TopP is <= 0 or > 1 || double.IsNaN(TopP))
-            throw new TextGenException($"--top-p {TopP} is out of range; use a value in (0, 1].");
-        if (RepetitionPenalty is < 1 or > 100 || double.IsNaN(RepetitionPenalty))
-            throw new TextGenException($"--repetition-penalty {RepetitionPenalty} is out of range; use 1 (none) to 100, e.g. 1.2.");
+        SamplingSettings.Length.Check(Length);
+        SamplingSettings.TopK.Check(TopK);
+        SamplingSettings.TopP.Check(TopP);
+        SamplingSettings.RepetitionPenalty.Check(RepetitionPenalty);
         if (StopSequences.Any(string.IsNullOrEmpty))
-            throw new TextGenException("a stop sequence is empty; give non-empty text.");
+            throw new SettingException("stop", "is empty; give non-empty text.");
     }
 }

@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using ForecastSettings = TextGen.Forecasting.ForecastSettings;
 
 namespace TextGen.Modeling;
 
@@ -8,21 +9,21 @@ namespace TextGen.Modeling;
 public sealed record ForecastNetConfig
 {
     public CellType Cell { get; init; } = CellType.Lstm;
-    public int Layers { get; init; } = 1;
-    public int Hidden { get; init; } = 32;
-    public double Dropout { get; init; }
+    public int Layers { get; init; } = ForecastSettings.Layers.Default;
+    public int Hidden { get; init; } = ForecastSettings.Hidden.Default;
+    public double Dropout { get; init; } = ForecastSettings.Dropout.Default;
     /// <summary>Widths of extra dense ReLU layers between the recurrent stack and the output.</summary>
     public int[] Dense { get; init; } = [];
     /// <summary>Values predicted at once (direct multi-step).</summary>
-    public int Horizon { get; init; } = 1;
+    public int Horizon { get; init; } = ForecastSettings.Horizon.Default;
 
     public void Validate()
     {
-        if (Layers is < 1 or > 16) throw new TextGenException($"--layers {Layers} is out of range; use 1 to 16.");
-        if (Hidden is < 1 or > 8192) throw new TextGenException($"--hidden {Hidden} is out of range; use 1 to 8192.");
-        if (Dropout is < 0 or >= 1) throw new TextGenException($"--dropout {Dropout} is out of range; use 0 up to (not including) 1.");
-        if (Dense.Any(d => d is < 1 or > 8192)) throw new TextGenException($"--dense {string.Join(',', Dense)}: each width must be 1 to 8192.");
-        if (Horizon is < 1 or > 1000) throw new TextGenException($"--horizon {Horizon} is out of range; use 1 to 1000.");
+        ForecastSettings.Layers.Check(Layers);
+        ForecastSettings.Hidden.Check(Hidden);
+        ForecastSettings.Dropout.Check(Dropout);
+        if (Dense.Any(d => d is < 1 or > 8192)) throw new SettingException("dense", $"{string.Join(',', Dense)}: each width must be 1 to 8192.");
+        ForecastSettings.Horizon.Check(Horizon);
     }
 }
 

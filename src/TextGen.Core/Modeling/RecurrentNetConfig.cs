@@ -7,26 +7,35 @@ public enum CellType
     Gru,
 }
 
+/// <summary>The architecture settings of the recurrent core, shared by the text and forecasting models.</summary>
+public static class NetworkSettings
+{
+    public static readonly Setting<int> Layers = new("layers", "Stacked recurrent layers.", 2, 1, 16);
+    public static readonly Setting<int> Hidden = new("hidden", "Units per recurrent layer.", 256, 1, 8192);
+    public static readonly Setting<int> Embedding = new("embedding", "Width of the learned token embedding.", 64, 1, 8192);
+    public static readonly Setting<double> Dropout = new("dropout", "Dropout between recurrent layers and before the head.", 0.1, 0, 0.95);
+}
+
 /// <summary>The architecture of a recurrent language model; stored in the model file.</summary>
 public sealed record RecurrentNetConfig
 {
     public CellType Cell { get; init; } = CellType.Lstm;
-    public int Layers { get; init; } = 2;
-    public int Hidden { get; init; } = 256;
+    public int Layers { get; init; } = NetworkSettings.Layers.Default;
+    public int Hidden { get; init; } = NetworkSettings.Hidden.Default;
     /// <summary>Embedding width; ignored when <see cref="OneHot"/> is set.</summary>
-    public int Embedding { get; init; } = 64;
+    public int Embedding { get; init; } = NetworkSettings.Embedding.Default;
     /// <summary>Feed one-hot vectors instead of a learned embedding.</summary>
     public bool OneHot { get; init; }
     /// <summary>Dropout between recurrent layers and before the head.</summary>
-    public double Dropout { get; init; } = 0.1;
+    public double Dropout { get; init; } = NetworkSettings.Dropout.Default;
     public int VocabularySize { get; init; }
 
     public void Validate()
     {
-        if (Layers is < 1 or > 16) throw new TextGenException($"--layers {Layers} is out of range; use 1 to 16.");
-        if (Hidden is < 1 or > 8192) throw new TextGenException($"--hidden {Hidden} is out of range; use 1 to 8192.");
-        if (!OneHot && Embedding is < 1 or > 8192) throw new TextGenException($"--embedding {Embedding} is out of range; use 1 to 8192.");
-        if (Dropout is < 0 or >= 1) throw new TextGenException($"--dropout {Dropout} is out of range; use 0 up to (not including) 1.");
+        NetworkSettings.Layers.Check(Layers);
+        NetworkSettings.Hidden.Check(Hidden);
+        if (!OneHot) NetworkSettings.Embedding.Check(Embedding);
+        NetworkSettings.Dropout.Check(Dropout);
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 
@@ -35,6 +44,6 @@ public sealed record RecurrentNetConfig
         "rnn" => CellType.Rnn,
         "lstm" => CellType.Lstm,
         "gru" => CellType.Gru,
-        _ => throw new TextGenException($"--cell {name}: unknown cell; use rnn, lstm or gru."),
+        _ => throw new SettingException("cell", $"{name} is not a cell; use rnn, lstm or gru."),
     };
 }

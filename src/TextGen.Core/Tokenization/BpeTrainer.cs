@@ -18,10 +18,7 @@ public static partial class BpeTrainer
     /// <summary>The learned vocabulary (byte-map strings, id order: 256 bytes then merges) and merges ("left right").</summary>
     public static (string[] Vocabulary, string[] Merges) Train(string text, int vocabularySize)
     {
-        if (vocabularySize < ByteAlphabet)
-        {
-            throw new TextGenException($"--vocab-size {vocabularySize} is smaller than the byte alphabet; use {ByteAlphabet} or more (e.g. 2000).");
-        }
+        VocabularySettings.BpeVocabularySize.Check(vocabularySize);
         var pieceCounts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var match in PreTokenization().EnumerateMatches(text))
         {

@@ -3,19 +3,27 @@ using Microsoft.ML.Tokenizers;
 
 namespace TextGen.Tokenization;
 
+/// <summary>The vocabulary settings of the word and BPE levels, declared once for the library and the CLI.</summary>
+public static class VocabularySettings
+{
+    public static readonly Setting<int> MinCount = new("min-count", "Word level: words seen fewer times become <unk>.", 2, 1);
+    public static readonly Setting<int> MaxVocabulary = new("max-vocab", "Word level: vocabulary size at most (the most frequent words, <unk> included).", 20_000, 2, 10_000_000);
+    public static readonly Setting<int> BpeVocabularySize = new("vocab-size", "BPE level: vocabulary size, the 256 bytes plus learned merges.", 2000, BpeTrainer.ByteAlphabet, 1_000_000, Example: "e.g. 2000");
+}
+
 /// <summary>How a word vocabulary is built.</summary>
 public sealed record WordVocabularyOptions
 {
     /// <summary>Words seen fewer times than this become the unknown token.</summary>
-    public int MinCount { get; init; } = 2;
+    public int MinCount { get; init; } = VocabularySettings.MinCount.Default;
     /// <summary>At most this many entries (the most frequent), the unknown token included.</summary>
-    public int MaxVocabulary { get; init; } = 20_000;
+    public int MaxVocabulary { get; init; } = VocabularySettings.MaxVocabulary.Default;
     public bool Lowercase { get; init; }
 
     public void Validate()
     {
-        if (MinCount < 1) throw new TextGenException($"--min-count {MinCount} is out of range; use 1 or more.");
-        if (MaxVocabulary < 2) throw new TextGenException($"--max-vocab {MaxVocabulary} is out of range; use 2 or more.");
+        VocabularySettings.MinCount.Check(MinCount);
+        VocabularySettings.MaxVocabulary.Check(MaxVocabulary);
     }
 }
 

@@ -44,7 +44,7 @@ public sealed record Checkpoint
     {
         if (!File.Exists(path))
         {
-            throw new TextGenException($"--resume: no checkpoint at {path}; train without --resume first (with the same --output).");
+            throw new SettingException("resume", $"found no checkpoint at {path}; train once without resuming first, with the same output path.");
         }
         var (state, sections) = ModelFile.Read<Checkpoint>(path, ModelFile.TextKind);
         if (state.Model is null || !sections.TryGetValue(WeightsSection, out var weights) || !sections.TryGetValue(OptimizerSection, out var optimizer))

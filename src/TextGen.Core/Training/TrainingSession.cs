@@ -27,7 +27,7 @@ public sealed record TrainRequest
     public string Level { get; init; } = CharTokenizer.LevelName;
     public WordVocabularyOptions Words { get; init; } = new();
     /// <summary>BPE vocabulary size: the 256 bytes plus learned merges.</summary>
-    public int BpeVocabularySize { get; init; } = 2000;
+    public int BpeVocabularySize { get; init; } = VocabularySettings.BpeVocabularySize.Default;
     /// <summary>A word2vec or GloVe text file to initialise the embedding from.</summary>
     public string? EmbeddingsFrom { get; init; }
     /// <summary>Keep the initialised embedding fixed during training.</summary>
@@ -79,19 +79,16 @@ public sealed class TrainingSession : IDisposable
         request.Training.Validate();
         if (!Levels.Contains(request.Level.Trim().ToLowerInvariant()))
         {
-            throw new TextGenException($"--level {request.Level}: unknown level; use char, word or bpe.");
+            throw new SettingException("level", $"{request.Level} is not a level; use char, word or bpe.");
         }
         request.Words.Validate();
-        if (request.BpeVocabularySize < BpeTrainer.ByteAlphabet)
-        {
-            throw new TextGenException($"--vocab-size {request.BpeVocabularySize} is smaller than the byte alphabet; use {BpeTrainer.ByteAlphabet} or more (e.g. 2000).");
-        }
+        VocabularySettings.BpeVocabularySize.Check(request.BpeVocabularySize);
         (request.Network with { VocabularySize = 1 }).Validate();
         var text = CorpusReader.Read(request.CorpusPath);
         var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
         if (!outputPath.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase))
         {
-            throw new TextGenException($"--output {outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
+            throw new SettingException("output", $"{outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
         }
         AtomicFile.EnsureWritable(outputPath);
         TorchRuntime.EnsureLoaded();

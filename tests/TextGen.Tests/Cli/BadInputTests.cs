@@ -63,7 +63,7 @@ public class BadInputTests
     [InlineData("--cell", "transformer", "transformer")]
     [InlineData("--frobnicate", "1", "--frobnicate")]
     [InlineData("--level", "klingon", "klingon")]
-    [InlineData("--vocab-size", "100", "byte alphabet")]
+    [InlineData("--vocab-size", "100", "use 256 to")]
     public void TrainRefusesBadOptionsBeforeAnyWork(string option, string value, string expected)
     {
         using var dir = new TempDirectory();

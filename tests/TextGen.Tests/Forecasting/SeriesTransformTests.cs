@@ -52,8 +52,8 @@ public class SeriesTransformTests
     [Fact]
     public void RelativeDifferencingRefusesNonPositivePrices()
     {
-        var error = Assert.Throws<TextGenException>(() => Differencing.Apply([10, 5, -2, 4], DiffMode.Log, null));
-        Assert.Contains("--diff abs", error.Message);
+        var error = Assert.Throws<SettingException>(() => Differencing.Apply([10, 5, -2, 4], DiffMode.Log, null));
+        Assert.Contains("use abs", error.Message);
         Assert.Equal(3, Differencing.Apply([10, 5, -2, 4], DiffMode.Abs).Length);
     }
 

@@ -65,5 +65,5 @@ public class SamplingOptionsTests
     [InlineData(1, 0, 0.0, 1.0)]
     [InlineData(1, 0, 1.0, 0.5)]
     public void OutOfRangeOptionsAreRefused(double temperature, int topK, double topP, double penalty) =>
-        Assert.Throws<TextGenException>(() => new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, RepetitionPenalty = penalty }.Validate());
+        Assert.Throws<SettingException>(() => new SamplingOptions { Temperature = temperature, TopK = topK, TopP = topP, RepetitionPenalty = penalty }.Validate());
 }

@@ -61,8 +61,8 @@ public class BpeTokenizerTests
     [Fact]
     public void VocabularySmallerThanTheByteAlphabetIsRefused()
     {
-        var error = Assert.Throws<TextGenException>(() => ByteLevelBpeTokenizer.Train("text", 100));
-        Assert.Contains("byte alphabet", error.Message);
+        var error = Assert.Throws<SettingException>(() => ByteLevelBpeTokenizer.Train("text", 100));
+        Assert.Contains("use 256 to", error.Message);
     }
 
     [Fact]
