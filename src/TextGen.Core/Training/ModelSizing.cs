@@ -5,9 +5,7 @@ namespace TextGen.Training;
 
 /// <summary>
 /// Picks the recurrent width when the user gives none, from the budget, the corpus and this machine's speed
-/// (docs/training.md). Measured here: 256 units beat 192 in 2- and 5-minute runs, 128 on a 200 k-character corpus, and
-/// 384 in 10 minutes on 1 M characters, so 256 is the floor; 384 beat 256 by 0.06 nats in 20 minutes on 10.7 M
-/// characters. A wider layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens
+/// (docs/training.md has the runs behind every number). 256 is the floor: narrower never won. A wider layer is taken when the budget still gives it <see cref="TokensPerParameter"/> training tokens
 /// per recurrent weight and the corpus has at least one character per recurrent weight
 /// (<see cref="ParametersPerCorpusToken"/>): a wider model gains from fresh text, not from repeating a small corpus.
 /// Both thresholds are in tokens, so they hold on any machine; a time budget is turned into tokens with the
