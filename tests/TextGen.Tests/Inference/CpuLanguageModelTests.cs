@@ -27,18 +27,11 @@ public class CpuLanguageModelTests
     [InlineData(CellType.Rnn, false, 600)]
     public void LogitsFollowAFloat64RunOfTheSameWeightsFor200Steps(CellType cell, bool oneHot, int hidden)
     {
-        manual_seed(42);
         var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = hidden, Embedding = 24, OneHot = oneHot, VocabularySize = 37 };
-        using var model = new LanguageModel(config);
-        model.eval();
-        RandomizeBiases(model);
+        var (model, exact) = ModelAndFloat64Copy(config, seed: 42);
+        using var disposeModel = model;
+        using var disposeExact = exact;
         var engine = new CpuLanguageModel(model);
-        using var exact = new LanguageModel(config);
-        using (no_grad())
-        {
-            foreach (var ((_, target), (_, source)) in exact.named_parameters().Zip(model.named_parameters())) target.copy_(source);
-        }
-        exact.to(ScalarType.Float64).eval();
         var (headWeight, headBias) = exact.Head;
         var tolerance = ForwardErrorBound(config);
 
@@ -85,18 +78,11 @@ public class CpuLanguageModelTests
     [InlineData(CellType.Gru, 96)]
     public void SampledTokensAreThoseOfAFloat64Run(CellType cell, int hidden)
     {
-        manual_seed(5);
         var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = hidden, Embedding = 24, VocabularySize = 37 };
-        using var model = new LanguageModel(config);
-        model.eval();
-        RandomizeBiases(model);
+        var (model, exact) = ModelAndFloat64Copy(config, seed: 5);
+        using var disposeModel = model;
+        using var disposeExact = exact;
         var engine = new CpuLanguageModel(model);
-        using var exact = new LanguageModel(config);
-        using (no_grad())
-        {
-            foreach (var ((_, target), (_, source)) in exact.named_parameters().Zip(model.named_parameters())) target.copy_(source);
-        }
-        exact.to(ScalarType.Float64).eval();
         var fastTokens = new List<int> { 1 };
         var exactTokens = new List<int> { 1 };
         var sampling = new SamplingOptions { Temperature = 0.8 };
@@ -158,6 +144,22 @@ public class CpuLanguageModelTests
                 for (var v = 0; v < 11; v++) Assert.True(Math.Abs(oneLogits[v] - batchLogits[s * 11 + v]) < 1e-5, $"step {step}, stream {s}");
             }
         }
+    }
+
+    /// <summary>A float32 model in eval mode with random biases, and a float64 copy of the same weights.</summary>
+    private static (LanguageModel Model, LanguageModel Exact) ModelAndFloat64Copy(RecurrentNetConfig config, int seed)
+    {
+        manual_seed(seed);
+        var model = new LanguageModel(config);
+        model.eval();
+        RandomizeBiases(model);
+        var exact = new LanguageModel(config);
+        using (no_grad())
+        {
+            foreach (var ((_, target), (_, source)) in exact.named_parameters().Zip(model.named_parameters())) target.copy_(source);
+        }
+        exact.to(ScalarType.Float64).eval();
+        return (model, exact);
     }
 
     /// <summary>PyTorch initialises biases small; larger ones make the test sensitive to mixing up gate biases.</summary>
