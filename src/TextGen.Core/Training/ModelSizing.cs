@@ -74,18 +74,23 @@ public static class ModelSizing
         return Math.Min(byTime, byEpochs);
     }
 
+    /// <summary>The wider widths the corpus is large enough for, whatever the budget.</summary>
+    private static IEnumerable<RecurrentNetConfig> WiderCandidates(RecurrentNetConfig network, long trainTokens) =>
+        WiderWidths.Select(width => network with { Hidden = width }).Where(c => RecurrentParameters(c) <= ParametersPerCorpusToken * trainTokens);
+
+    /// <summary>Whether <see cref="ChooseWidth"/> needs this machine's throughput: a time budget, and a corpus large enough to widen.</summary>
+    public static bool NeedsThroughput(RecurrentNetConfig network, TrainingOptions options, long trainTokens) =>
+        options.MaxTime is not null && WiderCandidates(network, trainTokens).Any();
+
     /// <summary>The width for <paramref name="network"/>'s cell, layers and vocabulary under this budget and corpus.</summary>
     public static int ChooseWidth(RecurrentNetConfig network, TrainingOptions options, long trainTokens, double? baseTokensPerSecond)
     {
         var chosen = BaseWidth;
-        foreach (var width in WiderWidths)
+        foreach (var candidate in WiderCandidates(network, trainTokens))
         {
-            var candidate = network with { Hidden = width };
-            var tokens = BudgetTokens(candidate, options, trainTokens, baseTokensPerSecond);
-            var weights = RecurrentParameters(candidate);
-            if (tokens >= TokensPerParameter * weights && weights <= ParametersPerCorpusToken * trainTokens)
+            if (BudgetTokens(candidate, options, trainTokens, baseTokensPerSecond) >= TokensPerParameter * RecurrentParameters(candidate))
             {
-                chosen = width;
+                chosen = candidate.Hidden;
             }
         }
         return chosen;

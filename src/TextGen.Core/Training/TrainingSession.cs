@@ -113,8 +113,8 @@ public sealed class TrainingSession : IDisposable
         double? measured = null;
         if (widthChosen)
         {
-            // A time budget is turned into tokens at this machine's speed; an epoch budget needs no measurement.
-            measured = options.MaxTime is null ? null : ModelSizing.MeasureBaseThroughput(network, options);
+            // A time budget is turned into tokens at this machine's speed, where the corpus is large enough to widen.
+            measured = ModelSizing.NeedsThroughput(network, options, trainTokens) ? ModelSizing.MeasureBaseThroughput(network, options) : null;
             network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens, measured) };
         }
         manual_seed(options.Seed);

@@ -92,8 +92,15 @@ public class ModelSizingTests
     }
 
     [Fact]
-    public void ATimeBudgetWithoutAMeasurementIsAProgrammingError() =>
-        Assert.Throws<ArgumentException>(() => ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = TimeSpan.FromMinutes(5) }, OneMegabyte, null));
+    public void OnlyATimeBudgetOnACorpusLargeEnoughToWidenNeedsTheMachinesSpeed()
+    {
+        var fiveMinutes = new TrainingOptions { MaxTime = TimeSpan.FromMinutes(5) };
+        Assert.False(ModelSizing.NeedsThroughput(Characters, fiveMinutes, OneMegabyte)); // 2x320 has more weights than 1 MB has characters
+        Assert.Equal(256, ModelSizing.ChooseWidth(Characters, fiveMinutes, OneMegabyte, null));
+        Assert.False(ModelSizing.NeedsThroughput(Characters, new TrainingOptions { Epochs = 3 }, 100 * OneMegabyte));
+        Assert.True(ModelSizing.NeedsThroughput(Characters, fiveMinutes, 100 * OneMegabyte));
+        Assert.Throws<ArgumentException>(() => ModelSizing.ChooseWidth(Characters, fiveMinutes, 100 * OneMegabyte, null));
+    }
 
     [Fact]
     public void ASessionAskedToChooseFitsTheWidthAtCharacterLevelOnly()
