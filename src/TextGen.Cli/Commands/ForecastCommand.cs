@@ -28,13 +28,13 @@ public static class ForecastCommand
         var column = new Option<string?>("--column") { Description = "Price column. Default: Close, Adj Close, Price or Value, or the only non-date column." };
         var dateColumn = new Option<string?>("--date-column") { Description = "Date column. Default: Date, else the first column." };
         var diff = new Option<string>("--diff") { Description = "none, abs (change), pct (percentage change) or log (log return).", DefaultValueFactory = _ => "abs" };
-        diff.AcceptOnlyFromAmong("none", "abs", "pct", "log");
+        diff.AcceptOnlyFromAmong(Differencing.ModeNames);
         var window = SharedOptions.From(ForecastSettings.Window);
         var horizon = SharedOptions.From(ForecastSettings.Horizon);
         var valFraction = SharedOptions.From(ForecastSettings.ValFraction);
         var testFraction = SharedOptions.From(ForecastSettings.TestFraction);
         var cell = new Option<string>("--cell") { Description = "rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
-        cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
+        cell.AcceptOnlyFromAmong(RecurrentNetConfig.CellNames);
         var layers = SharedOptions.From(ForecastSettings.Layers);
         var hidden = SharedOptions.From(ForecastSettings.Hidden);
         var dropout = SharedOptions.From(ForecastSettings.Dropout);

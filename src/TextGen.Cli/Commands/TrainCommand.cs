@@ -20,7 +20,7 @@ public static class TrainCommand
         var corpus = new Argument<string?>("corpus") { Description = "UTF-8 text file. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.", Arity = ArgumentArity.ZeroOrOne };
         var output = new Option<string?>("--output", "-o") { Description = "Model file to write. Default: models/CORPUS-NAME.tgm." };
         var cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
-        cell.AcceptOnlyFromAmong("rnn", "lstm", "gru");
+        cell.AcceptOnlyFromAmong(RecurrentNetConfig.CellNames);
         var layers = SharedOptions.From(NetworkSettings.Layers);
         var hidden = SharedOptions.FromOptional(NetworkSettings.Hidden with { Description = "Units per recurrent layer. Default: at character level, fitted to the time budget, the corpus and this machine's speed (256 for 5 minutes on 1 MB); else 256." });
         var embedding = SharedOptions.From(NetworkSettings.Embedding);
@@ -39,7 +39,7 @@ public static class TrainCommand
         var json = SharedOptions.Json();
 
         var level = new Option<string>("--level") { Description = "Tokens: char, word or bpe (byte-level BPE).", DefaultValueFactory = _ => CharTokenizer.LevelName };
-        level.AcceptOnlyFromAmong(CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName);
+        level.AcceptOnlyFromAmong(TokenizerFactory.Levels);
         var minCount = SharedOptions.From(VocabularySettings.MinCount);
         var maxVocab = SharedOptions.From(VocabularySettings.MaxVocabulary);
         var lowercase = new Option<bool>("--lowercase") { Description = "Word level: lower-case the text first." };

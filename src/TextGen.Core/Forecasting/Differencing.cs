@@ -18,6 +18,9 @@ public static class Differencing
 {
     public static int Lag(DiffMode mode) => mode == DiffMode.None ? 0 : 1;
 
+    /// <summary>The mode names the settings accept: none, abs, pct, log.</summary>
+    public static readonly string[] ModeNames = Enum.GetNames<DiffMode>().Select(n => n.ToLowerInvariant()).ToArray();
+
     public static DiffMode Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
         "none" => DiffMode.None,

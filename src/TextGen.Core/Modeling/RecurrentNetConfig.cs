@@ -39,6 +39,9 @@ public sealed record RecurrentNetConfig
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 
+    /// <summary>The cell names the settings accept: rnn, lstm, gru.</summary>
+    public static readonly string[] CellNames = Enum.GetNames<CellType>().Select(n => n.ToLowerInvariant()).ToArray();
+
     public static CellType ParseCell(string name) => name.Trim().ToLowerInvariant() switch
     {
         "rnn" => CellType.Rnn,

@@ -3,6 +3,9 @@ namespace TextGen.Tokenization;
 /// <summary>Rebuilds a tokenizer from its stored description.</summary>
 public static class TokenizerFactory
 {
+    /// <summary>The tokenizer levels a model can be trained at.</summary>
+    public static readonly string[] Levels = [CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName];
+
     public static ITokenizer FromDescription(TokenizerDescription description) =>
         description.Documents ? new DocumentTokenizer(Level(description with { Documents = false })) : Level(description);
 

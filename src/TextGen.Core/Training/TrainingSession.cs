@@ -77,7 +77,7 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Prepare(TrainRequest request)
     {
         request.Training.Validate();
-        if (!Levels.Contains(request.Level.Trim().ToLowerInvariant()))
+        if (!TokenizerFactory.Levels.Contains(request.Level.Trim().ToLowerInvariant()))
         {
             throw new SettingException("level", $"{request.Level} is not a level; use char, word or bpe.");
         }
@@ -175,7 +175,6 @@ public sealed class TrainingSession : IDisposable
         var other => throw new ArgumentOutOfRangeException(nameof(request), other, "unknown tokenizer level"),
     };
 
-    private static readonly string[] Levels = [CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName];
 
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
 
