@@ -3,9 +3,11 @@ using System.Text.RegularExpressions;
 
 namespace TextGen.Cli;
 
-/// <summary>Parses durations such as 90s, 5m, 1.5h, 1h30m or a plain number of seconds.</summary>
+/// <summary>Parses durations such as 90s, 5m, 1.5h, 1h30m or a plain number of seconds, up to a year.</summary>
 public static partial class Durations
 {
+    public static readonly TimeSpan Longest = TimeSpan.FromDays(365);
+
     [GeneratedRegex(@"^\s*(?:(?<h>\d+(?:\.\d+)?)h)?\s*(?:(?<m>\d+(?:\.\d+)?)m)?\s*(?:(?<s>\d+(?:\.\d+)?)s?)?\s*$", RegexOptions.IgnoreCase)]
     private static partial Regex Pattern();
 
@@ -18,6 +20,6 @@ public static partial class Durations
         }
         double Part(string name) => match.Groups[name].Success ? double.Parse(match.Groups[name].Value, CultureInfo.InvariantCulture) : 0;
         var seconds = Part("h") * 3600 + Part("m") * 60 + Part("s");
-        return seconds > 0 ? TimeSpan.FromSeconds(seconds) : null;
+        return seconds > 0 && seconds <= Longest.TotalSeconds ? TimeSpan.FromSeconds(seconds) : null;
     }
 }

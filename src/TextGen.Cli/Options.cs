@@ -78,7 +78,7 @@ public static class SharedOptions
             var parsed = Durations.TryParse(text);
             if (parsed is null)
             {
-                result.AddError($"{name} '{text}' is not a duration; use e.g. 90s, 5m or 1h.");
+                result.AddError($"{name} '{text}' is not a duration up to a year; use e.g. 90s, 5m or 1h.");
             }
             return parsed;
         },

@@ -5,13 +5,6 @@ namespace TextGen.Benchmarking;
 /// <summary>Multiply-add work of a recurrent language model, counting matrix products only (2 FLOPs per multiply-add).</summary>
 public static class FlopCount
 {
-    public static int Gates(CellType cell) => cell switch
-    {
-        CellType.Lstm => 4,
-        CellType.Gru => 3,
-        _ => 1,
-    };
-
     /// <summary>Forward FLOPs per token: every layer's input and recurrent products, and the head.</summary>
     public static double ForwardPerToken(RecurrentNetConfig config)
     {
@@ -19,7 +12,7 @@ public static class FlopCount
         var input = config.OneHot ? config.VocabularySize : config.Embedding;
         for (var layer = 0; layer < config.Layers; layer++)
         {
-            flops += 2.0 * Gates(config.Cell) * config.Hidden * (input + config.Hidden);
+            flops += 2.0 * RecurrentNetConfig.Gates(config.Cell) * config.Hidden * (input + config.Hidden);
             input = config.Hidden;
         }
         return flops + 2.0 * config.Hidden * config.VocabularySize;

@@ -27,7 +27,7 @@ public sealed class CpuLanguageModel
         Layers = config.Layers;
         Hidden = config.Hidden;
         VocabularySize = config.VocabularySize;
-        Gates = Benchmarking.FlopCount.Gates(Cell);
+        Gates = RecurrentNetConfig.Gates(Cell);
         var width = Gates * Hidden;
 
         using var noGrad = no_grad();

@@ -39,6 +39,31 @@ public sealed record RecurrentNetConfig
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 
+    /// <summary>Gate blocks per cell: 4 for an LSTM, 3 for a GRU, 1 for a plain RNN.</summary>
+    public static int Gates(CellType cell) => cell switch
+    {
+        CellType.Lstm => 4,
+        CellType.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Weights and biases of the recurrent layers (the embedding and head scale with the vocabulary, not the width).</summary>
+    public long RecurrentParameterCount()
+    {
+        long total = 0, hidden = Hidden;
+        long input = OneHot ? VocabularySize : Embedding;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            total += Gates(Cell) * hidden * (input + hidden + 2);
+            input = hidden;
+        }
+        return total;
+    }
+
+    /// <summary>Every parameter of a <see cref="LanguageModel"/> of this architecture: embedding, recurrent layers, head.</summary>
+    public long ParameterCount() =>
+        (OneHot ? 0 : (long)VocabularySize * Embedding) + RecurrentParameterCount() + (long)Hidden * VocabularySize + VocabularySize;
+
     /// <summary>The cell names the settings accept: rnn, lstm, gru.</summary>
     public static readonly string[] CellNames = Enum.GetNames<CellType>().Select(n => n.ToLowerInvariant()).ToArray();
 

@@ -17,11 +17,16 @@ public static class ModelFile
 
     private static readonly byte[] Magic = "TEXTGEN\0"u8.ToArray();
 
+    /// <summary>More sections than any file of ours has (weights, optimizer state, average, ...).</summary>
+    private const int MaxSections = 64;
+
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         WriteIndented = false,
+        // A run stopped before its first step has no training loss yet (NaN): it must still save and load.
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
     public static void Write<THeader>(string path, THeader header, IReadOnlyDictionary<string, byte[]> sections) =>
@@ -134,12 +139,22 @@ public static class ModelFile
         try
         {
             var header = reader.ReadString();
+            // The checksum detects accidents, not intent: every number read here is checked before it sizes anything.
             var count = reader.ReadInt32();
+            if (count is < 0 or > MaxSections)
+            {
+                throw new TextGenException($"{path} claims {count} sections; the file is corrupt or was edited.");
+            }
             var sections = new Dictionary<string, byte[]>(count);
             for (var i = 0; i < count; i++)
             {
                 var name = reader.ReadString();
-                sections[name] = reader.ReadBytes(reader.ReadInt32());
+                var length = reader.ReadInt32();
+                if (length < 0 || length > bytes.Length - hashLength - reader.BaseStream.Position)
+                {
+                    throw new TextGenException($"{path} claims a {length}-byte '{name}' section that the file does not hold; the file is corrupt or was edited.");
+                }
+                sections[name] = reader.ReadBytes(length);
             }
             return (header, sections);
         }

@@ -34,11 +34,36 @@ public sealed class TrainedModel : IDisposable
             throw new TextGenException($"{path} lacks its tokenizer, architecture or weights; the file is corrupt.");
         }
         var tokenizer = TokenizerFactory.FromDescription(metadata.Tokenizer);
+        CheckArchitecture(metadata.Network, tokenizer, weights.Length, path);
         TorchRuntime.EnsureLoaded();
         var network = new LanguageModel(metadata.Network);
         ModuleWeights.Load(network, weights, path);
         network.eval();
         return new TrainedModel(network, tokenizer, metadata);
+    }
+
+    /// <summary>
+    /// The header's architecture must be in range, agree with the tokenizer, and fit the weights the file holds, before
+    /// it sizes any allocation: a crafted header with a recomputed checksum must not make libtorch allocate gigabytes.
+    /// </summary>
+    private static void CheckArchitecture(RecurrentNetConfig network, ITokenizer tokenizer, long weightBytes, string path)
+    {
+        try
+        {
+            network.Validate();
+        }
+        catch (SettingException e)
+        {
+            throw new TextGenException($"{path}: its header's {e.Setting} {e.Problem.TrimEnd('.')}; the file is corrupt or was edited.", e);
+        }
+        if (network.VocabularySize != tokenizer.VocabularySize)
+        {
+            throw new TextGenException($"{path}: its header's vocabulary size {network.VocabularySize} differs from its tokenizer's {tokenizer.VocabularySize}; the file is corrupt or was edited.");
+        }
+        if (sizeof(float) * network.ParameterCount() > weightBytes)
+        {
+            throw new TextGenException($"{path}: its header describes {network.ParameterCount():N0} weights but the file holds {weightBytes:N0} bytes of them; the file is corrupt or was edited.");
+        }
     }
 
     public void Dispose() => Network.Dispose();

@@ -41,20 +41,6 @@ public static class ModelSizing
         return gflops * Math.Pow(network.Hidden / (double)BaseWidth, 0.3) / FlopCount.TrainingPerToken(network);
     }
 
-    /// <summary>Recurrent weights (embedding and head excluded: they scale with the vocabulary, not the width).</summary>
-    public static long RecurrentParameters(RecurrentNetConfig network)
-    {
-        var gates = FlopCount.Gates(network.Cell);
-        long total = 0;
-        var input = network.OneHot ? network.VocabularySize : network.Embedding;
-        for (var layer = 0; layer < network.Layers; layer++)
-        {
-            total += (long)gates * network.Hidden * (input + network.Hidden + 2);
-            input = network.Hidden;
-        }
-        return total;
-    }
-
     /// <summary>
     /// Training tokens the budget allows at this width: the smaller of the time and the epoch budget. A time budget
     /// needs <paramref name="baseTokensPerSecond"/> (see <see cref="EstimatedTokensPerSecond"/>).
@@ -76,7 +62,7 @@ public static class ModelSizing
 
     /// <summary>The wider widths the corpus is large enough for, whatever the budget.</summary>
     private static IEnumerable<RecurrentNetConfig> WiderCandidates(RecurrentNetConfig network, long trainTokens) =>
-        WiderWidths.Select(width => network with { Hidden = width }).Where(c => RecurrentParameters(c) <= ParametersPerCorpusToken * trainTokens);
+        WiderWidths.Select(width => network with { Hidden = width }).Where(c => c.RecurrentParameterCount() <= ParametersPerCorpusToken * trainTokens);
 
     /// <summary>Whether <see cref="ChooseWidth"/> needs this machine's throughput: a time budget, and a corpus large enough to widen.</summary>
     public static bool NeedsThroughput(RecurrentNetConfig network, TrainingOptions options, long trainTokens) =>
@@ -88,7 +74,7 @@ public static class ModelSizing
         var chosen = BaseWidth;
         foreach (var candidate in WiderCandidates(network, trainTokens))
         {
-            if (BudgetTokens(candidate, options, trainTokens, baseTokensPerSecond) >= TokensPerParameter * RecurrentParameters(candidate))
+            if (BudgetTokens(candidate, options, trainTokens, baseTokensPerSecond) >= TokensPerParameter * candidate.RecurrentParameterCount())
             {
                 chosen = candidate.Hidden;
             }

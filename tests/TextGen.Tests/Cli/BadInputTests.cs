@@ -60,6 +60,7 @@ public class BadInputTests
     [InlineData("--val-fraction", "0", "--val-fraction")]
     [InlineData("--epochs", "0", "--epochs")]
     [InlineData("--max-time", "soon", "--max-time")]
+    [InlineData("--max-time", "99999999999h", "up to a year")]
     [InlineData("--cell", "transformer", "transformer")]
     [InlineData("--frobnicate", "1", "--frobnicate")]
     [InlineData("--level", "klingon", "klingon")]
@@ -70,6 +71,20 @@ public class BadInputTests
         var corpus = dir.Write("c.txt", Corpora.Prose(3));
         AssertOneLineError(CliRunner.Run("train", corpus, option, value, "-o", dir.File("out.tgm")), expected);
         Assert.Equal(["c.txt"], dir.Files());
+    }
+
+    [Fact]
+    public void ABudgetTooShortForOneStepStillSavesAModelAndSaysSo()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(3));
+        var outcome = CliRunner.Run("train", corpus, "--max-time", "0.0000001s", "-o", dir.File("m.tgm"), "--json");
+        Assert.Equal(0, outcome.ExitCode);
+        using var json = System.Text.Json.JsonDocument.Parse(outcome.Output);
+        Assert.Equal(0, json.RootElement.GetProperty("steps").GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.RootElement.GetProperty("train_loss").ValueKind);
+        using var saved = TextGen.Persistence.TrainedModel.Load(dir.File("m.tgm"));
+        Assert.True(double.IsNaN(saved.Metadata.Training!.TrainLoss));
     }
 
     [Fact]
