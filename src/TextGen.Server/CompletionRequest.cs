@@ -77,6 +77,8 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         if (topK > int.MaxValue || !SamplingSettings.TopK.Accepts((int)topK)) throw Invalid("top_k", $"must be {SamplingSettings.TopK.Range}, at most {int.MaxValue}");
         var choices = Integer(body, "n") ?? 1;
         if (choices < 1 || choices > limits.MaxChoices) throw Invalid("n", $"must be between 1 and {limits.MaxChoices}");
+        // Every prompt x choice is a row of one generation batch: their number bounds what one request costs.
+        if (prompts.Count * choices > limits.MaxChoices) throw Invalid(prompts.Count > 1 ? "prompt" : "n", $"asks for {prompts.Count} prompts x {choices} choices; at most {limits.MaxChoices} in all");
         var frequency = Number(body, "frequency_penalty") ?? 0;
         if (frequency is < -2 or > 2) throw Invalid("frequency_penalty", "must be between -2 and 2");
         var repetition = Number(body, "repetition_penalty") ?? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(frequency);

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,8 +34,12 @@ public sealed class CompletionServer : IAsyncDisposable
         options.Validate();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
-        builder.WebHost.UseUrls($"http://{(options.Host.Contains(':') ? $"[{options.Host}]" : options.Host)}:{options.Port}");
+        var addresses = Addresses(options.Host);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            Listen(kestrel, addresses, options.Port);
+        });
         var app = builder.Build();
         var gate = new ConcurrencyGate(options.MaxConcurrent, options.MaxQueued);
         var chat = new TextGenChatClient(generator, modelId);
@@ -55,15 +61,44 @@ public sealed class CompletionServer : IAsyncDisposable
         {
             await app.StartAsync(cancel);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or SocketException)
         {
             await app.DisposeAsync();
-            throw new TextGenException($"cannot listen on {options.Host}:{options.Port} ({e.Message}); choose another --port or --host.", e);
+            throw new TextGenException($"cannot listen on {options.Host}:{options.Port} ({e.Message}); use a free port and an address of this machine (e.g. 127.0.0.1).", e);
         }
         return new CompletionServer(app, gate);
     }
 
     public Task WaitForShutdownAsync(CancellationToken cancel) => _app.WaitForShutdownAsync(cancel);
+
+    /// <summary>
+    /// The addresses <paramref name="host"/> names, to be bound exactly: an IP address as given, localhost as the IPv4
+    /// loopback, another name as the addresses it resolves to. Kestrel given a name other than localhost would bind
+    /// every interface, wider than asked.
+    /// </summary>
+    private static IPAddress[] Addresses(string host)
+    {
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address)) return [address];
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return [IPAddress.Loopback];
+        try
+        {
+            var resolved = Dns.GetHostAddresses(host);
+            return resolved.Length > 0 ? resolved : throw new TextGenException($"cannot listen on {host}: the name has no addresses; use an address of this machine (e.g. 127.0.0.1).");
+        }
+        catch (SocketException e)
+        {
+            throw new TextGenException($"cannot listen on {host}: the name does not resolve ({e.Message}); use an address of this machine (e.g. 127.0.0.1).", e);
+        }
+    }
+
+    /// <summary>Binds each address; with port 0 only the first, so that the server has one port.</summary>
+    private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IPAddress[] addresses, int port)
+    {
+        foreach (var address in port == 0 ? addresses[..1] : addresses)
+        {
+            kestrel.Listen(address, port);
+        }
+    }
 
     private static async Task Handle(HttpContext http, ServerOptions options, ConcurrencyGate gate,
         Func<JsonElement, CompletionRequest> parse, Func<CompletionRequest, HttpContext, Task> respond)
@@ -74,6 +109,7 @@ public sealed class CompletionServer : IAsyncDisposable
             {
                 throw new RequestError(413, $"the request body is larger than {options.MaxBodyBytes} bytes.");
             }
+            RefuseCrossSite(http.Request);
             CompletionRequest request;
             try
             {
@@ -83,6 +119,11 @@ public sealed class CompletionServer : IAsyncDisposable
             catch (JsonException e)
             {
                 throw new RequestError(400, $"the request body is not valid JSON ({e.Message.Split('.')[0]}).");
+            }
+            catch (InvalidOperationException)
+            {
+                // System.Text.Json reads a lone surrogate (\ud800) or invalid UTF-8 inside a string only when asked for it.
+                throw new RequestError(400, "the request body holds a string that is not valid Unicode (a lone surrogate or invalid UTF-8).");
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -98,6 +139,25 @@ public sealed class CompletionServer : IAsyncDisposable
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+        }
+    }
+
+    /// <summary>
+    /// Any web page can make a browser POST to a server on this machine; a "simple" cross-site request carries
+    /// text/plain or a form type and no preflight. Requiring JSON forces the browser's CORS preflight, which this
+    /// server does not grant, and a request whose Origin is another site is refused outright.
+    /// </summary>
+    private static void RefuseCrossSite(HttpRequest request)
+    {
+        var type = request.ContentType is { } contentType ? contentType.Split(';')[0].Trim() : "";
+        if (!type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestError(415, $"send the request body as JSON with 'Content-Type: application/json' (got '{type}').");
+        }
+        if (request.Headers.Origin is { Count: > 0 } origin && Uri.TryCreate(origin.ToString(), UriKind.Absolute, out var site)
+            && !string.Equals(site.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new RequestError(403, $"cross-site requests are refused (Origin {site.GetLeftPart(UriPartial.Authority)}).");
         }
     }
 

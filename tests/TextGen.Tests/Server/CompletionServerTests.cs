@@ -147,6 +147,10 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
     [InlineData("{\"prompt\": \"a\", \"n\": 0}", 400, "n")]
     [InlineData("{\"prompt\": \"a\", \"stream\": \"yes\"}", 400, "stream")]
     [InlineData("{\"prompt\": \"a\", \"stop\": [1]}", 400, "stop")]
+    [InlineData("{\"prompt\": \"a\", \"top_k\": 2147483648}", 400, "top_k")]
+    [InlineData("{\"prompt\": \"a\", \"top_k\": 4294967297}", 400, "top_k")]
+    [InlineData("{\"prompt\": \"\\ud800\"}", 400, null)]
+    [InlineData("{\"prompt\": [\"a\", \"b\", \"c\"], \"n\": 6}", 400, "prompt")]
     public async Task MalformedCompletionRequestsGetJson400(string body, int status, string? param)
     {
         var response = await _http.PostAsync("/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
@@ -176,6 +180,34 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
         Assert.True((await big.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out _));
         var missing = await _http.GetAsync("/v2/nothing");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    [Fact]
+    public async Task RawInvalidUtf8GetsA400()
+    {
+        var body = new ByteArrayContent([.. "{\"prompt\": \"a"u8.ToArray(), 0xff, 0xfe, .. "\"}"u8.ToArray()]);
+        body.Headers.ContentType = new("application/json");
+        var response = await _http.PostAsync("/v1/completions", body);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out _));
+    }
+
+    [Theory]
+    [InlineData("text/plain", null, 415)]
+    [InlineData("application/x-www-form-urlencoded", null, 415)]
+    [InlineData("application/json", "http://evil.example", 403)]
+    [InlineData("application/json; charset=utf-8", "SAME", 200)]
+    [InlineData("application/json", null, 200)]
+    public async Task CrossSiteRequestsAreRefused(string contentType, string? origin, int status)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
+        {
+            Content = new StringContent("{\"prompt\": \"Call me\", \"max_tokens\": 5}", Encoding.UTF8),
+        };
+        request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+        if (origin is not null) request.Headers.Add("Origin", origin == "SAME" ? _server.Url : origin);
+        var response = await _http.SendAsync(request);
+        Assert.Equal(status, (int)response.StatusCode);
     }
 
     private Task<HttpResponseMessage> Post(string path, object body) => _http.PostAsJsonAsync(path, body);
