@@ -22,12 +22,16 @@ apt_private_init() {
     && : >"$work/state/status" && echo "$2" >"$work/etc/sources.list"
 }
 
-# apt-get ARGS... with the state in folder $1 (see apt_private_init).
+# apt-get ARGS... with the state in folder $1 (see apt_private_init). The machine's update hooks (PackageKit,
+# AppStream) are switched off and only the package lists of this architecture are fetched.
 apt_private() {
   local work=$1
   shift
   apt-get -q -o "Dir::Etc::SourceList=$work/etc/sources.list" -o "Dir::Etc::SourceParts=$work/etc/sources.list.d" \
     -o "Dir::Etc::Preferences=$work/etc/preferences" -o "Dir::Etc::PreferencesParts=$work/etc/preferences.d" \
     -o "Dir::State=$work/state" -o "Dir::State::status=$work/state/status" -o "Dir::Cache=$work/cache" \
-    -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)" "$@"
+    -o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)" \
+    -o "APT::Update::Post-Invoke-Success::=" -o "APT::Update::Post-Invoke::=" \
+    -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false" -o "Acquire::Languages=none" -o "APT::Architectures=amd64" \
+    "$@"
 }

@@ -41,16 +41,20 @@ system_libstdcxx() {
 has_needed_symbol() { [ -f "$1" ] && grep -aq "$needed" "$1"; }
 
 dotnet_cmd=$(command -v dotnet 2>/dev/null) || fail "no \`dotnet\` on PATH; install the .NET 10 SDK (https://dot.net) and run this again."
-dotnet_path=$(readlink -f "$dotnet_cmd")
 
 arch=$(uname -m)
 [ "$arch" = x86_64 ] || fail "TorchSharp's CPU package has native libraries for Linux x86-64 only, and this machine is $arch; train on an x86-64 machine."
 
 system_lib=$(system_libstdcxx)
 if [ -n "$system_lib" ] && has_needed_symbol "$system_lib"; then
-  echo "$dotnet_path"
+  echo "$dotnet_cmd"
   exit 0
 fi
+
+# The launcher copy needs the real `dotnet` executable beside its host/, shared/ and sdk/ folders.
+dotnet_path=$(readlink -f "$dotnet_cmd")
+[ "$(basename "$dotnet_path")" = dotnet ] && [ -d "$(dirname "$dotnet_path")/host" ] \
+  || fail "the dotnet on PATH ($dotnet_cmd -> $dotnet_path) is a wrapper (snap, a version manager), not the dotnet launcher; install the .NET SDK from Microsoft's packages or dotnet-install.sh, then run this again."
 
 # --- The distribution's next release, from which the newer C runtime comes. ---
 os_release="$sysroot/etc/os-release"
@@ -66,6 +70,12 @@ esac
 runtime="$cache/runtime-$suite"
 lib="$runtime/lib"
 
+# One set-up at a time per cache: a second one waits, then finds the runtime ready.
+mkdir -p "$cache" 2>/dev/null || fail "cannot create the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.lock" && flock 9 || fail "cannot lock $cache/.lock; set TEXTGEN_CACHE to a writable folder."
+fi
+
 fetch_runtime() {
   command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
     || fail "this system's libstdc++ lacks $needed and apt-get or dpkg-deb is missing, so a private one cannot be fetched; install libstdc++ from GCC 13 or newer."
@@ -74,7 +84,6 @@ fetch_runtime() {
   [ -n "$mirror" ] || fail "found no $distro mirror in $sysroot/etc/apt (sources.list, sources.list.d/*.list or *.sources); add the distribution's mirror to apt's sources, then run this again."
   [ -r "$keyring" ] || fail "$keyring is missing, so $suite's packages cannot be verified; install the distribution's archive keyring package, then run this again."
 
-  mkdir -p "$cache" || fail "cannot create the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
   local work
   work=$(mktemp -d "$cache/.fetch.XXXXXX") || fail "cannot write to the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
   trap 'rm -rf "$work"' EXIT
@@ -82,7 +91,7 @@ fetch_runtime() {
     && apt_private_init "$work/apt" "deb [signed-by=$keyring] $mirror $suite $components" \
     || fail "cannot write to the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
 
-  echo "setup: this system's libstdc++ lacks $needed; fetching a private C runtime from $suite ($mirror) into $runtime (once)..." >&2
+  echo "Fetching a private C runtime from $suite ($mirror) into $runtime, once: this system's libstdc++ lacks $needed." >&2
   apt_private "$work/apt" update >"$work/apt.log" 2>&1 \
     || fail "could not read $suite's package index from $mirror ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); check the network or apt's proxy settings, then run this again."
   (cd "$work/debs" && apt_private "$work/apt" download libc6 libstdc++6 libgcc-s1 patchelf) >>"$work/apt.log" 2>&1 \
@@ -99,7 +108,7 @@ fetch_runtime() {
   [ -e "$work/runtime/lib/ld-linux-x86-64.so.2" ] && has_needed_symbol "$(readlink -f "$work/runtime/lib/libstdc++.so.6")" \
     || fail "the packages from $suite lack the dynamic loader or $needed; install libstdc++ from GCC 13 or newer instead."
   rm -rf "$runtime"
-  mv "$work/runtime" "$runtime" || fail "could not move the private runtime into $runtime; check that $cache is writable."
+  mv -T "$work/runtime" "$runtime" || fail "could not move the private runtime into $runtime; check that $cache is writable."
   rm -rf "$work"
   trap - EXIT
 }
@@ -115,17 +124,19 @@ stamp="$dotnet_path $(stat -c '%s %Y' "$dotnet_path") $lib"
 launcher_dir="$runtime/dotnet"
 if [ "$(cat "$launcher_dir/.source" 2>/dev/null)" != "$stamp" ]; then
   work=$(mktemp -d "$runtime/.dotnet.XXXXXX") || fail "cannot write to $runtime; set TEXTGEN_CACHE to a writable folder."
+  trap 'rm -rf "$work"' EXIT
   for entry in "$dotnet_root"/*; do
     [ "$(basename "$entry")" = dotnet ] || ln -s "$entry" "$work/$(basename "$entry")"
   done
   cp "$dotnet_path" "$work/dotnet"
   "$lib/ld-linux-x86-64.so.2" --library-path "$lib" "$runtime/patchelf" \
       --set-interpreter "$lib/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$lib" "$work/dotnet" \
-    || { rm -rf "$work"; fail "patchelf could not prepare the private dotnet launcher; delete $runtime and run this again."; }
+    || fail "patchelf could not prepare the private dotnet launcher; delete $runtime and run this again."
   echo "$stamp" >"$work/.source"
   chmod 755 "$work"
   rm -rf "$launcher_dir"
-  mv "$work" "$launcher_dir" || fail "could not move the private dotnet launcher into $launcher_dir."
+  mv -T "$work" "$launcher_dir" || fail "could not move the private dotnet launcher into $launcher_dir."
+  trap - EXIT
 fi
 "$launcher_dir/dotnet" --list-runtimes >/dev/null 2>&1 \
   || fail "the private dotnet launcher in $launcher_dir does not start; delete $runtime and run this again."

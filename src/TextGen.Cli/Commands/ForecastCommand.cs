@@ -122,10 +122,10 @@ public static class ForecastCommand
             }
             else
             {
-                error.WriteLine($"Saved {modelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
+                error.WriteLine($"{(result.Cancelled ? "Interrupted; saved" : "Saved")} {modelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
                 WriteReport(parse.InvocationConfiguration.Output, report);
             }
-            return 0;
+            return result.Cancelled ? CommandLineApp.ExitInterrupted : 0;
         });
         return command;
     }

@@ -68,24 +68,30 @@ public static class SampleCommand
                 JsonOutput.Write(output, new { samples = results.Select(r => text + r.Text) });
                 return 0;
             }
-            // All samples are generated as one batch: the first streams as it comes, the others follow when done.
-            var later = Enumerable.Range(0, samples).Select(_ => new System.Text.StringBuilder()).ToArray();
+            // All samples are generated as one batch: the first streams as it comes, the others follow when done (or,
+            // after Ctrl-C, as far as they got).
+            var collector = new GenerationCollector(samples);
             output.Write(text);
-            foreach (var update in generator.Run(requests, interrupt.Token))
+            try
             {
-                if (update.Index > 0)
+                foreach (var update in generator.Run(requests, interrupt.Token))
                 {
-                    later[update.Index].Append(update.Text);
-                    continue;
+                    collector.Add(update);
+                    if (update.Index == 0)
+                    {
+                        output.Write(update.Text);
+                        output.Flush();
+                    }
                 }
-                output.Write(update.Text);
-                output.Flush();
             }
-            output.WriteLine();
-            for (var i = 1; i < samples; i++)
+            finally
             {
-                if (generator.Tokenizer is not DocumentTokenizer) output.WriteLine(); // documents: one per line
-                output.WriteLine(text + later[i]);
+                output.WriteLine();
+                for (var i = 1; i < samples; i++)
+                {
+                    if (generator.Tokenizer is not DocumentTokenizer) output.WriteLine(); // documents: one per line
+                    output.WriteLine(text + collector.Text(i));
+                }
             }
             return 0;
         });

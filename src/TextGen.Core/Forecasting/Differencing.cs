@@ -21,14 +21,10 @@ public static class Differencing
     /// <summary>The mode names the settings accept: none, abs, pct, log.</summary>
     public static readonly string[] ModeNames = Enum.GetNames<DiffMode>().Select(n => n.ToLowerInvariant()).ToArray();
 
-    public static DiffMode Parse(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "none" => DiffMode.None,
-        "abs" => DiffMode.Abs,
-        "pct" => DiffMode.Pct,
-        "log" => DiffMode.Log,
-        _ => throw new SettingException("diff", $"{name} is not a mode; use none, abs, pct or log."),
-    };
+    public static DiffMode Parse(string name) =>
+        ModeNames.Contains(name.Trim().ToLowerInvariant()) && Enum.TryParse<DiffMode>(name.Trim(), ignoreCase: true, out var mode)
+            ? mode
+            : throw new SettingException("diff", $"{name} is not a mode; use {string.Join(", ", ModeNames)}.");
 
     public static double[] Apply(IReadOnlyList<double> prices, DiffMode mode, IReadOnlyList<DateTime>? dates = null)
     {

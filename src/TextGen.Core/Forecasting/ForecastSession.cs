@@ -18,8 +18,8 @@ public sealed record ForecastRequest
     public ForecastTrainingOptions Training { get; init; } = new();
 }
 
-/// <summary>The outcome: the saved model and its test-part report beside the naive baselines.</summary>
-public sealed record ForecastResult(string ModelPath, ForecastModel Model, ForecastReport Report) : IDisposable
+/// <summary>The outcome: the saved model (the best epoch so far when <paramref name="Cancelled"/>) and its test-part report beside the naive baselines.</summary>
+public sealed record ForecastResult(string ModelPath, ForecastModel Model, ForecastReport Report, bool Cancelled) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }
@@ -62,7 +62,7 @@ public sealed class ForecastSession
         try
         {
             model.Save(ModelPath);
-            return new ForecastResult(ModelPath, model, ForecastEvaluation.Run(model, Series, _request.CsvPath));
+            return new ForecastResult(ModelPath, model, ForecastEvaluation.Run(model, Series, _request.CsvPath), cancel.IsCancellationRequested);
         }
         catch
         {

@@ -77,12 +77,19 @@ public sealed class PreparedSeries
         var lag = Differencing.Lag(settings.Diff);
         var trainChanges = Math.Max(0, trainEnd - lag);
         scaler ??= trainChanges > 0 ? StandardScaler.Fit(changes.AsSpan(0, trainChanges)) : new StandardScaler(0, 1);
+        // Prices near the double range (±1e200) overflow a difference or the scaler's variance: refuse them here, in
+        // one line, rather than train on infinities and fail writing the model.
+        if (!double.IsFinite(scaler.Mean) || !double.IsFinite(scaler.Std) || changes.Any(c => !double.IsFinite(scaler.Transform(c))))
+        {
+            var largest = series.Values.Max(Math.Abs);
+            throw new TextGenException($"{source}: the prices of {series.Column} (up to {largest:E1}) are too large to difference and scale; divide the column by a power of ten.");
+        }
         var prepared = new PreparedSeries(series, settings, changes, scaler, trainEnd, valEnd);
         if (prepared.TrainSamples.Length < MinimumTrainingWindows || prepared.ValSamples.Length == 0 || prepared.TestSamples.Length == 0)
         {
             var needed = (int)Math.Ceiling((settings.Window + settings.Horizon + lag + MinimumTrainingWindows) / (1 - settings.ValFraction - settings.TestFraction)) + 2 * (settings.Window + settings.Horizon);
             throw new TextGenException($"{source} has {n} usable rows: too few for window {settings.Window} + horizon {settings.Horizon} with validation and test parts " +
-                                       $"({prepared.TrainSamples.Length}/{prepared.ValSamples.Length}/{prepared.TestSamples.Length} windows); use about {needed} rows or more, or a smaller --window.");
+                                       $"({prepared.TrainSamples.Length}/{prepared.ValSamples.Length}/{prepared.TestSamples.Length} windows); use about {needed} rows or more, or a smaller window.");
         }
         return prepared;
     }

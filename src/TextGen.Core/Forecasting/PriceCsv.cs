@@ -28,6 +28,7 @@ public static class PriceCsv
         var valueAt = FindValueColumn(path, header, column, dateAt);
 
         var rows = new List<(DateTime Date, double Value, int Line)>();
+        var seen = new Dictionary<DateTime, int>(); // every dated row, priced or not: a repeated date is an error either way
         int blank = 0, empty = 0, nonNumeric = 0;
         for (var i = headerIndex + 1; i < lines.Count; i++)
         {
@@ -45,8 +46,17 @@ public static class PriceCsv
             var dateText = dateAt < cells.Count ? cells[dateAt].Trim() : "";
             if (!DateTime.TryParseExact(dateText, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.AllowWhiteSpaces, out var date))
             {
-                throw new TextGenException($"{path} line {i + 1}: '{dateText}' in column {header[dateAt]} is not a date; use ISO dates like 2024-01-31 (or pick the right --date-column).");
+                throw new TextGenException($"{path} line {i + 1}: '{dateText}' in column {header[dateAt]} is not a date; use ISO dates like 2024-01-31 (or pick the right date column).");
             }
+            if (cells.Count > header.Length)
+            {
+                throw new TextGenException($"{path} line {i + 1} has {cells.Count} cells but the header names {header.Length} columns; quote cells that hold commas, or fix the row.");
+            }
+            if (seen.TryGetValue(date, out var firstLine))
+            {
+                throw new TextGenException($"{path}: the date {date:yyyy-MM-dd} appears twice (lines {firstLine} and {i + 1}); remove the duplicate row.");
+            }
+            seen[date] = i + 1;
             var valueText = valueAt < cells.Count ? cells[valueAt].Trim() : "";
             if (valueText.Length == 0)
             {
@@ -63,13 +73,6 @@ public static class PriceCsv
         }
 
         rows.Sort((a, b) => a.Date.CompareTo(b.Date));
-        for (var i = 1; i < rows.Count; i++)
-        {
-            if (rows[i].Date == rows[i - 1].Date)
-            {
-                throw new TextGenException($"{path}: the date {rows[i].Date:yyyy-MM-dd} appears twice (lines {rows[i - 1].Line} and {rows[i].Line}); remove the duplicate row.");
-            }
-        }
         return new PriceSeries(header[valueAt], header[dateAt], rows.Select(r => r.Date).ToArray(), rows.Select(r => r.Value).ToArray(), blank, empty, nonNumeric);
     }
 

@@ -18,3 +18,26 @@ public sealed record GenerationUpdate(int Index, string Text, FinishReason? Fini
 
 /// <summary>A whole generation.</summary>
 public sealed record GenerationResult(string Text, FinishReason Finish, int PromptTokens, int CompletionTokens);
+
+/// <summary>Gathers a batch's updates into each row's text so far and, once the row ends, its result.</summary>
+public sealed class GenerationCollector(int rows)
+{
+    private readonly System.Text.StringBuilder[] _texts = Enumerable.Range(0, rows).Select(_ => new System.Text.StringBuilder()).ToArray();
+    private readonly GenerationResult?[] _results = new GenerationResult?[rows];
+
+    public void Add(GenerationUpdate update)
+    {
+        _texts[update.Index].Append(update.Text);
+        if (update.Finish is { } finish)
+        {
+            _results[update.Index] = new GenerationResult(_texts[update.Index].ToString(), finish, update.PromptTokens, update.CompletionTokens);
+        }
+    }
+
+    /// <summary>Row <paramref name="row"/>'s text so far, finished or not.</summary>
+    public string Text(int row) => _texts[row].ToString();
+
+    /// <summary>Every row's result; only once every row has ended.</summary>
+    public GenerationResult[] Results() =>
+        _results.Select((r, i) => r ?? throw new InvalidOperationException($"row {i} has not ended")).ToArray();
+}

@@ -83,17 +83,12 @@ public sealed class TextGenChatClient : IChatClient
     /// <summary>The whole replies of <see cref="StreamChoicesAsync"/>, trailing blanks removed, in choice order.</summary>
     public async Task<GenerationResult[]> CompleteChoicesAsync(IEnumerable<ChatMessage> messages, SamplingOptions sampling, int choices, CancellationToken cancellationToken = default)
     {
-        var texts = Enumerable.Range(0, choices).Select(_ => new System.Text.StringBuilder()).ToArray();
-        var results = new GenerationResult[choices];
+        var collector = new GenerationCollector(choices);
         await foreach (var update in StreamChoicesAsync(messages, sampling, choices, cancellationToken))
         {
-            texts[update.Index].Append(update.Text);
-            if (update.Finish is { } finish)
-            {
-                results[update.Index] = new GenerationResult(texts[update.Index].ToString().TrimEnd(), finish, update.PromptTokens, update.CompletionTokens);
-            }
+            collector.Add(update);
         }
-        return results;
+        return collector.Results().Select(r => r with { Text = r.Text.TrimEnd() }).ToArray();
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -111,7 +106,7 @@ public sealed class TextGenChatClient : IChatClient
         TopK = options?.TopK ?? Defaults.TopK,
         Length = options?.MaxOutputTokens ?? Defaults.Length,
         Seed = options?.Seed is { } seed ? unchecked((int)seed) : Defaults.Seed,
-        RepetitionPenalty = options?.FrequencyPenalty is { } penalty ? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(penalty) : Defaults.RepetitionPenalty,
+        RepetitionPenalty = options?.FrequencyPenalty is > 0 and var penalty ? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(penalty) : Defaults.RepetitionPenalty,
         StopSequences = [.. Defaults.StopSequences, .. options?.StopSequences ?? []],
     };
 

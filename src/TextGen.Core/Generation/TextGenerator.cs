@@ -42,17 +42,12 @@ public sealed class TextGenerator : IDisposable
     /// <summary>Every request's continuation, generated together as one batch; results in request order.</summary>
     public GenerationResult[] Complete(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
     {
-        var texts = requests.Select(_ => new System.Text.StringBuilder()).ToArray();
-        var results = new GenerationResult[requests.Count];
+        var collector = new GenerationCollector(requests.Count);
         foreach (var update in Run(requests, cancel))
         {
-            texts[update.Index].Append(update.Text);
-            if (update.Finish is { } finish)
-            {
-                results[update.Index] = new GenerationResult(texts[update.Index].ToString(), finish, update.PromptTokens, update.CompletionTokens);
-            }
+            collector.Add(update);
         }
-        return results;
+        return collector.Results();
     }
 
     /// <summary>

@@ -67,11 +67,8 @@ public sealed record RecurrentNetConfig
     /// <summary>The cell names the settings accept: rnn, lstm, gru.</summary>
     public static readonly string[] CellNames = Enum.GetNames<CellType>().Select(n => n.ToLowerInvariant()).ToArray();
 
-    public static CellType ParseCell(string name) => name.Trim().ToLowerInvariant() switch
-    {
-        "rnn" => CellType.Rnn,
-        "lstm" => CellType.Lstm,
-        "gru" => CellType.Gru,
-        _ => throw new SettingException("cell", $"{name} is not a cell; use rnn, lstm or gru."),
-    };
+    public static CellType ParseCell(string name) =>
+        CellNames.Contains(name.Trim().ToLowerInvariant()) && Enum.TryParse<CellType>(name.Trim(), ignoreCase: true, out var cell)
+            ? cell
+            : throw new SettingException("cell", $"{name} is not a cell; use {string.Join(", ", CellNames)}.");
 }

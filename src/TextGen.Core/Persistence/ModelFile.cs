@@ -84,21 +84,28 @@ public static class ModelFile
         {
             using var stream = File.OpenRead(path);
             using var reader = new BinaryReader(stream, Encoding.UTF8);
-            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
-            {
-                throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
-            }
-            var version = reader.ReadInt32();
-            if (version > FormatVersion)
-            {
-                throw new TextGenException($"{path} was written by a newer TextGen (model format {version}; this one reads up to {FormatVersion}); upgrade TextGen.");
-            }
+            ReadPreamble(reader, stream.Length, path);
             return KindOf(reader.ReadString());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is truncated or corrupt.", e);
         }
+    }
+
+    /// <summary>Reads and checks the magic number and the format version; returns the version (0 when the file ends first).</summary>
+    private static int ReadPreamble(BinaryReader reader, long length, string path)
+    {
+        if (length < Magic.Length || !reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        {
+            throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
+        }
+        var version = length >= Magic.Length + 4 ? reader.ReadInt32() : 0;
+        if (version > FormatVersion)
+        {
+            throw new TextGenException($"{path} was written by a newer TextGen (model format {version}; this one reads up to {FormatVersion}); upgrade TextGen.");
+        }
+        return version;
     }
 
     private static string KindOf(string header)
@@ -119,17 +126,8 @@ public static class ModelFile
     private static (string Header, Dictionary<string, byte[]> Sections) ReadRaw(string path)
     {
         var bytes = InputFile.ReadAllBytes(path, "model file", "train one with `textgen train` or check the path");
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
-        {
-            throw new TextGenException($"{path} is not a TextGen model file; pass a .tgm file written by `textgen train`.");
-        }
         using var reader = new BinaryReader(new MemoryStream(bytes), Encoding.UTF8);
-        reader.ReadBytes(Magic.Length);
-        var version = bytes.Length >= Magic.Length + 4 ? reader.ReadInt32() : 0;
-        if (version > FormatVersion)
-        {
-            throw new TextGenException($"{path} was written by a newer TextGen (model format {version}; this one reads up to {FormatVersion}); upgrade TextGen.");
-        }
+        var version = ReadPreamble(reader, bytes.Length, path);
         const int hashLength = 32;
         if (version < 1 || bytes.Length < Magic.Length + 4 + hashLength ||
             !SHA256.HashData(bytes.AsSpan(0, bytes.Length - hashLength)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - hashLength)))

@@ -44,4 +44,17 @@ internal static class OneDnnSwitch
             return false;
         }
     }
+
+    /// <summary>Whether libtorch would use oneDNN now; null where that cannot be asked.</summary>
+    public static bool? IsOn()
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? UserEnabledMkldnn(GlobalContext()) : null;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
 }

@@ -103,20 +103,30 @@ public sealed class Trainer
             _options = trainer._options;
             _parameters = _network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
             _optimizer = optim.Adam(_parameters, _options.LearningRate, beta1: _options.Beta1);
-            if (trainer._resume is { } resume)
+            try
             {
-                ModuleWeights.Load(_network, resume.Weights, trainer._checkpointPath);
-                Checkpoint.RestoreOptimizer(_optimizer, resume.Optimizer, trainer._checkpointPath);
-                _step = resume.State.Step;
-                _secondsBefore = resume.State.ElapsedSeconds;
-                _best = resume.State.BestValLoss;
-                _trainLoss = resume.State.TrainLoss;
+                if (trainer._resume is { } resume)
+                {
+                    ModuleWeights.Load(_network, resume.Weights, trainer._checkpointPath);
+                    Checkpoint.RestoreOptimizer(_optimizer, resume.Optimizer, trainer._checkpointPath);
+                    _step = resume.State.Step;
+                    _secondsBefore = resume.State.ElapsedSeconds;
+                    _best = resume.State.BestValLoss;
+                    _trainLoss = resume.State.TrainLoss;
+                }
+                _lastEvaluated = _step;
+                _average = new WeightAverage(_parameters, _step);
+                if (trainer._resume?.Average is { } averaged)
+                {
+                    _average.Load(_network, averaged, trainer._checkpointPath);
+                }
             }
-            _lastEvaluated = _step;
-            _average = new WeightAverage(_parameters, _step);
-            if (trainer._resume?.Average is { } averaged)
+            catch
             {
-                _average.Load(_network, averaged, trainer._checkpointPath);
+                // A checkpoint that does not fit: free the native optimizer state and average before reporting it.
+                _average?.Dispose();
+                _optimizer.Dispose();
+                throw;
             }
             _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens);
             _totalSteps = _options.Epochs is { } epochs ? (long)epochs * _batches.StepsPerEpoch : null;

@@ -39,6 +39,8 @@ public class PriceCsvTests
 
     [Theory]
     [InlineData("Date,Price\n2024-01-01,1\n2024-01-01,2\n", null, "appears twice")]
+    [InlineData("Date,Price\n2024-01-01,1\n2024-01-01,\n", null, "appears twice")] // even when the repeat has no price
+    [InlineData("Date,Price\n2024-01-01,1\n2024-01-02,2,7\n", null, "has 3 cells but the header names 2")]
     [InlineData("Date,Price\n2024-01-01,1\nyesterday,2\n", null, "not a date")]
     [InlineData("Date,Price\n2024-01-01,1\n", "Close", "no price column 'Close'")]
     [InlineData("", null, "no header")]

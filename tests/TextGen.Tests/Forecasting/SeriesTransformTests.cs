@@ -79,7 +79,7 @@ public class SeriesTransformTests
         var error = Assert.Throws<TextGenException>(() =>
             PreparedSeries.Prepare(Series.Of(Enumerable.Range(1, 20).Select(i => (double)i).ToArray()), new SeriesSettings { Window = 10 }, "short.csv"));
         Assert.Contains("too few", error.Message);
-        Assert.Contains("--window", error.Message);
+        Assert.Contains("a smaller window", error.Message);
     }
 
     [Fact]

@@ -97,6 +97,7 @@ public class SetupScriptTests
     [InlineData("arm64", "Linux x86-64 only, and this machine is aarch64")]
     [InlineData("no os-release", "the distribution is unknown")]
     [InlineData("no dotnet", "install the .NET 10 SDK")]
+    [InlineData("snap dotnet", "is a wrapper (snap, a version manager)")]
     public void EveryRefusalIsOneLineNamingTheFix(string situation, string expected)
     {
         using var machine = situation switch
@@ -109,17 +110,20 @@ public class SetupScriptTests
             "arm64" => new FixtureMachine(Debian12, libstdcxxHasSymbol: false, machineName: "aarch64"),
             "no os-release" => new FixtureMachine(null, libstdcxxHasSymbol: false),
             "no dotnet" => new FixtureMachine(Debian12, libstdcxxHasSymbol: true, dotnet: false),
+            "snap dotnet" => new FixtureMachine(Debian12, libstdcxxHasSymbol: false, debianSources: StockDebianSources, dotnet: false, dotnetIsWrapper: true),
             _ => throw new ArgumentOutOfRangeException(nameof(situation)),
         };
         var result = machine.RunSetup();
         Assert.NotEqual(0, result.ExitCode);
         Assert.Equal("", result.Output);
-        // One line saying why, after at most the notice that a fetch started.
+        // One setup: line saying why, after at most the notice that a fetch started.
         var lines = result.Error.TrimEnd('\n').Split('\n');
-        Assert.True(lines.Length == 1 || (lines.Length == 2 && lines[0].Contains("fetching a private C runtime")), $"{situation}:\n{result.Error}");
+        Assert.True(lines.Count(l => l.StartsWith("setup: ", StringComparison.Ordinal)) == 1, $"{situation}:\n{result.Error}");
+        Assert.True(lines.Length == 1 || (lines.Length == 2 && lines[0].StartsWith("Fetching a private C runtime")), $"{situation}:\n{result.Error}");
         Assert.StartsWith("setup: ", lines[^1]);
         Assert.Contains(expected, lines[^1]);
-        Assert.False(Directory.Exists(Path.Combine(machine.Cache, "runtime-trixie")), "nothing half-made is left in the cache");
+        var left = Directory.Exists(machine.Cache) ? Directory.GetFileSystemEntries(machine.Cache).Select(Path.GetFileName).Where(n => n != ".lock") : [];
+        Assert.Empty(left); // nothing half-made is left in the cache
     }
 
     [Fact]
@@ -129,7 +133,7 @@ public class SetupScriptTests
         var result = machine.RunSetup();
         Assert.Equal(0, result.ExitCode);
         Assert.Single(result.Error.TrimEnd('\n').Split('\n'));
-        Assert.Contains("fetching a private C runtime from trixie", result.Error);
+        Assert.StartsWith("Fetching a private C runtime from trixie", result.Error);
         Assert.Empty(Directory.GetDirectories(machine.Cache, ".fetch.*"));
         Assert.Empty(Directory.GetDirectories(Path.Combine(machine.Cache, "runtime-trixie"), ".dotnet.*"));
     }
@@ -144,7 +148,7 @@ public class SetupScriptTests
         private readonly string root;
 
         public FixtureMachine(string? osRelease, bool libstdcxxHasSymbol, string? debianSources = null, string? sourcesList = null,
-            bool network = true, bool keyring = true, bool apt = true, string machineName = "x86_64", bool dotnet = true)
+            bool network = true, bool keyring = true, bool apt = true, string machineName = "x86_64", bool dotnet = true, bool dotnetIsWrapper = false)
         {
             root = folder.File("root");
             bin = folder.File("bin");
@@ -174,7 +178,16 @@ public class SetupScriptTests
             var systemLibrary = folder.Write("libstdc++.so.6.0.30", libstdcxxHasSymbol ? "GLIBCXX_3.4.30 GLIBCXX_3.4.32" : "GLIBCXX_3.4.30");
             Fake("ldconfig", $"echo '\tlibstdc++.so.6 (libc6,x86-64) => {systemLibrary}'");
             Fake("uname", $"echo {machineName}");
-            if (dotnet) Fake("dotnet", "exit 0");
+            if (dotnet)
+            {
+                Fake("dotnet", "exit 0");
+                Directory.CreateDirectory(Path.Combine(bin, "host")); // the real launcher sits beside host/, shared/, sdk/
+            }
+            if (dotnetIsWrapper)
+            {
+                Fake("snap", "exit 0"); // snap's dotnet is a link to /usr/bin/snap
+                File.CreateSymbolicLink(Path.Combine(bin, "dotnet"), Path.Combine(bin, "snap"));
+            }
             if (apt)
             {
                 // apt-get update fails like apt without a network; download writes one stand-in .deb per package.
@@ -204,7 +217,7 @@ public class SetupScriptTests
 
         private static readonly string[] StandardTools =
             ["sh", "bash", "cat", "cp", "mv", "rm", "ln", "mkdir", "chmod", "mktemp", "stat", "readlink", "dirname", "basename",
-             "grep", "sed", "awk", "tr", "head", "find", "id"];
+             "grep", "sed", "awk", "tr", "head", "find", "id", "flock"];
 
         public string Cache { get; }
 
