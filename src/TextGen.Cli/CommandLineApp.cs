@@ -9,6 +9,7 @@ public static class CommandLineApp
     public const int ExitUserError = 1;
     public const int ExitUsageError = 2;
     public const int ExitInterrupted = 130;
+    public const int ExitTerminated = 143;
 
     public static RootCommand Build() => new("TextGen: train recurrent networks on text and generate from them.")
     {

@@ -1,13 +1,34 @@
+using System.Runtime.InteropServices;
+
 namespace TextGen.Cli;
 
-/// <summary>The first Ctrl-C asks long work to stop cleanly; a second one ends the process as usual.</summary>
+/// <summary>
+/// The first Ctrl-C (SIGINT) or SIGTERM (what containers and service managers send) asks long work to stop cleanly,
+/// keeping what it has; a second Ctrl-C ends the process as usual. <see cref="ExitCode"/> is the shell's convention
+/// for the signal that stopped the work: 130 for SIGINT, 143 for SIGTERM.
+/// </summary>
 public sealed class ConsoleInterrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
+    private readonly PosixSignalRegistration? _terminate;
 
-    public ConsoleInterrupt() => Console.CancelKeyPress += OnCancel;
+    public ConsoleInterrupt()
+    {
+        Console.CancelKeyPress += OnCancel;
+        if (!OperatingSystem.IsWindows())
+        {
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                Stop(CommandLineApp.ExitTerminated, "Terminated: stopping after this step and keeping the best model...");
+            });
+        }
+    }
 
     public CancellationToken Token => _source.Token;
+
+    /// <summary>The exit code for work that was stopped by a signal.</summary>
+    public int ExitCode { get; private set; } = CommandLineApp.ExitInterrupted;
 
     private void OnCancel(object? sender, ConsoleCancelEventArgs e)
     {
@@ -17,13 +38,24 @@ public sealed class ConsoleInterrupt : IDisposable
         }
         e.Cancel = true;
         Console.Error.WriteLine();
-        Console.Error.WriteLine("Stopping after this step and keeping the best model (Ctrl-C again to abort)...");
+        Stop(CommandLineApp.ExitInterrupted, "Stopping after this step and keeping the best model (Ctrl-C again to abort)...");
+    }
+
+    private void Stop(int exitCode, string message)
+    {
+        if (_source.IsCancellationRequested)
+        {
+            return;
+        }
+        ExitCode = exitCode;
+        Console.Error.WriteLine(message);
         _source.Cancel();
     }
 
     public void Dispose()
     {
         Console.CancelKeyPress -= OnCancel;
+        _terminate?.Dispose();
         _source.Dispose();
     }
 }

@@ -125,7 +125,7 @@ public static class ForecastCommand
                 error.WriteLine($"{(result.Cancelled ? "Interrupted; saved" : "Saved")} {modelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
                 WriteReport(parse.InvocationConfiguration.Output, report);
             }
-            return result.Cancelled ? CommandLineApp.ExitInterrupted : 0;
+            return result.Cancelled ? interrupt.ExitCode : 0;
         });
         return command;
     }

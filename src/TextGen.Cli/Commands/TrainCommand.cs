@@ -159,7 +159,7 @@ public static class TrainCommand
             error.WriteLine($"Saved {result.ModelPath}. A sample (temperature 0.8):");
             output.WriteLine(sample);
         }
-        return result.Cancelled ? CommandLineApp.ExitInterrupted : 0;
+        return result.Cancelled ? interrupt.ExitCode : 0;
     }
 
     private static string Budget(TrainingOptions options) => (options.MaxTime, options.Epochs) switch
