@@ -43,7 +43,7 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
         using var dir = new TempDirectory();
         var original = File.ReadAllBytes(model.Path);
         var random = new Random(20261128);
-        for (var round = 0; round < 60; round++)
+        for (var round = 0; round < Fuzzing.FuzzBudget.Rounds(60); round++)
         {
             var bytes = original[..^32];
             for (var edits = random.Next(1, 4); edits > 0; edits--)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -209,6 +210,50 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
         var response = await _http.SendAsync(request);
         Assert.Equal(status, (int)response.StatusCode);
     }
+
+    /// <summary>
+    /// Random request bodies (fixed seed): known fields with values of every JSON kind, extreme numbers, lone
+    /// surrogates, deep nesting and raw bytes. Every answer is 200 or a 4xx JSON error, and the server stays up.
+    /// </summary>
+    [Fact]
+    public async Task RandomBodiesGetAnAnswerOrA4xxNeverA500()
+    {
+        var random = new Random(11);
+        string[] fields = ["prompt", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "stop", "seed", "stream", "frequency_penalty", "repetition_penalty", "model"];
+        for (var round = 0; round < Fuzzing.FuzzBudget.Rounds(150); round++)
+        {
+            var body = random.Next(10) == 0
+                ? Encoding.Latin1.GetString(Enumerable.Range(0, random.Next(1, 200)).Select(_ => (byte)random.Next(256)).ToArray())
+                : "{" + string.Join(",", Enumerable.Range(0, random.Next(0, 6)).Select(_ => $"\"{fields[random.Next(fields.Length)]}\": {RandomJson(random, 0)}")) + "}";
+            using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
+            content.Headers.ContentType = new("application/json");
+            var path = random.Next(2) == 0 ? "/v1/completions" : "/v1/chat/completions";
+            var response = await _http.PostAsync(path, content);
+            var status = (int)response.StatusCode;
+            Assert.True(status == 200 || status is >= 400 and < 500, $"{status} for {path} {body}");
+            if (status != 200)
+            {
+                Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>()).TryGetProperty("error", out _), body);
+            }
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync("/health")).StatusCode);
+    }
+
+    private static string RandomJson(Random random, int depth) => random.Next(depth > 3 ? 9 : 12) switch
+    {
+        0 => "null",
+        1 => random.Next(2) == 0 ? "true" : "false",
+        2 => random.Next(-5, 6).ToString(CultureInfo.InvariantCulture),
+        3 => new[] { "1e308", "-1e308", "1e-320", "2147483648", "4294967297", "9223372036854775808", "-0", "0.5" }[random.Next(8)],
+        4 => random.Next(0, 3).ToString(CultureInfo.InvariantCulture),
+        5 => "\"" + new[] { "Call me", "", "\\ud800", "\\udc00x", "a\\u0000b", "😀", "User:", new string('x', 300) }[random.Next(8)] + "\"",
+        6 => "\"" + new string('w', random.Next(0, 40)) + "\"",
+        7 => "0.9",
+        8 => "4",
+        9 => "[" + string.Join(",", Enumerable.Range(0, random.Next(0, 4)).Select(_ => RandomJson(random, depth + 1))) + "]",
+        10 => "{\"role\": " + RandomJson(random, depth + 1) + ", \"content\": " + RandomJson(random, depth + 1) + "}",
+        _ => "[{\"role\": \"user\", \"content\": " + RandomJson(random, depth + 1) + "}]",
+    };
 
     private Task<HttpResponseMessage> Post(string path, object body) => _http.PostAsJsonAsync(path, body);
 }
