@@ -6,8 +6,16 @@ public static class TokenizerFactory
     /// <summary>The tokenizer levels a model can be trained at.</summary>
     public static readonly string[] Levels = [CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName];
 
-    public static ITokenizer FromDescription(TokenizerDescription description) =>
-        description.Documents ? new DocumentTokenizer(Level(description with { Documents = false })) : Level(description);
+    public static ITokenizer FromDescription(TokenizerDescription description)
+    {
+        // A header edited with a recomputed checksum can hold anything JSON can: nulls, repeats, a missing level.
+        if (description.Level is null || description.Symbols is null || description.Symbols.Any(s => s is null)
+            || description.Merges?.Any(m => m is null) == true || description.Symbols.Distinct(StringComparer.Ordinal).Count() != description.Symbols.Count)
+        {
+            throw new TextGenException("the model file's tokenizer has a missing, empty or repeated entry; the file is corrupt or was edited.");
+        }
+        return description.Documents ? new DocumentTokenizer(Level(description with { Documents = false })) : Level(description);
+    }
 
     private static ITokenizer Level(TokenizerDescription description) => description.Level switch
     {

@@ -108,6 +108,10 @@ public sealed class TrainingSession : IDisposable
             warnings.Add(UnknownText.Warning(tokenizer, unknown, firstUnknown, "the corpus"));
         }
 
+        if (resume is not null)
+        {
+            RequireSameRun(request, resume.State.Model, counts);
+        }
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
         double? measured = null;
@@ -127,6 +131,43 @@ public sealed class TrainingSession : IDisposable
         var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
         return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
+
+    /// <summary>
+    /// Resuming continues the run the checkpoint holds: its architecture, tokenizer and corpus. A setting that asks
+    /// for something else is refused in one line rather than silently ignored (the width only when given).
+    /// </summary>
+    private static void RequireSameRun(TrainRequest request, ModelMetadata saved, long[] counts)
+    {
+        var was = saved.Network;
+        var asked = request.Network;
+        void Same<T>(string setting, T requested, T checkpoint)
+        {
+            if (!EqualityComparer<T>.Default.Equals(requested, checkpoint))
+            {
+                throw new SettingException(setting, $"{Describe(requested)} differs from the checkpoint's {Describe(checkpoint)}; resume with {Describe(checkpoint)}, or train anew without resuming.");
+            }
+        }
+        Same("cell", asked.Cell, was.Cell);
+        Same("layers", asked.Layers, was.Layers);
+        if (!request.ChooseWidth) Same("hidden", asked.Hidden, was.Hidden);
+        Same("one-hot", asked.OneHot, was.OneHot);
+        if (!was.OneHot) Same("embedding", asked.Embedding, was.Embedding);
+        Same("dropout", asked.Dropout, was.Dropout);
+        Same("level", request.Level.Trim().ToLowerInvariant(), saved.Tokenizer.Level);
+        Same("documents", request.LineDocuments ? "lines" : "none", saved.Tokenizer.Documents ? "lines" : "none");
+        if (saved.TokenCounts is { } trainedOn && !trainedOn.SequenceEqual(counts))
+        {
+            throw new SettingException("resume", "needs the corpus the checkpoint was trained on, and this one differs; pass that corpus, or train anew without resuming.");
+        }
+    }
+
+    private static string Describe<T>(T value) => value switch
+    {
+        bool flag => flag ? "on" : "off",
+        CellType cell => cell.ToString().ToLowerInvariant(),
+        IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value?.ToString() ?? "none",
+    };
 
     private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
     {

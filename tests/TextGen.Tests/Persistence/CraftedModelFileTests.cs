@@ -27,6 +27,30 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
     }
 
     [Theory]
+    [InlineData("null symbols")]
+    [InlineData("a null symbol")]
+    [InlineData("a repeated symbol")]
+    [InlineData("no level")]
+    public void ATokenizerEditedIntoNullsOrRepeatsIsRefused(string edit)
+    {
+        using var dir = new TempDirectory();
+        var path = Rewrite(dir, header =>
+        {
+            var tokenizer = header["tokenizer"]!;
+            var symbols = tokenizer["symbols"]!.AsArray();
+            switch (edit)
+            {
+                case "null symbols": tokenizer["symbols"] = null; break;
+                case "a null symbol": symbols[1] = null; break;
+                case "a repeated symbol": symbols[1] = symbols[0]!.GetValue<string>(); break;
+                default: tokenizer["level"] = null; break;
+            }
+        });
+        var error = Assert.Throws<TextGenException>(() => TrainedModel.Load(path));
+        Assert.Contains("corrupt", error.Message);
+    }
+
+    [Theory]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void AnImpossibleSectionCountIsRefused(int count)

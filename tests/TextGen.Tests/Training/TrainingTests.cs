@@ -65,6 +65,30 @@ public class TrainingTests
         Assert.True(resumed.Summary.ValLoss < 0.05, $"validation loss after resume {resumed.Summary.ValLoss}");
     }
 
+    [Theory]
+    [InlineData("--cell", "gru", "--cell gru differs from the checkpoint's lstm")]
+    [InlineData("--layers", "3", "--layers 3 differs from the checkpoint's")]
+    [InlineData("--level", "word", "--level word differs from the checkpoint's char")]
+    [InlineData("--documents", "lines", "--documents lines differs from the checkpoint's none")]
+    [InlineData("corpus", "other", "--resume needs the corpus the checkpoint was trained on")]
+    public void ResumingWithSettingsThatContradictTheCheckpointIsRefusedInOneLine(string option, string value, string expected)
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("prose.txt", Corpora.Prose(6));
+        var output = dir.File("m.tgm");
+        string[] shape = ["--hidden", "32", "--embedding", "8", "--batch-size", "8", "--seq-length", "16", "-o", output, "--seed", "1"];
+        Assert.Equal(0, Cli.CliRunner.Run(["train", corpus, "--epochs", "1", .. shape]).ExitCode);
+        var before = File.ReadAllBytes(output);
+
+        var resumeCorpus = option == "corpus" ? dir.Write("other.txt", Corpora.Prose(6).Replace("whale", "ship").Replace("Call", "Name")) : corpus;
+        string[] extra = option == "corpus" ? [] : [option, value];
+        var outcome = Cli.CliRunner.Run(["train", resumeCorpus, "--epochs", "2", "--resume", .. shape, .. extra]);
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.StartsWith("textgen: " + expected, outcome.ErrorLine);
+        Assert.Single(outcome.ErrorLine.Split('\n'));
+        Assert.Equal(before, File.ReadAllBytes(output)); // the model is untouched
+    }
+
     [Fact]
     public void AResumedRunCountsTheTimeOfEveryRunLikeItsSteps()
     {
