@@ -70,11 +70,15 @@ esac
 runtime="$cache/runtime-$suite"
 lib="$runtime/lib"
 
-# One set-up at a time per cache: a second one waits, then finds the runtime ready.
-mkdir -p "$cache" 2>/dev/null || fail "cannot create the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$cache/.lock" && flock 9 || fail "cannot lock $cache/.lock; set TEXTGEN_CACHE to a writable folder."
-fi
+# Only a set-up that has something to make takes the cache's lock (a ready cache may be read-only): a second one
+# waits, then finds the work done.
+take_lock() {
+  mkdir -p "$cache" 2>/dev/null || fail "cannot create the cache folder $cache; set TEXTGEN_CACHE to a writable folder."
+  if command -v flock >/dev/null 2>&1; then
+    { exec 9>"$cache/.lock" && flock 9; } 2>/dev/null || fail "cannot lock $cache/.lock; set TEXTGEN_CACHE to a writable folder."
+  fi
+}
+runtime_ready() { [ -e "$lib/ld-linux-x86-64.so.2" ] && has_needed_symbol "$(readlink -f "$lib/libstdc++.so.6")" && [ -x "$runtime/patchelf" ]; }
 
 fetch_runtime() {
   command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 \
@@ -113,8 +117,9 @@ fetch_runtime() {
   trap - EXIT
 }
 
-if [ ! -e "$lib/ld-linux-x86-64.so.2" ] || ! has_needed_symbol "$(readlink -f "$lib/libstdc++.so.6")" || [ ! -x "$runtime/patchelf" ]; then
-  fetch_runtime
+if ! runtime_ready; then
+  take_lock
+  runtime_ready || fetch_runtime
 fi
 
 # --- A private `dotnet` launcher: the installed one, loaded by the private loader with the private libraries first.
@@ -122,6 +127,9 @@ fi
 dotnet_root=$(dirname "$dotnet_path")
 stamp="$dotnet_path $(stat -c '%s %Y' "$dotnet_path") $lib"
 launcher_dir="$runtime/dotnet"
+if [ "$(cat "$launcher_dir/.source" 2>/dev/null)" != "$stamp" ]; then
+  take_lock
+fi
 if [ "$(cat "$launcher_dir/.source" 2>/dev/null)" != "$stamp" ]; then
   work=$(mktemp -d "$runtime/.dotnet.XXXXXX") || fail "cannot write to $runtime; set TEXTGEN_CACHE to a writable folder."
   trap 'rm -rf "$work"' EXIT

@@ -19,8 +19,10 @@ public sealed class ConsoleInterrupt : IDisposable
         {
             _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
+                // A second SIGTERM ends the process the usual way.
+                if (_source.IsCancellationRequested) return;
                 context.Cancel = true;
-                Stop(CommandLineApp.ExitTerminated, "Terminated: stopping after this step and keeping the best model...");
+                Stop(CommandLineApp.ExitTerminated, "Terminated: stopping after this step and keeping what it has...");
             });
         }
     }
@@ -38,7 +40,7 @@ public sealed class ConsoleInterrupt : IDisposable
         }
         e.Cancel = true;
         Console.Error.WriteLine();
-        Stop(CommandLineApp.ExitInterrupted, "Stopping after this step and keeping the best model (Ctrl-C again to abort)...");
+        Stop(CommandLineApp.ExitInterrupted, "Stopping after this step and keeping what it has (Ctrl-C again to abort)...");
     }
 
     private void Stop(int exitCode, string message)

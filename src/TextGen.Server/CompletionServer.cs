@@ -38,10 +38,12 @@ public sealed class CompletionServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
-            Listen(kestrel, addresses, options.Port);
+            if (IsLocalhost(options.Host) && options.Port != 0) kestrel.ListenLocalhost(options.Port); // 127.0.0.1 and ::1 where it exists
+            else Listen(kestrel, addresses, options.Port);
         });
         var app = builder.Build();
         var gate = new ConcurrencyGate(options.MaxConcurrent, options.MaxQueued);
+        var loopbackOnly = addresses.All(IPAddress.IsLoopback);
         var chat = new TextGenChatClient(generator, modelId);
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
@@ -51,9 +53,9 @@ public sealed class CompletionServer : IAsyncDisposable
             @object = "list",
             data = new[] { new { id = modelId, @object = "model", created, owned_by = "textgen" } },
         }));
-        app.MapPost("/v1/completions", (HttpContext http) => Handle(http, options, gate, body => CompletionRequest.ParseCompletion(body, options),
+        app.MapPost("/v1/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseCompletion(body, options),
             (request, context) => Completions.Write(context, generator, modelId, request)));
-        app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, gate, body => CompletionRequest.ParseChat(body, options),
+        app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseChat(body, options),
             (request, context) => Completions.WriteChat(context, chat, modelId, request)));
         app.MapFallback((HttpContext http) => Error(http, new RequestError(404, $"no route {http.Request.Method} {http.Request.Path}; see /v1/models.", type: "not_found_error")));
 
@@ -79,7 +81,7 @@ public sealed class CompletionServer : IAsyncDisposable
     private static IPAddress[] Addresses(string host)
     {
         if (IPAddress.TryParse(host.Trim('[', ']'), out var address)) return [address];
-        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) return [IPAddress.Loopback];
+        if (IsLocalhost(host)) return [IPAddress.Loopback];
         try
         {
             var resolved = Dns.GetHostAddresses(host);
@@ -91,6 +93,8 @@ public sealed class CompletionServer : IAsyncDisposable
         }
     }
 
+    private static bool IsLocalhost(string host) => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Binds each address; with port 0 only the first, so that the server has one port.</summary>
     private static void Listen(Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions kestrel, IPAddress[] addresses, int port)
     {
@@ -100,7 +104,7 @@ public sealed class CompletionServer : IAsyncDisposable
         }
     }
 
-    private static async Task Handle(HttpContext http, ServerOptions options, ConcurrencyGate gate,
+    private static async Task Handle(HttpContext http, ServerOptions options, bool loopbackOnly, ConcurrencyGate gate,
         Func<JsonElement, CompletionRequest> parse, Func<CompletionRequest, HttpContext, Task> respond)
     {
         try
@@ -109,7 +113,7 @@ public sealed class CompletionServer : IAsyncDisposable
             {
                 throw new RequestError(413, $"the request body is larger than {options.MaxBodyBytes} bytes.");
             }
-            RefuseCrossSite(http.Request);
+            RefuseCrossSite(http.Request, loopbackOnly);
             CompletionRequest request;
             try
             {
@@ -147,8 +151,14 @@ public sealed class CompletionServer : IAsyncDisposable
     /// text/plain or a form type and no preflight. Requiring JSON forces the browser's CORS preflight, which this
     /// server does not grant, and a request whose Origin is another site is refused outright.
     /// </summary>
-    private static void RefuseCrossSite(HttpRequest request)
+    private static void RefuseCrossSite(HttpRequest request, bool loopbackOnly)
     {
+        // A page on another site can point its own name at 127.0.0.1 (DNS rebinding) and then be "same-origin": a
+        // server on loopback only answers requests that address it as this machine.
+        if (loopbackOnly && !(IsLocalhost(request.Host.Host) || IPAddress.TryParse(request.Host.Host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal)))
+        {
+            throw new RequestError(403, $"this server listens on loopback and answers only requests addressed to localhost, not to '{request.Host.Host}'.");
+        }
         var type = request.ContentType is { } contentType ? contentType.Split(';')[0].Trim() : "";
         if (!type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {

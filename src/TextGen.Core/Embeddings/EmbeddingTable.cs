@@ -19,7 +19,7 @@ public sealed class EmbeddingTable
     public static EmbeddingTable From(TrainedModel model)
     {
         var weight = model.Network.EmbeddingWeight
-                     ?? throw new TextGenException("this model feeds one-hot vectors and has no learned embedding; train with an embedding (the default, not --one-hot).");
+                     ?? throw new TextGenException("this model feeds one-hot vectors and has no learned embedding; train one with a learned embedding (the default).");
         using var noGrad = no_grad();
         var flat = weight.detach().contiguous().data<float>().ToArray();
         var dimension = (int)weight.shape[1];

@@ -19,7 +19,7 @@ public static class PretrainedEmbeddings
         var dimension = vectors.First().Value.Length;
         if (dimension != weight.shape[1])
         {
-            throw new TextGenException($"{path} has {dimension}-dimensional vectors but the model's embedding has {weight.shape[1]}; pass --embedding {dimension}.");
+            throw new SettingException("embedding", $"{weight.shape[1]} does not fit {path}, whose vectors have {dimension} dimensions; use {dimension}.");
         }
         var found = 0;
         using (no_grad())

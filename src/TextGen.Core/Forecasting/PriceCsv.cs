@@ -81,7 +81,7 @@ public static class PriceCsv
         if (dateColumn is not null)
         {
             return IndexOf(header, dateColumn) is { } at ? at
-                : throw new TextGenException($"{path} has no column '{dateColumn}' (columns: {string.Join(", ", header)}); pass one of them with --date-column.");
+                : throw new SettingException("date-column", $"'{dateColumn}' is not a column of {path} (columns: {string.Join(", ", header)}); pass one of them.");
         }
         return IndexOf(header, "Date") ?? 0;
     }
@@ -91,7 +91,7 @@ public static class PriceCsv
         if (column is not null)
         {
             return IndexOf(header, column) is { } at && at != dateAt ? at
-                : throw new TextGenException($"{path} has no price column '{column}' (columns: {string.Join(", ", header)}); pass one of them with --column.");
+                : throw new SettingException("column", $"'{column}' is not a price column of {path} (columns: {string.Join(", ", header)}); pass one of them.");
         }
         foreach (var preferred in PreferredColumns)
         {
@@ -102,7 +102,7 @@ public static class PriceCsv
         {
             1 => others[0],
             0 => throw new TextGenException($"{path} has only a date column; it needs a price column too."),
-            _ => throw new TextGenException($"{path} has several columns ({string.Join(", ", others.Select(i => header[i]))}); choose one with --column."),
+            _ => throw new SettingException("column", $"is needed: {path} has several price columns ({string.Join(", ", others.Select(i => header[i]))}); choose one."),
         };
     }
 

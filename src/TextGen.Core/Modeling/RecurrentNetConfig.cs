@@ -32,6 +32,7 @@ public sealed record RecurrentNetConfig
 
     public void Validate()
     {
+        if (!Enum.IsDefined(Cell)) throw new SettingException("cell", $"{(int)Cell} is not a cell; use {string.Join(", ", CellNames)}.");
         NetworkSettings.Layers.Check(Layers);
         NetworkSettings.Hidden.Check(Hidden);
         if (!OneHot) NetworkSettings.Embedding.Check(Embedding);

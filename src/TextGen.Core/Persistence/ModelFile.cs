@@ -87,7 +87,7 @@ public static class ModelFile
             ReadPreamble(reader, stream.Length, path);
             return KindOf(reader.ReadString());
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is truncated or corrupt.", e);
         }
@@ -156,7 +156,7 @@ public static class ModelFile
             }
             return (header, sections);
         }
-        catch (Exception e) when (e is EndOfStreamException or IOException)
+        catch (Exception e) when (e is EndOfStreamException or IOException or FormatException)
         {
             throw new TextGenException($"{path} has an unreadable header ({OneLine(e.Message)}); the file is corrupt.", e);
         }

@@ -23,7 +23,8 @@ public static class ModuleWeights
             using var reader = new BinaryReader(new MemoryStream(bytes));
             module.load(reader, strict: true);
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException
+                                       or FormatException or OverflowException or OutOfMemoryException)
         {
             throw new TextGenException($"{path}: the weights do not match the architecture in its header ({e.Message}); the file is corrupt.", e);
         }

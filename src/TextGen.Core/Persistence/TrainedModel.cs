@@ -46,7 +46,7 @@ public sealed class TrainedModel : IDisposable
     /// The header's architecture must be in range, agree with the tokenizer, and fit the weights the file holds, before
     /// it sizes any allocation: a crafted header with a recomputed checksum must not make libtorch allocate gigabytes.
     /// </summary>
-    private static void CheckArchitecture(RecurrentNetConfig network, ITokenizer tokenizer, long weightBytes, string path)
+    internal static void CheckArchitecture(RecurrentNetConfig network, ITokenizer tokenizer, long weightBytes, string path)
     {
         try
         {

@@ -45,7 +45,14 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         {
             throw new TextGenException("the model file's BPE vocabulary lacks its bytes or merges; the file is corrupt.");
         }
-        return new ByteLevelBpeTokenizer(description.Symbols, description.Merges);
+        try
+        {
+            return new ByteLevelBpeTokenizer(description.Symbols, description.Merges);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            throw new TextGenException($"the model file's BPE merges do not fit its vocabulary ({e.Message.Split((char)10, 2)[0].Trim()}); the file is corrupt or was edited.", e);
+        }
     }
 
     public EncodedText Encode(string text) => new([.. _tokenizer.EncodeToIds(text)], 0, null);

@@ -9,7 +9,7 @@ public static class TokenizerFactory
     public static ITokenizer FromDescription(TokenizerDescription description)
     {
         // A header edited with a recomputed checksum can hold anything JSON can: nulls, repeats, a missing level.
-        if (description.Level is null || description.Symbols is null || description.Symbols.Any(s => s is null)
+        if (description.Level is null || description.Symbols is null || description.Symbols.Any(string.IsNullOrEmpty)
             || description.Merges?.Any(m => m is null) == true || description.Symbols.Distinct(StringComparer.Ordinal).Count() != description.Symbols.Count)
         {
             throw new TextGenException("the model file's tokenizer has a missing, empty or repeated entry; the file is corrupt or was edited.");

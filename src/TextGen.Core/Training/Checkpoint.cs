@@ -49,7 +49,7 @@ public sealed record Checkpoint
         var (state, sections) = ModelFile.Read<Checkpoint>(path, ModelFile.TextKind);
         if (state.Model is null || !sections.TryGetValue(WeightsSection, out var weights) || !sections.TryGetValue(OptimizerSection, out var optimizer))
         {
-            throw new TextGenException($"{path} lacks weights or optimizer state; the checkpoint is corrupt, train without --resume.");
+            throw new SettingException("resume", $"cannot use {path}: it lacks weights or optimizer state (corrupt); train anew without resuming.");
         }
         return new SavedTraining(state, weights, optimizer, sections.GetValueOrDefault(AverageSection));
     }
@@ -63,7 +63,7 @@ public sealed record Checkpoint
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or EndOfStreamException or IOException)
         {
-            throw new TextGenException($"{path}: the optimizer state does not fit the model ({e.Message}); train without --resume.", e);
+            throw new SettingException("resume", $"cannot use {path}: its optimizer state does not fit the model ({e.Message.Split((char)10, 2)[0].Trim()}); train anew without resuming.");
         }
     }
 }

@@ -59,6 +59,8 @@ public sealed class Trainer
         }
         if (!run.EvaluatedThisStep || !File.Exists(_outputPath))
         {
+            // Stopped by a signal: the checkpoint first, in case the final evaluation outlasts the grace period.
+            if (cancel.IsCancellationRequested) run.SaveCheckpoint();
             progress?.Report(run.EvaluateSaveAndCheckpoint());
         }
         return new TrainingResult(_outputPath, run.Summary(), _model.Network.ParameterCount, cancel.IsCancellationRequested);
@@ -223,7 +225,7 @@ public sealed class Trainer
             return loss;
         }
 
-        private void SaveCheckpoint() =>
+        public void SaveCheckpoint() =>
             new Checkpoint
             {
                 Model = _trainer._model.Metadata,

@@ -95,7 +95,16 @@ public sealed class TrainingSession : IDisposable
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
+        if (resume is not null && (resume.State.Model?.Tokenizer is null || resume.State.Model.Network is null))
+        {
+            throw new TextGenException($"{Checkpoint.PathFor(outputPath)} lacks its tokenizer or architecture; the checkpoint is corrupt, train anew without resuming.");
+        }
         var tokenizer = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : BuildTokenizer(request, text);
+        if (resume is not null)
+        {
+            // The checkpoint's header sizes the network as a model file's does: the same checks first.
+            TrainedModel.CheckArchitecture(resume.State.Model.Network, tokenizer, resume.Weights.Length, Checkpoint.PathFor(outputPath));
+        }
         if (request.LineDocuments && tokenizer is not DocumentTokenizer)
         {
             tokenizer = new DocumentTokenizer(tokenizer);
@@ -186,7 +195,7 @@ public sealed class TrainingSession : IDisposable
         var held = Math.Max(1, (int)Math.Round(documents.Count * requested.ValidationFraction));
         if (documents.Count - held < 1)
         {
-            throw new TextGenException($"the corpus has {documents.Count} non-empty lines: too few to hold some out for validation; use more lines or drop --documents lines.");
+            throw new SettingException("documents", $"lines needs documents to hold out for validation, and the corpus has {documents.Count} non-empty lines; use more lines, or one continuous text.");
         }
         var train = documents.Take(documents.Count - held).ToArray();
         var validation = documents.Skip(documents.Count - held).ToArray();

@@ -83,7 +83,7 @@ public class EmbeddingTests
     [InlineData("whale 1 0 0\nsea 0 1\n", "has 2 values")]
     [InlineData("whale 1 x 0 0\n", "not a number")]
     [InlineData("whale\n", "no values")]
-    [InlineData("whale 1 0 0 0 0\n", "--embedding 5")]
+    [InlineData("whale 1 0 0 0 0\n", "use 5")]
     public void BadEmbeddingFilesAreRefused(string text, string expected)
     {
         using var dir = new TempDirectory();

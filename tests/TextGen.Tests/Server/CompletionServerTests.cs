@@ -255,5 +255,16 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
         _ => "[{\"role\": \"user\", \"content\": " + RandomJson(random, depth + 1) + "}]",
     };
 
+    [Theory]
+    [InlineData("rebind.example", 403)]
+    [InlineData("localhost", 200)]
+    [InlineData("127.0.0.1", 200)]
+    public async Task ALoopbackServerAnswersOnlyRequestsAddressedToThisMachine(string host, int status)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(new { prompt = "Call me", max_tokens = 3 }) };
+        request.Headers.Host = $"{host}:{new Uri(_server.Url).Port}";
+        Assert.Equal(status, (int)(await _http.SendAsync(request)).StatusCode);
+    }
+
     private Task<HttpResponseMessage> Post(string path, object body) => _http.PostAsJsonAsync(path, body);
 }
