@@ -10,6 +10,7 @@ public static class AtomicFile
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+            RemoveStaleTemps(full);
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
@@ -39,6 +40,36 @@ public static class AtomicFile
         }
         Write(full + ".probe", _ => { });
         TryDelete(full + ".probe");
+    }
+
+    /// <summary>
+    /// Temp files of this path left by a process that no longer runs (killed with SIGKILL, or power lost) are removed
+    /// by the next write, so none outlives the next run.
+    /// </summary>
+    private static void RemoveStaleTemps(string full)
+    {
+        var prefix = $".{Path.GetFileName(full)}.";
+        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, prefix + "*.tmp"))
+        {
+            var owner = Path.GetFileName(stale)[prefix.Length..].Split('.')[0];
+            if (int.TryParse(owner, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
+            {
+                TryDelete(stale);
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static string TempNameFor(string full) =>
