@@ -71,15 +71,17 @@ public static class SampleCommand
             // All samples are generated as one batch: the first streams as it comes, the others follow when done (or,
             // after Ctrl-C, as far as they got).
             var collector = new GenerationCollector(samples);
+            using var updates = generator.Run(requests, interrupt.Token).GetEnumerator();
+            var more = updates.MoveNext(); // settings are checked here, before anything is printed
             output.Write(text);
             try
             {
-                foreach (var update in generator.Run(requests, interrupt.Token))
+                for (; more; more = updates.MoveNext())
                 {
-                    collector.Add(update);
-                    if (update.Index == 0)
+                    collector.Add(updates.Current);
+                    if (updates.Current.Index == 0)
                     {
-                        output.Write(update.Text);
+                        output.Write(updates.Current.Text);
                         output.Flush();
                     }
                 }

@@ -98,6 +98,11 @@ public sealed class TextGenerator : IDisposable
         foreach (var request in requests) request.Options.Validate();
         var rows = requests.Count;
         var vocabulary = Engine.VocabularySize;
+        // One logit per token per row: the batch size is bounded by what that costs, not by an int overflow.
+        if ((long)rows * vocabulary > MaxBatchLogits)
+        {
+            throw new SettingException("n", $"{rows} samples of a {vocabulary}-token vocabulary are too many for one batch; use at most {MaxBatchLogits / vocabulary}.");
+        }
         var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
         var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
         var read = new int[rows];      // prompt tokens stepped so far
@@ -177,6 +182,9 @@ public sealed class TextGenerator : IDisposable
             .Select(i => (i, Tokenizer.TokenText(i), weights[i] / total))
             .ToArray();
     }
+
+    /// <summary>Logits one batch may hold: 64 M floats (256 MB).</summary>
+    private const long MaxBatchLogits = 1L << 26;
 
     /// <summary>The end-of-document token of a documents model (generation stops there), or -1.</summary>
     private int EndOfDocument => Tokenizer is DocumentTokenizer documents ? documents.End : -1;

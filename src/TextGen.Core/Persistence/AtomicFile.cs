@@ -40,18 +40,19 @@ public static class AtomicFile
         }
         Write(full + ".probe", _ => { });
         TryDelete(full + ".probe");
+        RemoveStaleTemps(full); // before long work that may write nothing (a resumed run whose budget is spent)
     }
 
     /// <summary>
-    /// Temp files of this path left by a process that no longer runs (killed with SIGKILL, or power lost) are removed
-    /// by the next write, so none outlives the next run.
+    /// Temp files of this path, and of the files named after it (its checkpoint), left by a process that no longer runs
+    /// (killed with SIGKILL, or power lost) are removed by the next write or check, so none outlives the next run.
     /// </summary>
     private static void RemoveStaleTemps(string full)
     {
         var prefix = $".{Path.GetFileName(full)}.";
         foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, prefix + "*.tmp"))
         {
-            var owner = Path.GetFileName(stale)[prefix.Length..].Split('.')[0];
+            var owner = Path.GetFileName(stale).Split('.')[^3]; // .NAME.PID.GUID.tmp
             if (int.TryParse(owner, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))
             {
                 TryDelete(stale);

@@ -61,4 +61,14 @@ public class TextGeneratorTests(SharedModel model) : IClassFixture<SharedModel>
         Assert.Equal(model.Generator.Generate("Call me", options with { Seed = 12 }), many[2]);
         Assert.NotEqual(many[0], many[1]);
     }
+
+    [Fact]
+    public void ABatchTooLargeForItsLogitsIsRefusedBeforeAnyAllocation()
+    {
+        var vocabulary = model.Generator.Engine.VocabularySize;
+        var rows = (int)((1L << 26) / vocabulary) + 1;
+        var error = Assert.Throws<SettingException>(() => model.Generator.Complete(TextGenerator.Samples("a", new SamplingOptions { Length = 1 }, rows)));
+        Assert.Equal("n", error.Setting);
+        Assert.Contains("too many for one batch", error.Message);
+    }
 }

@@ -19,4 +19,14 @@ public class AtomicFileTests
         Assert.True(File.Exists(other)); // only the written path's temps are its business
         Assert.Equal([1], File.ReadAllBytes(dir.File("m.tgm")));
     }
+
+    [Fact]
+    public void CheckingAModelPathBeforeTrainingRemovesTheStaleTempsOfItsCheckpointToo()
+    {
+        using var dir = new TempDirectory();
+        var stale = dir.Write($".m.tgm.ckpt.{int.MaxValue - 7}.0123abcd.tmp", "half a checkpoint");
+        AtomicFile.EnsureWritable(dir.File("m.tgm"));
+        Assert.False(File.Exists(stale));
+        Assert.Empty(dir.Files());
+    }
 }
