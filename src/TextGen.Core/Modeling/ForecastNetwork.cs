@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using TextGen.Persistence;
 using ForecastSettings = TextGen.Forecasting.ForecastSettings;
 
 namespace TextGen.Modeling;
@@ -24,6 +25,24 @@ public sealed record ForecastNetConfig
         ForecastSettings.Dropout.Check(Dropout);
         if (Dense.Any(d => d is < 1 or > 8192)) throw new SettingException("dense", $"{string.Join(',', Dense)}: each width must be 1 to 8192.");
         ForecastSettings.Horizon.Check(Horizon);
+        var bytes = sizeof(float) * ParameterCount();
+        if (bytes > ModelFile.MaxBytes)
+        {
+            throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights ({bytes / 1e9:F1} GB), more than the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; use a smaller --hidden or fewer layers.");
+        }
+    }
+
+    /// <summary>Weights and biases of the recurrent stack, the dense layers and the output.</summary>
+    public long ParameterCount()
+    {
+        var recurrent = new RecurrentNetConfig { Cell = Cell, Layers = Layers, Hidden = Hidden, OneHot = true, VocabularySize = 1 }.RecurrentParameterCount();
+        long total = recurrent, width = Hidden;
+        foreach (var next in Dense.Append(Horizon))
+        {
+            total += width * next + next;
+            width = next;
+        }
+        return total;
     }
 }
 

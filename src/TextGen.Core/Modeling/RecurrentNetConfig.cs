@@ -1,3 +1,5 @@
+using TextGen.Persistence;
+
 namespace TextGen.Modeling;
 
 public enum CellType
@@ -30,7 +32,15 @@ public sealed record RecurrentNetConfig
     public double Dropout { get; init; } = NetworkSettings.Dropout.Default;
     public int VocabularySize { get; init; }
 
+    /// <summary>Every setting in range, and the network small enough for its training checkpoint.</summary>
     public void Validate()
+    {
+        ValidateRanges();
+        RequireFitsModelFile();
+    }
+
+    /// <summary>Every setting in range: what a model file's header must pass before anything is sized from it.</summary>
+    public void ValidateRanges()
     {
         if (!Enum.IsDefined(Cell)) throw new SettingException("cell", $"{(int)Cell} is not a cell; use {string.Join(", ", CellNames)}.");
         NetworkSettings.Layers.Check(Layers);
@@ -38,6 +48,28 @@ public sealed record RecurrentNetConfig
         if (!OneHot) NetworkSettings.Embedding.Check(Embedding);
         NetworkSettings.Dropout.Check(Dropout);
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
+    }
+
+    /// <summary>Bytes a training checkpoint holds per weight: the weights, Adam's two moments and the weight average.</summary>
+    public const int CheckpointBytesPerWeight = 4 * sizeof(float);
+
+    private bool FitsModelFile => CheckpointBytesPerWeight * ParameterCount() <= ModelFile.MaxBytes;
+
+    /// <summary>
+    /// A network too wide for its checkpoint is refused before libtorch allocates it, with the widest that fits,
+    /// rather than failing at the first save after minutes of training.
+    /// </summary>
+    private void RequireFitsModelFile()
+    {
+        if (FitsModelFile) return;
+        int low = 0, high = Hidden; // the widest that fits lies in [low, high)
+        while (high - low > 1)
+        {
+            var middle = low + (high - low) / 2;
+            if ((this with { Hidden = middle }).FitsModelFile) low = middle; else high = middle;
+        }
+        var fix = low >= 1 ? $"use --hidden {low} or less, or fewer layers" : "use a smaller --embedding or vocabulary";
+        throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights, whose training checkpoint ({CheckpointBytesPerWeight * ParameterCount() / 1e9:F1} GB) would not fit the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; {fix}.");
     }
 
     /// <summary>Gate blocks per cell: 4 for an LSTM, 3 for a GRU, 1 for a plain RNN.</summary>

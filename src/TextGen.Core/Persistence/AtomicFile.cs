@@ -18,6 +18,11 @@ public static class AtomicFile
             }
             File.Move(temp, full, overwrite: true);
         }
+        catch (IOException e) when (IsDiskFull(e))
+        {
+            TryDelete(temp);
+            throw new TextGenException($"cannot write {path}: the disk is full (or your quota is used up); free some space on it or choose a path on another disk.", e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             TryDelete(temp);
@@ -59,6 +64,10 @@ public static class AtomicFile
             }
         }
     }
+
+    /// <summary>ENOSPC and EDQUOT on Linux (.NET puts the errno in HResult), ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.</summary>
+    internal static bool IsDiskFull(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 0x70 or 0x27 : e.HResult is 28 or 122;
 
     private static bool IsRunning(int pid)
     {

@@ -17,6 +17,12 @@ public static class ModelFile
 
     private static readonly byte[] Magic = "TEXTGEN\0"u8.ToArray();
 
+    /// <summary>
+    /// The largest file this format writes and reads: the file and each section are held in one .NET array, and section
+    /// lengths are 32-bit. Networks are checked against it before training, so a wide model fails at once, saying so.
+    /// </summary>
+    public static readonly long MaxBytes = Array.MaxLength - (1 << 20); // less room for the header
+
     /// <summary>More sections than any file of ours has (weights, optimizer state, average, ...).</summary>
     private const int MaxSections = 64;
 
@@ -29,7 +35,13 @@ public static class ModelFile
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    public static void Write<THeader>(string path, THeader header, IReadOnlyDictionary<string, byte[]> sections) =>
+    public static void Write<THeader>(string path, THeader header, IReadOnlyDictionary<string, byte[]> sections)
+    {
+        var total = sections.Values.Sum(bytes => (long)bytes.Length);
+        if (total > MaxBytes)
+        {
+            throw new TextGenException($"cannot write {path}: it would hold {total / 1e9:F1} GB, over the {MaxBytes / 1e9:F1} GB a TextGen model file holds; train a narrower model.");
+        }
         AtomicFile.Write(path, stream =>
         {
             using var buffer = new MemoryStream();
@@ -50,6 +62,7 @@ public static class ModelFile
             buffer.Position = 0;
             buffer.CopyTo(stream);
         });
+    }
 
     /// <summary>The kind of model a header without a "kind" field holds: the text models of format 1.</summary>
     public const string TextKind = "text";

@@ -12,6 +12,8 @@ public sealed record ModelMetadata
     /// <summary>How often each token occurs in the training corpus (by id), for inspection.</summary>
     public IReadOnlyList<long>? TokenCounts { get; init; }
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+    /// <summary>The embedding was initialised from a file and kept fixed; a resumed run keeps it fixed too.</summary>
+    public bool FrozenEmbedding { get; init; }
 }
 
 /// <summary>How a model was trained and how good it got; losses are mean cross-entropy in nats per token.</summary>

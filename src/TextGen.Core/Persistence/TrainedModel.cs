@@ -50,7 +50,7 @@ public sealed class TrainedModel : IDisposable
     {
         try
         {
-            network.Validate();
+            network.ValidateRanges();
         }
         catch (SettingException e)
         {

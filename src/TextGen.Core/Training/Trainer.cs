@@ -225,7 +225,9 @@ public sealed class Trainer
             return loss;
         }
 
-        public void SaveCheckpoint() =>
+        public void SaveCheckpoint()
+        {
+            RequireFiniteWeights();
             new Checkpoint
             {
                 Model = _trainer._model.Metadata,
@@ -234,6 +236,20 @@ public sealed class Trainer
                 BestValLoss = _best,
                 TrainLoss = _trainLoss,
             }.Save(_trainer._checkpointPath, _network, _optimizer, _average);
+        }
+
+        /// <summary>
+        /// A step can leave non-finite weights behind a finite loss (the loss is taken before the update); they are
+        /// never written over the last good checkpoint, and never saved as the model (their loss cannot improve).
+        /// </summary>
+        private void RequireFiniteWeights()
+        {
+            using var noGrad = no_grad();
+            if (_parameters.Any(p => { using var finite = isfinite(p).all(); return !finite.item<bool>(); }))
+            {
+                throw new TextGenException($"training diverged at step {_step} (the weights are no longer finite); lower the learning rate or the gradient clip. The last good model and checkpoint are kept.");
+            }
+        }
 
         public TrainingProgress Progress() => new()
         {

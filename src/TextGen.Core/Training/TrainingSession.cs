@@ -90,6 +90,14 @@ public sealed class TrainingSession : IDisposable
         {
             throw new SettingException("output", $"{outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
         }
+        if (request.FreezeEmbeddings && request.EmbeddingsFrom is null && !request.Resume)
+        {
+            throw new SettingException("freeze-embeddings", "keeps an embedding read from a file fixed; pass --embeddings-from FILE too.");
+        }
+        if (request.EmbeddingsFrom is not null && request.Resume)
+        {
+            throw new SettingException("embeddings-from", "initialises a new run; a resumed run continues the checkpoint's embedding, so drop --embeddings-from.");
+        }
         AtomicFile.EnsureWritable(outputPath);
         TorchRuntime.EnsureLoaded();
 
@@ -131,8 +139,14 @@ public sealed class TrainingSession : IDisposable
             network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens, measured) };
         }
         manual_seed(options.Seed);
-        var model = new TrainedModel(new LanguageModel(network), tokenizer, new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts });
-        if (request.EmbeddingsFrom is { } embeddings && resume is null)
+        var frozen = request.FreezeEmbeddings && !network.OneHot;
+        var model = new TrainedModel(new LanguageModel(network), tokenizer,
+            new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts, FrozenEmbedding = frozen });
+        if (resume is not null && frozen)
+        {
+            model.Network.EmbeddingWeight!.requires_grad = false; // as in the run the checkpoint continues: its optimizer has no state for it
+        }
+        if (request.EmbeddingsFrom is { } embeddings)
         {
             var (found, missing) = Embeddings.PretrainedEmbeddings.Apply(model.Network, tokenizer, embeddings, request.FreezeEmbeddings);
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
@@ -162,6 +176,7 @@ public sealed class TrainingSession : IDisposable
         Same("one-hot", asked.OneHot, was.OneHot);
         if (!was.OneHot) Same("embedding", asked.Embedding, was.Embedding);
         Same("dropout", asked.Dropout, was.Dropout);
+        Same("freeze-embeddings", request.FreezeEmbeddings, saved.FrozenEmbedding);
         Same("level", request.Level.Trim().ToLowerInvariant(), saved.Tokenizer.Level);
         Same("documents", request.LineDocuments ? "lines" : "none", saved.Tokenizer.Documents ? "lines" : "none");
         if (saved.TokenCounts is { } trainedOn && !trainedOn.SequenceEqual(counts))

@@ -74,6 +74,20 @@ public class BadInputTests
     }
 
     [Fact]
+    public void ANetworkTooWideForItsModelFileIsRefusedBeforeItIsAllocated()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(3));
+        // 8192 x 16 LSTM layers: 8.6 billion weights, 34 GB to allocate, 137 GB of checkpoint.
+        var text = CliRunner.Run("train", corpus, "--hidden", "8192", "--layers", "16", "-o", dir.File("out.tgm"));
+        AssertOneLineError(text, "would not fit");
+        Assert.Matches("use --hidden 10[0-9][0-9] or less", text.ErrorLine);
+        var prices = dir.Write("p.csv", "date,price\n" + string.Concat(Enumerable.Range(0, 60).Select(i => $"2020-{i / 28 + 1:00}-{i % 28 + 1:00},{100 + i}\n")));
+        AssertOneLineError(CliRunner.Run("forecast", "train", prices, "--hidden", "8192", "--layers", "16", "-o", dir.File("f.tgm")), "more than the");
+        Assert.Equal(["c.txt", "p.csv"], dir.Files());
+    }
+
+    [Fact]
     public void ABudgetTooShortForOneStepStillSavesAModelAndSaysSo()
     {
         using var dir = new TempDirectory();

@@ -76,7 +76,33 @@ public class EmbeddingTests
             using var trained = TrainedModel.Load(model);
             var table = EmbeddingTable.From(trained);
             Assert.Equal([1f, 0, 0, 0], table.Vectors[table.IndexOf("▁world")]);
+            Assert.True(trained.Metadata.FrozenEmbedding);
+
+            // Resuming keeps it frozen (its optimizer state has no moments for it), and must be asked to.
+            var resume = SmallModels.Request(dir.File("prose.txt"), model, epochs: 4) with
+            {
+                Level = WordTokenizer.LevelName,
+                Words = new WordVocabularyOptions { MinCount = 1 },
+                Resume = true,
+            };
+            resume = resume with { Network = resume.Network with { Embedding = 4 } };
+            var refused = Assert.Throws<SettingException>(() => SmallModels.Train(resume));
+            Assert.Contains("freeze-embeddings off differs from the checkpoint's on", refused.Message);
+            var resumed = SmallModels.Train(resume with { FreezeEmbeddings = true });
+            Assert.True(resumed.Summary.Steps > trained.Metadata.Training!.Steps);
+            using var again = TrainedModel.Load(model);
+            Assert.Equal(table.Vectors, EmbeddingTable.From(again).Vectors);
         }
+    }
+
+    [Fact]
+    public void FreezingWithoutAnEmbeddingFileIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(3));
+        var outcome = CliRunner.Run("train", corpus, "--freeze-embeddings", "-o", dir.File("m.tgm"));
+        Assert.Equal(1, outcome.ExitCode);
+        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file fixed; pass --embeddings-from FILE too.", outcome.ErrorLine);
     }
 
     [Theory]
