@@ -8,7 +8,7 @@ using TextGen.Persistence;
 try
 {
     var modelPath = args.Length > 0 ? args[0] : ModelDirectory.Newest("models");
-    using IChatClient client = new TextGenChatClient(TextGenerator.Load(modelPath), Path.GetFileNameWithoutExtension(modelPath), ownsGenerator: true);
+    using IChatClient client = new TextGenChatClient(TextGenerator.Load(modelPath), Path.GetFileNameWithoutExtension(modelPath));
     var options = new ChatOptions { Temperature = 0.7f, MaxOutputTokens = 200 };
     var history = new List<ChatMessage>();
     Console.WriteLine($"Chatting with {modelPath}. An empty line quits.");

@@ -19,7 +19,6 @@ public sealed class SharedModel : IDisposable
 
     public void Dispose()
     {
-        Generator.Dispose();
         _dir.Dispose();
     }
 }

@@ -26,8 +26,8 @@ public static class EmbedCommand
             {
                 throw new TextGenException("say what to do: --nearest TOKEN, --export DIR and/or --plot FILE.png.");
             }
-            using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
-            var table = EmbeddingTable.From(trained);
+            var loaded = TextModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
+            var table = EmbeddingTable.From(loaded);
             if (token is not null)
             {
                 var neighbours = table.Nearest(token, parse.GetValue(count));
@@ -47,7 +47,7 @@ public static class EmbedCommand
             }
             if (png is not null)
             {
-                EmbeddingPlot.Write(png, table, trained.Metadata.TokenCounts);
+                EmbeddingPlot.Write(png, table, loaded.Metadata.TokenCounts);
                 parse.InvocationConfiguration.Error.WriteLine($"Wrote {png}.");
             }
             return 0;

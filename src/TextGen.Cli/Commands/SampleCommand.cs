@@ -47,7 +47,7 @@ public static class SampleCommand
             options.Validate();
             var text = parse.GetValue(prefix)!;
 
-            using var generator = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
+            var generator = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var encoded = generator.EncodePrefix(text);
             if (encoded.UnknownCount > 0)
             {

@@ -26,7 +26,7 @@ public static class ServeCommand
                 MaxTokens = parse.GetValue(maxTokens),
                 MaxConcurrent = parse.GetValue(concurrency),
             };
-            using var generator = TextGenerator.Load(path);
+            var generator = TextGenerator.Load(path);
             var modelId = Path.GetFileNameWithoutExtension(path);
             await using var server = await CompletionServer.StartAsync(generator, modelId, options, cancel);
             parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' on {server.Url} (Ctrl-C stops).");

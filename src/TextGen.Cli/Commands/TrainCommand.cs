@@ -129,7 +129,7 @@ public static class TrainCommand
         using var interrupt = new ConsoleInterrupt();
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
         var run = result.Summary;
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         var sample = generator.Generate("", new SamplingOptions { Length = SampleLength, Seed = (int)(options.Seed & int.MaxValue) });
 
         if (json)

@@ -10,7 +10,7 @@ public class InteractiveSamplingTests
     {
         using var dir = new TempDirectory();
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         var output = new StringWriter();
 
         InteractiveSampling.Run(generator, "abc", new StringReader("1\n\nXY\nq\n"), output);
@@ -26,7 +26,7 @@ public class InteractiveSamplingTests
     {
         using var dir = new TempDirectory();
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         var output = new StringWriter();
         InteractiveSampling.Run(generator, "ab", new StringReader(""), output);
         Assert.EndsWith("ab" + Environment.NewLine, output.ToString());

@@ -29,7 +29,7 @@ public class EmbeddingTests
         using (dir)
         {
             using var trained = TrainedModel.Load(model);
-            var nearest = EmbeddingTable.From(trained).Nearest("world", 5);
+            var nearest = EmbeddingTable.From(trained.ForGeneration()).Nearest("world", 5);
             Assert.Equal(("▁world", 1.0), (nearest[0].Token, Math.Round(nearest[0].Cosine, 12)));
             Assert.Equal(5, nearest.Count);
             Assert.True(nearest.Skip(1).All(n => n.Cosine <= 1.0 + 1e-9));
@@ -47,7 +47,7 @@ public class EmbeddingTests
         using (dir)
         {
             using var trained = TrainedModel.Load(model);
-            var table = EmbeddingTable.From(trained);
+            var table = EmbeddingTable.From(trained.ForGeneration());
             var export = Path.Combine(dir.Path, "export");
             Assert.Equal(0, CliRunner.Run("embed", "--model", model, "--export", export, "--plot", dir.File("pca.png")).ExitCode);
 
@@ -74,7 +74,7 @@ public class EmbeddingTests
         using (dir)
         {
             using var trained = TrainedModel.Load(model);
-            var table = EmbeddingTable.From(trained);
+            var table = EmbeddingTable.From(trained.ForGeneration());
             Assert.Equal([1f, 0, 0, 0], table.Vectors[table.IndexOf("▁world")]);
             Assert.True(trained.Metadata.FrozenEmbedding);
 
@@ -91,7 +91,7 @@ public class EmbeddingTests
             var resumed = SmallModels.Train(resume with { FreezeEmbeddings = true });
             Assert.True(resumed.Summary.Steps > trained.Metadata.Training!.Steps);
             using var again = TrainedModel.Load(model);
-            Assert.Equal(table.Vectors, EmbeddingTable.From(again).Vectors);
+            Assert.Equal(table.Vectors, EmbeddingTable.From(again.ForGeneration()).Vectors);
         }
     }
 

@@ -40,7 +40,7 @@ public class SamplerTests
         using var dir = new TempDirectory();
         var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
         using var model = TrainedModel.Load(result.ModelPath);
-        using var generator = new TextGenerator(model);
+        var generator = new TextGenerator(model.ForGeneration());
         var generated = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 30 });
 
         // Recompute greedily with whole-sequence forward passes, no carried state.

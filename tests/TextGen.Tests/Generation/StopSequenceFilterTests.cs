@@ -34,7 +34,7 @@ public class StopSequenceFilterTests
     {
         using var dir = new TempDirectory();
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         var options = new SamplingOptions { Temperature = 0, Length = 100, StopSequences = ["fg"] };
         Assert.Equal("de", generator.Generate("abc", options));
         Assert.Equal("de", string.Concat(generator.Stream("abc", options)));

@@ -31,7 +31,7 @@ public class CpuLanguageModelTests
         var (model, exact) = ModelAndFloat64Copy(config, seed: 42);
         using var disposeModel = model;
         using var disposeExact = exact;
-        var engine = new CpuLanguageModel(model);
+        var engine = new CpuLanguageModel(model.ToWeights());
         var (headWeight, headBias) = exact.Head;
         var tolerance = ForwardErrorBound(config);
 
@@ -82,7 +82,7 @@ public class CpuLanguageModelTests
         var (model, exact) = ModelAndFloat64Copy(config, seed: 5);
         using var disposeModel = model;
         using var disposeExact = exact;
-        var engine = new CpuLanguageModel(model);
+        var engine = new CpuLanguageModel(model.ToWeights());
         var fastTokens = new List<int> { 1 };
         var exactTokens = new List<int> { 1 };
         var sampling = new SamplingOptions { Temperature = 0.8 };
@@ -128,7 +128,7 @@ public class CpuLanguageModelTests
     {
         manual_seed(3);
         using var model = new LanguageModel(new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = hidden, Embedding = 8, VocabularySize = 11 });
-        var engine = new CpuLanguageModel(model);
+        var engine = new CpuLanguageModel(model.ToWeights());
         var batched = engine.NewState(streams);
         var single = Enumerable.Range(0, streams).Select(_ => engine.NewState()).ToArray();
         var batchLogits = new float[streams * 11];

@@ -11,7 +11,8 @@ public class ModelDirectoryTests(SharedModel model) : IClassFixture<SharedModel>
         using var dir = new TempDirectory();
         var older = CopyModel(dir, "older.tgm", DateTime.UtcNow.AddMinutes(-10));
         var newer = CopyModel(dir, "newer.tgm", DateTime.UtcNow.AddMinutes(-5));
-        ModelFile.Write(dir.File("prices.tgm"), new { kind = "forecast" }, new Dictionary<string, byte[]>());
+        var header = new { kind = "forecast" };
+        ModelFile.Write(dir.File("prices.tgm"), header, AnyHeader.Json(header), new Dictionary<string, byte[]>());
         Assert.Equal(newer, ModelDirectory.Newest(dir.Path));
         Assert.Equal(dir.File("prices.tgm"), ModelDirectory.Newest(dir.Path, "forecast"));
         File.SetLastWriteTimeUtc(older, DateTime.UtcNow.AddMinutes(1));

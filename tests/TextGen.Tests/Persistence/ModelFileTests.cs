@@ -37,7 +37,8 @@ public class ModelFileTests
     {
         using var dir = new TempDirectory();
         var path = dir.File("m.tgm");
-        ModelFile.Write(path, new { hello = 1 }, new Dictionary<string, byte[]> { ["weights"] = new byte[1000] });
+        var header = new { hello = 1 };
+        ModelFile.Write(path, header, AnyHeader.Json(header), new Dictionary<string, byte[]> { ["weights"] = new byte[1000] });
         var bytes = File.ReadAllBytes(path);
         switch (damage)
         {

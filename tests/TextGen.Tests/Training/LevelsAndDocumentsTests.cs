@@ -18,7 +18,7 @@ public class LevelsAndDocumentsTests
         var request = SmallModels.Request(corpus, dir.File("m.tgm"), epochs: 15) with { Level = level, BpeVocabularySize = 300, Words = new WordVocabularyOptions { MinCount = 1 } };
         var result = SmallModels.Train(request);
 
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         Assert.Equal(level, generator.Tokenizer.Level);
         var text = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 12 });
         Assert.StartsWith(" Ishmael", text);
@@ -34,7 +34,7 @@ public class LevelsAndDocumentsTests
         var request = SmallModels.Request(dir.Write("titles.txt", titles), dir.File("m.tgm"), epochs: 60) with { LineDocuments = true };
         var result = SmallModels.Train(request);
 
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         Assert.IsType<DocumentTokenizer>(generator.Tokenizer);
         var documents = generator.GenerateMany("", new SamplingOptions { Temperature = 0.5, Length = 200, Seed = 1 }, 10);
         Assert.Equal(10, documents.Length);

@@ -17,7 +17,7 @@ public class TrainingTests
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"), cell);
 
         Assert.True(result.Summary.ValLoss < 0.05, $"validation loss {result.Summary.ValLoss}");
-        using var generator = TextGenerator.Load(result.ModelPath);
+        var generator = TextGenerator.Load(result.ModelPath);
         var text = generator.Generate("abc", new SamplingOptions { Temperature = 0, Length = 21 });
         Assert.Equal("defg\nabcdefg\nabcdefg\n", text);
     }
@@ -31,8 +31,8 @@ public class TrainingTests
         var second = SmallModels.Train(SmallModels.Request(corpus, dir.File("b.tgm"), epochs: 3, seed: 11));
 
         Assert.Equal(first.Summary.ValLoss, second.Summary.ValLoss);
-        using var a = TextGenerator.Load(first.ModelPath);
-        using var b = TextGenerator.Load(second.ModelPath);
+        var a = TextGenerator.Load(first.ModelPath);
+        var b = TextGenerator.Load(second.ModelPath);
         var options = new SamplingOptions { Temperature = 1, Length = 200, Seed = 5 };
         Assert.Equal(a.Generate("Call", options), b.Generate("Call", options));
         Assert.NotEqual(a.Generate("Call", options), a.Generate("Call", options with { Seed = 6 }));

@@ -1,0 +1,262 @@
+using System.Runtime.CompilerServices;
+using TextGen.Inference;
+using TextGen.Persistence;
+using TextGen.Tokenization;
+
+namespace TextGen.Generation;
+
+/// <summary>
+/// Generates text from a trained model: the public facade for programs that embed TextGen. Load once, then call
+/// <see cref="Generate"/>, <see cref="Stream"/>, <see cref="GenerateStreamingAsync"/>, <see cref="GenerateMany"/> or
+/// <see cref="Run(IReadOnlyList{GenerationRequest}, CancellationToken)"/> from any number of threads: the weights are
+/// shared and read-only, every call has its own recurrent state. Every entry point goes through that one
+/// <c>Run</c>, which steps any number of streams together as one batch.
+/// </summary>
+public sealed class TextGenerator
+{
+    private readonly TextModel _model;
+
+    public TextGenerator(TextModel model)
+    {
+        _model = model;
+        Engine = new CpuLanguageModel(model.Weights);
+    }
+
+    public static TextGenerator Load(string path) => new(TextModel.Load(path));
+
+    public ITokenizer Tokenizer => _model.Tokenizer;
+    public ModelMetadata Metadata => _model.Metadata;
+    public CpuLanguageModel Engine { get; }
+
+    /// <summary>The prefix as the model will see it; unknown characters are dropped and counted.</summary>
+    public EncodedText EncodePrefix(string prefix) => Tokenizer.Encode(TextNormalizer.Normalize(prefix));
+
+    /// <summary>The generated continuation of <paramref name="prompt"/> (without the prompt).</summary>
+    public string Generate(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
+        string.Concat(Stream(prompt, options, cancel));
+
+    /// <summary>The continuation with why it ended and token counts.</summary>
+    public GenerationResult Complete(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
+        Complete([new GenerationRequest(prompt, options)], cancel)[0];
+
+    /// <summary>Every request's continuation, generated together as one batch; results in request order.</summary>
+    public GenerationResult[] Complete(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
+    {
+        var collector = new GenerationCollector(requests.Count);
+        foreach (var update in Run(requests, cancel))
+        {
+            collector.Add(update);
+        }
+        return collector.Results();
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> samples of the same prompt generated together as one batch (faster than one by one);
+    /// sample i uses <see cref="SamplingOptions.ForSample"/>(i).
+    /// </summary>
+    public string[] GenerateMany(string prompt, SamplingOptions options, int count, CancellationToken cancel = default) =>
+        Complete(Samples(prompt, options, count), cancel).Select(r => r.Text).ToArray();
+
+    /// <summary>The requests for <paramref name="count"/> samples of one prompt: sample i with <see cref="SamplingOptions.ForSample"/>(i).</summary>
+    public static GenerationRequest[] Samples(string prompt, SamplingOptions options, int count) =>
+        Enumerable.Range(0, count).Select(i => new GenerationRequest(prompt, options.ForSample(i))).ToArray();
+
+    /// <summary>The continuation as it is generated, piece by piece; stops within one token of cancellation.</summary>
+    public async IAsyncEnumerable<string> GenerateStreamingAsync(string prompt, SamplingOptions options, [EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await foreach (var update in RunAsync([new GenerationRequest(prompt, options)], cancel))
+        {
+            if (update.Text.Length > 0)
+            {
+                yield return update.Text;
+            }
+        }
+    }
+
+    /// <summary>Yields the continuation token by token (text held back only while it may be the start of a stop sequence).</summary>
+    public IEnumerable<string> Stream(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
+        Run([new GenerationRequest(prompt, options)], cancel).Select(u => u.Text).Where(t => t.Length > 0);
+
+    /// <summary><see cref="Run(IReadOnlyList{GenerationRequest}, CancellationToken)"/> for async callers (servers, chat clients); generation runs off the caller's thread.</summary>
+    public async IAsyncEnumerable<GenerationUpdate> RunAsync(IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken cancel = default)
+    {
+        await Task.Yield();
+        foreach (var update in Run(requests, cancel))
+        {
+            yield return update;
+        }
+    }
+
+    /// <summary>
+    /// The generation loop. The requests are rows of one batch: each row reads its prompt, then samples; rows with
+    /// shorter prompts start sampling while others still read. Each row yields one update per generated token (its
+    /// text may be empty while held back for a stop sequence) and a last one that says why it ended, tagged with the
+    /// row's index. A finished row stops costing sampling work; the batch ends when every row has.
+    /// </summary>
+    public IEnumerable<GenerationUpdate> Run(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
+    {
+        foreach (var request in requests) request.Options.Validate();
+        var rows = requests.Count;
+        var vocabulary = Engine.VocabularySize;
+        // One logit per token per row: the batch size is bounded by what that costs, not by an int overflow.
+        if ((long)rows * vocabulary > MaxBatchLogits)
+        {
+            throw new SettingException("n", $"{rows} samples of a {vocabulary}-token vocabulary are too many for one batch; use at most {MaxBatchLogits / vocabulary}.");
+        }
+        var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
+        var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
+        var read = new int[rows];      // prompt tokens stepped so far
+        var generated = new int[rows];
+        var last = new int[rows];      // the token each sampling row steps next
+        var active = Enumerable.Repeat(true, rows).ToArray();
+        var inputs = new int[rows];
+        var state = Engine.NewState(rows);
+        var logits = new float[rows * vocabulary];
+        var remaining = rows;
+        while (remaining > 0)
+        {
+            cancel.ThrowIfCancellationRequested();
+            for (var i = 0; i < rows; i++)
+            {
+                inputs[i] = !active[i] ? 0 : read[i] < contexts[i].Length ? contexts[i][read[i]] : last[i];
+            }
+            Engine.Step(inputs, state, logits);
+            for (var i = 0; i < rows; i++)
+            {
+                if (!active[i]) continue;
+                if (read[i] < contexts[i].Length)
+                {
+                    streams[i].Remember(contexts[i][read[i]++]);
+                    if (read[i] < contexts[i].Length) continue;
+                }
+                var update = Sample(i, streams[i], logits.AsSpan(i * vocabulary, vocabulary), requests[i].Options.Length, contexts[i].Length, ref generated[i], out last[i]);
+                if (update.Finish is not null)
+                {
+                    active[i] = false;
+                    remaining--;
+                }
+                yield return update;
+                if (active[i] && generated[i] == requests[i].Options.Length)
+                {
+                    active[i] = false;
+                    remaining--;
+                    yield return new GenerationUpdate(i, streams[i].Flush(), FinishReason.Length, contexts[i].Length, generated[i]);
+                }
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="index"/>'s next token from its logits, or the end of the row.</summary>
+    private GenerationUpdate Sample(int index, GenerationStream stream, ReadOnlySpan<float> logits, int length, int promptTokens, ref int generated, out int next)
+    {
+        next = 0;
+        if (generated >= length)
+        {
+            return new GenerationUpdate(index, stream.Flush(), FinishReason.Length, promptTokens, generated);
+        }
+        next = stream.Pick(logits);
+        generated++;
+        if (next == EndOfDocument)
+        {
+            return new GenerationUpdate(index, stream.End(), FinishReason.Stop, promptTokens, generated);
+        }
+        var piece = stream.Emit(next);
+        return new GenerationUpdate(index, piece, stream.Finished ? FinishReason.Stop : null, promptTokens, generated);
+    }
+
+    /// <summary>The likeliest next tokens after <paramref name="context"/>, with their probabilities (for interactive sampling).</summary>
+    public IReadOnlyList<(int Token, string Text, double Probability)> NextTokens(string context, int count)
+    {
+        var state = Engine.NewState();
+        var logits = new float[Engine.VocabularySize];
+        foreach (var token in Context(context))
+        {
+            Engine.Step([token], state, logits);
+        }
+        var max = logits.Max();
+        var weights = logits.Select(l => Math.Exp(l - max)).ToArray();
+        var total = weights.Sum();
+        return Enumerable.Range(0, weights.Length)
+            .OrderByDescending(i => weights[i])
+            .Take(count)
+            .Select(i => (i, Tokenizer.TokenText(i), weights[i] / total))
+            .ToArray();
+    }
+
+    /// <summary>Logits one batch may hold: 64 M floats (256 MB).</summary>
+    private const long MaxBatchLogits = 1L << 26;
+
+    /// <summary>The end-of-document token of a documents model (generation stops there), or -1.</summary>
+    private int EndOfDocument => Tokenizer is DocumentTokenizer documents ? documents.End : -1;
+
+    /// <summary>
+    /// The prompt's tokens. A documents model starts every sample with its start marker; otherwise, with no prompt,
+    /// the model starts as at the beginning of a paragraph (a newline) if it knows one.
+    /// </summary>
+    private int[] Context(string prompt)
+    {
+        var ids = EncodePrefix(prompt).Ids;
+        if (Tokenizer is DocumentTokenizer documents)
+        {
+            return [documents.Start, .. ids];
+        }
+        if (ids.Length > 0)
+        {
+            return ids;
+        }
+        var newline = Tokenizer.Encode("\n").Ids;
+        return newline.Length > 0 ? newline : [0];
+    }
+
+
+    /// <summary>One sample's sampler state: its random numbers, recent tokens, stop filter and output.</summary>
+    private sealed class GenerationStream(TextGenerator generator, SamplingOptions options)
+    {
+        private readonly Random _random = options.Seed is { } seed ? new Random(seed) : new Random();
+        private readonly Queue<int> _recent = new();
+        private readonly StopSequenceFilter _stops = new(options.StopSequences);
+        private readonly ITokenStreamDecoder _decoder = generator.Tokenizer.NewStreamDecoder();
+
+        private bool _ended;
+
+        public bool Finished => _stops.Stopped || _ended;
+
+        /// <summary>The document ended: release what is held back and finish.</summary>
+        public string End()
+        {
+            var rest = Flush();
+            _ended = true;
+            return rest;
+        }
+
+        public void Remember(int token)
+        {
+            _recent.Enqueue(token);
+            if (_recent.Count > SamplingOptions.RepetitionWindow) _recent.Dequeue();
+        }
+
+        private readonly int[] _recentBuffer = new int[SamplingOptions.RepetitionWindow];
+
+        public int Pick(ReadOnlySpan<float> logits)
+        {
+            _recent.CopyTo(_recentBuffer, 0);
+            return Sampler.Next(logits, options, _random, _recentBuffer.AsSpan(0, _recent.Count));
+        }
+
+        public string Emit(int token)
+        {
+            Remember(token);
+            return _stops.Push(_decoder.Push(token));
+        }
+
+        public string Flush()
+        {
+            if (_stops.Stopped)
+            {
+                return "";
+            }
+            var rest = _stops.Push(_decoder.Flush());
+            return rest + (_stops.Stopped ? "" : _stops.Flush());
+        }
+    }
+}

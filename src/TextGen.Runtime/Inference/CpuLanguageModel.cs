@@ -1,0 +1,201 @@
+using System.Numerics.Tensors;
+using TextGen.Modeling;
+
+namespace TextGen.Inference;
+
+/// <summary>
+/// A trained language model's weights (<see cref="LanguageModelWeights"/>) in plain float arrays, stepped one token at a time with SIMD kernels
+/// instead of one libtorch call per token. Layer 0's input product is precomputed per vocabulary entry (embedding or
+/// one-hot), so generation costs the recurrent products, the upper layers and the head. Immutable after construction
+/// and safe to share between threads; each stream keeps its own <see cref="InferenceState"/>.
+/// </summary>
+public sealed class CpuLanguageModel
+{
+    private readonly float[] _inputTable;     // (vocab, gates * hidden): layer 0's input product plus biases
+    private readonly float[][] _inputWeights; // layer -> (gates * hidden, hidden); index 0 unused
+    private readonly float[][] _hiddenWeights;// layer -> (gates * hidden, hidden)
+    private readonly float[][] _inputBias;
+    private readonly float[][] _hiddenBias;
+    private readonly float[] _headWeight;     // (vocab, hidden)
+    private readonly float[] _headBias;
+
+    public CpuLanguageModel(LanguageModelWeights weights)
+    {
+        var config = weights.Config;
+        Cell = config.Cell;
+        Layers = config.Layers;
+        Hidden = config.Hidden;
+        VocabularySize = config.VocabularySize;
+        Gates = RecurrentNetConfig.Gates(Cell);
+        var width = Gates * Hidden;
+
+        _inputWeights = weights.Layers.Select((l, i) => i == 0 ? [] : l.InputWeight).ToArray();
+        _hiddenWeights = weights.Layers.Select(l => l.HiddenWeight).ToArray();
+        _inputBias = weights.Layers.Select(l => l.InputBias).ToArray();
+        _hiddenBias = weights.Layers.Select(l => l.HiddenBias).ToArray();
+
+        // Layer 0's input for token v: W_ih · embedding[v] (or column v of W_ih for one-hot input) + b_ih.
+        var first = weights.Layers[0];
+        var inputs = config.OneHot ? VocabularySize : config.Embedding;
+        var transposed = new float[(long)inputs * width]; // (inputs, gates * hidden): row e is column e of W_ih
+        for (var r = 0; r < width; r++)
+        {
+            for (var e = 0; e < inputs; e++) transposed[(long)e * width + r] = first.InputWeight[(long)r * inputs + e];
+        }
+        _inputTable = new float[(long)VocabularySize * width];
+        Parallel.For(0, VocabularySize, v =>
+        {
+            var row = _inputTable.AsSpan(v * width, width);
+            first.InputBias.CopyTo(row);
+            if (weights.Embedding is { } embedding)
+            {
+                for (var e = 0; e < inputs; e++)
+                {
+                    TensorPrimitives.MultiplyAdd(transposed.AsSpan(e * width, width), embedding[(long)v * inputs + e], row, row);
+                }
+            }
+            else
+            {
+                TensorPrimitives.Add(row, transposed.AsSpan(v * width, width), row);
+            }
+            // LSTM and RNN add both biases to the same sum; GRU needs b_hh apart for its reset gate.
+            if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[0], row);
+        });
+        _headWeight = weights.HeadWeight;
+        _headBias = weights.HeadBias;
+    }
+
+    public CellType Cell { get; }
+    public int Layers { get; }
+    public int Hidden { get; }
+    public int VocabularySize { get; }
+    private int Gates { get; }
+
+    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize);
+
+    /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void Step(ReadOnlySpan<int> tokens, InferenceState state, Span<float> logits)
+    {
+        var batch = state.Batch;
+        if (tokens.Length != batch || logits.Length != batch * VocabularySize)
+        {
+            throw new ArgumentException("tokens and logits must match the state's batch");
+        }
+        var width = Gates * Hidden;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            var gates = state.Gates;
+            var hiddenGates = state.HiddenGates;
+            for (var b = 0; b < batch; b++)
+            {
+                var row = gates.AsSpan(b * width, width);
+                if (layer == 0)
+                {
+                    if ((uint)tokens[b] >= (uint)VocabularySize) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[b], "token outside the vocabulary");
+                    _inputTable.AsSpan(tokens[b] * width, width).CopyTo(row);
+                }
+                else
+                {
+                    _inputBias[layer].CopyTo(row);
+                    if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[layer], row);
+                }
+                if (Cell == CellType.Gru) _hiddenBias[layer].CopyTo(hiddenGates.AsSpan(b * width, width));
+            }
+            var recurrentTarget = Cell == CellType.Gru ? hiddenGates : gates;
+            var inputWeights = _inputWeights[layer];
+            var hiddenWeights = _hiddenWeights[layer];
+            var below = layer > 0 ? state.Hidden[layer - 1] : null;
+            var own = state.Hidden[layer];
+            MatrixKernels.ForRows(width, (long)width * Hidden * batch * (below is null ? 1 : 2), (start, end) =>
+            {
+                if (below is not null)
+                {
+                    MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
+                }
+                MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
+            });
+            for (var b = 0; b < batch; b++)
+            {
+                Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
+                    state.Hidden[layer].AsSpan(b * Hidden, Hidden), state.Cell is null ? default : state.Cell[layer].AsSpan(b * Hidden, Hidden));
+            }
+        }
+        for (var b = 0; b < batch; b++)
+        {
+            _headBias.CopyTo(logits.Slice(b * VocabularySize, VocabularySize));
+        }
+        var top = state.Hidden[Layers - 1];
+        var output = state.Logits;
+        Array.Clear(output);
+        MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
+            (start, end) => MatrixKernels.MultiplyAdd(_headWeight, Hidden, top, output, VocabularySize, batch, start, end));
+        TensorPrimitives.Add(logits, output.AsSpan(0, logits.Length), logits);
+    }
+
+    /// <summary>Turns one stream's gate pre-activations into its new hidden (and cell) state, PyTorch's equations.</summary>
+    private void Activate(Span<float> gates, Span<float> hiddenGates, Span<float> hidden, Span<float> cell)
+    {
+        var h = Hidden;
+        switch (Cell)
+        {
+            case CellType.Lstm:
+            {
+                var input = gates[..h];
+                var forget = gates.Slice(h, h);
+                var candidate = gates.Slice(2 * h, h);
+                var output = gates.Slice(3 * h, h);
+                TensorPrimitives.Sigmoid(input, input);
+                TensorPrimitives.Sigmoid(forget, forget);
+                TensorPrimitives.Tanh(candidate, candidate);
+                TensorPrimitives.Sigmoid(output, output);
+                TensorPrimitives.Multiply(cell, forget, cell);
+                TensorPrimitives.FusedMultiplyAdd(input, candidate, cell, cell);
+                TensorPrimitives.Tanh(cell, hidden);
+                TensorPrimitives.Multiply(hidden, output, hidden);
+                break;
+            }
+            case CellType.Gru:
+            {
+                var reset = gates[..h];
+                var update = gates.Slice(h, h);
+                var candidate = gates.Slice(2 * h, h);
+                TensorPrimitives.Add(reset, hiddenGates[..h], reset);
+                TensorPrimitives.Sigmoid(reset, reset);
+                TensorPrimitives.Add(update, hiddenGates.Slice(h, h), update);
+                TensorPrimitives.Sigmoid(update, update);
+                TensorPrimitives.FusedMultiplyAdd(reset, hiddenGates.Slice(2 * h, h), candidate, candidate);
+                TensorPrimitives.Tanh(candidate, candidate);
+                // h' = (1 - z) * n + z * h = n + z * (h - n)
+                TensorPrimitives.Subtract(hidden, candidate, hidden);
+                TensorPrimitives.FusedMultiplyAdd(update, hidden, candidate, hidden);
+                break;
+            }
+            default:
+                TensorPrimitives.Tanh(gates, hidden);
+                break;
+        }
+    }
+
+}
+
+/// <summary>The recurrent state of <see cref="Batch"/> streams, with scratch space for one step.</summary>
+public sealed class InferenceState
+{
+    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary)
+    {
+        Logits = new float[batch * vocabulary];
+        Batch = batch;
+        Hidden = Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray();
+        Cell = hasCell ? Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray() : null;
+        Gates = new float[batch * gates * hidden];
+        HiddenGates = new float[batch * gates * hidden];
+    }
+
+    public int Batch { get; }
+    internal float[][] Hidden { get; }
+    internal float[][]? Cell { get; }
+    internal float[] Gates { get; }
+    internal float[] HiddenGates { get; }
+    internal float[] Logits { get; }
+}

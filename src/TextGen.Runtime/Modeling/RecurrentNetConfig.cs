@@ -1,0 +1,107 @@
+using TextGen.Persistence;
+
+namespace TextGen.Modeling;
+
+public enum CellType
+{
+    Rnn,
+    Lstm,
+    Gru,
+}
+
+/// <summary>The architecture settings of the recurrent core, shared by the text and forecasting models.</summary>
+public static class NetworkSettings
+{
+    public static readonly Setting<int> Layers = new("layers", "Stacked recurrent layers.", 2, 1, 16);
+    public static readonly Setting<int> Hidden = new("hidden", "Units per recurrent layer.", 256, 1, 8192);
+    public static readonly Setting<int> Embedding = new("embedding", "Width of the learned token embedding.", 64, 1, 8192);
+    public static readonly Setting<double> Dropout = new("dropout", "Dropout between recurrent layers and before the head.", 0.1, 0, 0.95);
+}
+
+/// <summary>The architecture of a recurrent language model; stored in the model file.</summary>
+public sealed record RecurrentNetConfig
+{
+    public CellType Cell { get; init; } = CellType.Lstm;
+    public int Layers { get; init; } = NetworkSettings.Layers.Default;
+    public int Hidden { get; init; } = NetworkSettings.Hidden.Default;
+    /// <summary>Embedding width; ignored when <see cref="OneHot"/> is set.</summary>
+    public int Embedding { get; init; } = NetworkSettings.Embedding.Default;
+    /// <summary>Feed one-hot vectors instead of a learned embedding.</summary>
+    public bool OneHot { get; init; }
+    /// <summary>Dropout between recurrent layers and before the head.</summary>
+    public double Dropout { get; init; } = NetworkSettings.Dropout.Default;
+    public int VocabularySize { get; init; }
+
+    /// <summary>Every setting in range, and the network small enough for its training checkpoint.</summary>
+    public void Validate()
+    {
+        ValidateRanges();
+        RequireFitsModelFile();
+    }
+
+    /// <summary>Every setting in range: what a model file's header must pass before anything is sized from it.</summary>
+    public void ValidateRanges()
+    {
+        if (!Enum.IsDefined(Cell)) throw new SettingException("cell", $"{(int)Cell} is not a cell; use {string.Join(", ", CellNames)}.");
+        NetworkSettings.Layers.Check(Layers);
+        NetworkSettings.Hidden.Check(Hidden);
+        if (!OneHot) NetworkSettings.Embedding.Check(Embedding);
+        NetworkSettings.Dropout.Check(Dropout);
+        if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
+    }
+
+    /// <summary>Bytes a training checkpoint holds per weight: the weights, Adam's two moments and the weight average.</summary>
+    public const int CheckpointBytesPerWeight = 4 * sizeof(float);
+
+    private bool FitsModelFile => CheckpointBytesPerWeight * ParameterCount() <= ModelFile.MaxBytes;
+
+    /// <summary>
+    /// A network too wide for its checkpoint is refused before libtorch allocates it, with the widest that fits,
+    /// rather than failing at the first save after minutes of training.
+    /// </summary>
+    private void RequireFitsModelFile()
+    {
+        if (FitsModelFile) return;
+        int low = 0, high = Hidden; // the widest that fits lies in [low, high)
+        while (high - low > 1)
+        {
+            var middle = low + (high - low) / 2;
+            if ((this with { Hidden = middle }).FitsModelFile) low = middle; else high = middle;
+        }
+        var fix = low >= 1 ? $"use --hidden {low} or less, or fewer layers" : "use a smaller --embedding or vocabulary";
+        throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights, whose training checkpoint ({CheckpointBytesPerWeight * ParameterCount() / 1e9:F1} GB) would not fit the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; {fix}.");
+    }
+
+    /// <summary>Gate blocks per cell: 4 for an LSTM, 3 for a GRU, 1 for a plain RNN.</summary>
+    public static int Gates(CellType cell) => cell switch
+    {
+        CellType.Lstm => 4,
+        CellType.Gru => 3,
+        _ => 1,
+    };
+
+    /// <summary>Weights and biases of the recurrent layers (the embedding and head scale with the vocabulary, not the width).</summary>
+    public long RecurrentParameterCount()
+    {
+        long total = 0, hidden = Hidden;
+        long input = OneHot ? VocabularySize : Embedding;
+        for (var layer = 0; layer < Layers; layer++)
+        {
+            total += Gates(Cell) * hidden * (input + hidden + 2);
+            input = hidden;
+        }
+        return total;
+    }
+
+    /// <summary>Every parameter of a language model of this architecture: embedding, recurrent layers, head.</summary>
+    public long ParameterCount() =>
+        (OneHot ? 0 : (long)VocabularySize * Embedding) + RecurrentParameterCount() + (long)Hidden * VocabularySize + VocabularySize;
+
+    /// <summary>The cell names the settings accept: rnn, lstm, gru.</summary>
+    public static readonly string[] CellNames = Enum.GetNames<CellType>().Select(n => n.ToLowerInvariant()).ToArray();
+
+    public static CellType ParseCell(string name) =>
+        CellNames.Contains(name.Trim().ToLowerInvariant()) && Enum.TryParse<CellType>(name.Trim(), ignoreCase: true, out var cell)
+            ? cell
+            : throw new SettingException("cell", $"{name} is not a cell; use {string.Join(", ", CellNames)}.");
+}

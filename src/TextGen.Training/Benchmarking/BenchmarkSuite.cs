@@ -1,0 +1,125 @@
+using TextGen.Modeling;
+using TextGen.Training;
+
+namespace TextGen.Benchmarking;
+
+/// <summary>The settings of `textgen bench`, declared once for the library and the CLI.</summary>
+public static class BenchmarkSettings
+{
+    public static readonly Setting<int> Batch = TrainingSettings.BatchSize with { Description = "Sequences per training step.", Default = new TrainingOptions().BatchSize };
+    public static readonly Setting<int> SeqLength = TrainingSettings.SequenceLength with { Description = "Timesteps per training step.", Default = new TrainingOptions().SequenceLength };
+    public static readonly Setting<double> Seconds = new("seconds", "Seconds each throughput is measured for, after warm-up.", 2, 0.1, 600);
+    public static readonly Setting<double> LoopSeconds = new("loop-seconds", "Seconds the full training loop runs in the loop comparison; 0 skips it.", 20, 0, 3600);
+}
+
+/// <summary>Which configurations `textgen bench` measures.</summary>
+public sealed record BenchmarkOptions
+{
+    public IReadOnlyList<CellType> Cells { get; init; } = [CellType.Rnn, CellType.Lstm, CellType.Gru];
+    public IReadOnlyList<int> Layers { get; init; } = [1, 2, 3];
+    public IReadOnlyList<int> Hidden { get; init; } = [128, 256, 512, 1024];
+    public int Batch { get; init; } = BenchmarkSettings.Batch.Default;
+    public int SeqLength { get; init; } = BenchmarkSettings.SeqLength.Default;
+    public int Vocab { get; init; } = 65;
+    public int Embedding { get; init; } = 64;
+    public double Seconds { get; init; } = BenchmarkSettings.Seconds.Default;
+    public double LoopSeconds { get; init; } = BenchmarkSettings.LoopSeconds.Default;
+}
+
+/// <summary>
+/// Measures the machine's matmul peak, forward+backward throughput over a grid of architectures (with achieved GFLOP/s
+/// from the exact FLOP count), sampling throughput, and the full training loop against a bare loop of the same shape.
+/// </summary>
+public static class BenchmarkSuite
+{
+    public static BenchmarkReport Run(BenchmarkOptions options, IProgress<string>? progress = null, CancellationToken cancel = default)
+    {
+        Native.TorchRuntime.EnsureLoaded();
+        progress?.Report("matmul peak");
+        var peak = Throughput.MatmulGflops();
+
+        var train = new List<TrainThroughput>();
+        foreach (var cell in options.Cells)
+        foreach (var layers in options.Layers)
+        foreach (var hidden in options.Hidden)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var config = Config(options, cell, layers, hidden);
+            progress?.Report($"train {Name(cell)} {layers}x{hidden}");
+            var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds);
+            var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
+            train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / peak));
+        }
+
+        var sample = new List<SampleThroughput>();
+        foreach (var cell in options.Cells)
+        foreach (var batch in new[] { 1, 8 })
+        {
+            cancel.ThrowIfCancellationRequested();
+            progress?.Report($"sample {Name(cell)} 2x512 batch {batch}");
+            var config = Config(options, cell, 2, 512);
+            sample.Add(new SampleThroughput(Name(cell), 2, 512, options.Vocab, batch, Throughput.SamplingTokensPerSecond(config, batch, options.Seconds)));
+        }
+
+        LoopComparison? loop = null;
+        if (options.LoopSeconds > 0)
+        {
+            progress?.Report("training loop vs bare loop (default architecture)");
+            loop = CompareLoops(options, cancel);
+        }
+        return new BenchmarkReport(peak, train, sample, loop);
+    }
+
+    /// <summary>
+    /// The default architecture trained by <see cref="Trainer"/> on a generated corpus, against the bare loop.
+    /// The trainer's figure covers everything but evaluation on the validation part: batching, the step, metrics,
+    /// progress reports and checkpoints.
+    /// </summary>
+    public static LoopComparison CompareLoops(BenchmarkOptions options, CancellationToken cancel = default)
+    {
+        var defaults = new RecurrentNetConfig();
+        var config = defaults with { VocabularySize = options.Vocab };
+        var bare = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.LoopSeconds);
+
+        var folder = Directory.CreateTempSubdirectory("textgen-bench-");
+        try
+        {
+            var corpus = Path.Combine(folder.FullName, "generated.txt");
+            File.WriteAllText(corpus, GeneratedText(2_000_000, options.Vocab));
+            using var session = TrainingSession.Prepare(new TrainRequest
+            {
+                CorpusPath = corpus,
+                OutputPath = Path.Combine(folder.FullName, "bench.tgm"),
+                Network = defaults,
+                Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1 },
+            });
+            var result = session.Run(new NullProgress(), cancel);
+            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static string GeneratedText(int length, int alphabet)
+    {
+        var random = new Random(1);
+        var symbols = Enumerable.Range(0, alphabet).Select(i => (char)('!' + i)).ToArray();
+        return string.Create(length, random, (span, r) =>
+        {
+            for (var i = 0; i < span.Length; i++) span[i] = symbols[r.Next(symbols.Length)];
+        });
+    }
+
+    private static RecurrentNetConfig Config(BenchmarkOptions options, CellType cell, int layers, int hidden) =>
+        new() { Cell = cell, Layers = layers, Hidden = hidden, Embedding = options.Embedding, VocabularySize = options.Vocab };
+
+    public static string Name(CellType cell) => cell.ToString().ToLowerInvariant();
+
+    /// <summary>A listener that does what the CLI's does per report, so the comparison includes it.</summary>
+    private sealed class NullProgress : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => _ = value.TrainLoss.ToString("F3");
+    }
+}

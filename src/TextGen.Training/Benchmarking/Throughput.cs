@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using TextGen.Modeling;
+using static TorchSharp.torch;
+
+namespace TextGen.Benchmarking;
+
+/// <summary>Measurements on generated weights and data: no corpus needed.</summary>
+public static class Throughput
+{
+    /// <summary>Best of several float32 square matrix products, in GFLOP/s: the machine's practical peak.</summary>
+    public static double MatmulGflops(int size = 1024, double seconds = 2)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(size, size);
+        var b = randn(size, size);
+        mm(a, b).Dispose();
+        var best = 0.0;
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed.TotalSeconds < seconds)
+        {
+            var clock = Stopwatch.StartNew();
+            using var c = mm(a, b);
+            c.sum().item<float>();
+            best = Math.Max(best, 2.0 * size * size * size / clock.Elapsed.TotalSeconds / 1e9);
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// A bare training loop (random windows, Adam, clipping; nothing else) on random tokens, for at least
+    /// <paramref name="seconds"/> after warm-up steps.
+    /// </summary>
+    public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds)
+    {
+        manual_seed(1);
+        using var model = new LanguageModel(config);
+        var parameters = model.parameters().ToArray();
+        using var optimizer = optim.Adam(parameters, 2e-3);
+        var random = new Random(1);
+        var inputs = new long[batch * seqLength];
+        var targets = new long[batch * seqLength];
+        var shape = new long[] { batch, seqLength };
+
+        void Step()
+        {
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                inputs[i] = random.Next(config.VocabularySize);
+                targets[i] = random.Next(config.VocabularySize);
+            }
+            using var scope = NewDisposeScope();
+            var (logits, _) = model.call(tensor(inputs, shape), null);
+            var loss = nn.functional.cross_entropy(logits.reshape(-1, config.VocabularySize), tensor(targets));
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, 1.0);
+            optimizer.step();
+            loss.item<float>();
+        }
+
+        return Timed(Step, warmup: 2, seconds) * batch * seqLength;
+    }
+
+    /// <summary>Tokens per second generating with the SIMD engine (<see cref="Inference.CpuLanguageModel"/>) and the sampler, <paramref name="batch"/> streams.</summary>
+    public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds)
+    {
+        manual_seed(1);
+        using var model = new LanguageModel(config);
+        var engine = new Inference.CpuLanguageModel(model.ToWeights());
+        var state = engine.NewState(batch);
+        var logits = new float[batch * config.VocabularySize];
+        var next = new int[batch];
+        var random = new Random(1);
+        var options = new Generation.SamplingOptions { Temperature = 1 };
+
+        void Step()
+        {
+            engine.Step(next, state, logits);
+            for (var b = 0; b < batch; b++)
+            {
+                next[b] = Generation.Sampler.Next(logits.AsSpan(b * config.VocabularySize, config.VocabularySize), options, random, []);
+            }
+        }
+
+        return Timed(Step, warmup: 20, seconds) * batch;
+    }
+
+    /// <summary>
+    /// Calls per second of <paramref name="step"/> after warm-up (the given calls, and at least half a second so the
+    /// JIT has promoted the hot code), measured for at least the given time and 3 calls.
+    /// </summary>
+    public static double Timed(Action step, int warmup, double seconds)
+    {
+        var warming = Stopwatch.StartNew();
+        for (var i = 0; i < warmup || warming.Elapsed.TotalSeconds < 0.5; i++) step();
+        var clock = Stopwatch.StartNew();
+        var calls = 0;
+        while (calls < 3 || clock.Elapsed.TotalSeconds < seconds)
+        {
+            step();
+            calls++;
+        }
+        return calls / clock.Elapsed.TotalSeconds;
+    }
+}

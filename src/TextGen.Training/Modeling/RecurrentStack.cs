@@ -1,0 +1,55 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using TextGen.Native;
+
+namespace TextGen.Modeling;
+
+/// <summary>
+/// Stacked RNN/LSTM/GRU layers over batch-first input (batch, time, features), with dropout between layers.
+/// The recurrent core shared by the text and forecasting models.
+/// </summary>
+public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor Output, RecurrentState State)>
+{
+    private readonly LSTM? lstm;
+    private readonly GRU? gru;
+    private readonly RNN? rnn;
+
+    public RecurrentStack(CellType cell, int inputSize, int hidden, int layers, double dropout) : base("RecurrentStack")
+    {
+        // libtorch's settings (oneDNN off: OneDnnSwitch) must hold before any recurrent layer runs.
+        TorchRuntime.EnsureLoaded();
+        Cell = cell;
+        var betweenLayers = layers > 1 ? dropout : 0;
+        switch (cell)
+        {
+            case CellType.Lstm: lstm = nn.LSTM(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
+            case CellType.Gru: gru = nn.GRU(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
+            case CellType.Rnn: rnn = nn.RNN(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
+            default: throw new ArgumentOutOfRangeException(nameof(cell), cell, null);
+        }
+        RegisterComponents();
+    }
+
+    public CellType Cell { get; }
+
+    /// <summary>Layer <paramref name="layer"/>'s input and recurrent weights and biases, in PyTorch's gate order.</summary>
+    public (Tensor InputWeight, Tensor HiddenWeight, Tensor InputBias, Tensor HiddenBias) Layer(int layer)
+    {
+        nn.Module module = (nn.Module?)lstm ?? (nn.Module?)gru ?? rnn!;
+        var named = module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        return (named[$"weight_ih_l{layer}"], named[$"weight_hh_l{layer}"], named[$"bias_ih_l{layer}"], named[$"bias_hh_l{layer}"]);
+    }
+
+    public override (Tensor Output, RecurrentState State) forward(Tensor input, RecurrentState? state)
+    {
+        if (lstm is not null)
+        {
+            var lstmState = state is null ? ((Tensor, Tensor)?)null : (state.Hidden, state.Cell!);
+            var (output, h, c) = lstm.call(input, lstmState);
+            return (output, new RecurrentState(h, c));
+        }
+        var (result, hidden) = gru is not null ? gru.call(input, state?.Hidden) : rnn!.call(input, state?.Hidden);
+        return (result, new RecurrentState(hidden, null));
+    }
+}

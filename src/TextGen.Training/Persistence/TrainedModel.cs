@@ -1,0 +1,45 @@
+using TextGen.Inference;
+using TextGen.Modeling;
+using TextGen.Native;
+using TextGen.Tokenization;
+
+namespace TextGen.Persistence;
+
+/// <summary>A language model as a TorchSharp module, with its tokenizer and metadata: what training and evaluation use.</summary>
+public sealed class TrainedModel : IDisposable
+{
+    public TrainedModel(LanguageModel network, ITokenizer tokenizer, ModelMetadata metadata)
+    {
+        Network = network;
+        Tokenizer = tokenizer;
+        Metadata = metadata;
+    }
+
+    public LanguageModel Network { get; }
+    public ITokenizer Tokenizer { get; }
+    public ModelMetadata Metadata { get; }
+
+    /// <summary>The same network and tokenizer with a new training summary (shares the weights; dispose only one).</summary>
+    public TrainedModel WithTraining(TrainingSummary summary) => new(Network, Tokenizer, Metadata with { Training = summary });
+
+    public void Save(string path) =>
+        ModelFile.Write(path, Metadata, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [TextModel.WeightsSection] = ModuleWeights.ToBytes(Network) });
+
+    /// <summary>Reads the file the way generation does (no libtorch involved in parsing), then builds the module from it.</summary>
+    public static TrainedModel Load(string path) => FromTextModel(TextModel.Load(path));
+
+    public static TrainedModel FromTextModel(TextModel model)
+    {
+        TorchRuntime.EnsureLoaded();
+        var network = new LanguageModel(model.Metadata.Network);
+        ModuleWeights.Copy(network, model.Weights.ToTensors(), "the model in memory");
+        network.eval();
+        return new TrainedModel(network, model.Tokenizer, model.Metadata);
+    }
+
+    /// <summary>This model as generation sees it: the weights copied out of the module into arrays.</summary>
+    public TextModel ForGeneration() =>
+        new(Tokenizer, Metadata, Network.ToWeights());
+
+    public void Dispose() => Network.Dispose();
+}

@@ -1,0 +1,262 @@
+using System.Text;
+using TextGen.Data;
+using TextGen.Modeling;
+using TextGen.Persistence;
+using TextGen.Native;
+using TextGen.Tokenization;
+using static TorchSharp.torch;
+
+namespace TextGen.Training;
+
+/// <summary>What to train: a corpus, an architecture, options and where the model goes.</summary>
+public sealed record TrainRequest
+{
+    public required string CorpusPath { get; init; }
+    /// <summary>Model file to write; default <c>models/CORPUS-NAME.tgm</c>.</summary>
+    public string? OutputPath { get; init; }
+    public RecurrentNetConfig Network { get; init; } = new();
+    /// <summary>
+    /// Character level: replace <see cref="RecurrentNetConfig.Hidden"/> with the width that suits the budget and the
+    /// corpus (<see cref="ModelSizing"/>); the CLI asks for this when --hidden is not given.
+    /// </summary>
+    public bool ChooseWidth { get; init; }
+    public TrainingOptions Training { get; init; } = new() { MaxTime = TimeSpan.FromMinutes(10) };
+    /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
+    public bool Resume { get; init; }
+    /// <summary>Tokenizer level: char, word or bpe.</summary>
+    public string Level { get; init; } = CharTokenizer.LevelName;
+    public WordVocabularyOptions Words { get; init; } = new();
+    /// <summary>BPE vocabulary size: the 256 bytes plus learned merges.</summary>
+    public int BpeVocabularySize { get; init; } = VocabularySettings.BpeVocabularySize.Default;
+    /// <summary>A word2vec or GloVe text file to initialise the embedding from.</summary>
+    public string? EmbeddingsFrom { get; init; }
+    /// <summary>Keep the initialised embedding fixed during training.</summary>
+    public bool FreezeEmbeddings { get; init; }
+    /// <summary>Treat each non-empty line as its own document with start and end markers.</summary>
+    public bool LineDocuments { get; init; }
+
+    public const int MinimumSequenceLength = 8;
+
+    public static string DefaultOutputPath(string corpusPath) =>
+        Path.Combine("models", Path.GetFileNameWithoutExtension(corpusPath) + ModelFile.Extension);
+}
+
+/// <summary>
+/// A training run with everything checked and loaded: corpus read, vocabulary built, batch shape fitted to the
+/// corpus, output path writable, model built. All validation happens here, before any long work.
+/// </summary>
+public sealed class TrainingSession : IDisposable
+{
+    private readonly Trainer _trainer;
+    private readonly TrainedModel _model;
+
+    private TrainingSession(TrainedModel model, Trainer trainer, string outputPath, IReadOnlyList<string> warnings, TrainingData data, int trainTokens, TrainingOptions options)
+    {
+        _model = model;
+        _trainer = trainer;
+        OutputPath = outputPath;
+        Warnings = warnings;
+        Data = data;
+        TrainTokens = trainTokens;
+        Options = options;
+    }
+
+    public string OutputPath { get; }
+    public IReadOnlyList<string> Warnings { get; }
+    public TrainingData Data { get; }
+    public int TrainTokens { get; }
+    /// <summary>The options in force, after the batch shape was fitted to the corpus.</summary>
+    public TrainingOptions Options { get; }
+    public RecurrentNetConfig Network => _model.Network.Config;
+    /// <summary>Whether the width was chosen from the budget and corpus rather than given.</summary>
+    public bool WidthChosen { get; private init; }
+    /// <summary>Training tokens/s measured at the base width to fit the width to a time budget; null when not measured.</summary>
+    public double? MeasuredBaseThroughput { get; private init; }
+    public long Parameters => _model.Network.ParameterCount;
+
+    public static TrainingSession Prepare(TrainRequest request)
+    {
+        request.Training.Validate();
+        if (!TokenizerFactory.Levels.Contains(request.Level.Trim().ToLowerInvariant()))
+        {
+            throw new SettingException("level", $"{request.Level} is not a level; use char, word or bpe.");
+        }
+        request.Words.Validate();
+        VocabularySettings.BpeVocabularySize.Check(request.BpeVocabularySize);
+        (request.Network with { VocabularySize = 1 }).Validate();
+        var text = CorpusReader.Read(request.CorpusPath);
+        var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
+        if (!outputPath.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new SettingException("output", $"{outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
+        }
+        if (request.FreezeEmbeddings && request.EmbeddingsFrom is null && !request.Resume)
+        {
+            throw new SettingException("freeze-embeddings", "keeps an embedding read from a file fixed; pass --embeddings-from FILE too.");
+        }
+        if (request.EmbeddingsFrom is not null && request.Resume)
+        {
+            throw new SettingException("embeddings-from", "initialises a new run; a resumed run continues the checkpoint's embedding, so drop --embeddings-from.");
+        }
+        AtomicFile.EnsureWritable(outputPath);
+        TorchRuntime.EnsureLoaded();
+
+        var warnings = new List<string>();
+        var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
+        if (resume is not null && (resume.State.Model?.Tokenizer is null || resume.State.Model.Network is null))
+        {
+            throw new TextGenException($"{Checkpoint.PathFor(outputPath)} lacks its tokenizer or architecture; the checkpoint is corrupt, train anew without resuming.");
+        }
+        var tokenizer = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : BuildTokenizer(request, text);
+        if (resume is not null)
+        {
+            // The checkpoint's header sizes the network as a model file's does: the same checks first.
+            TextModel.CheckArchitecture(resume.State.Model.Network, tokenizer, resume.Weights.Length, Checkpoint.PathFor(outputPath));
+        }
+        if (request.LineDocuments && tokenizer is not DocumentTokenizer)
+        {
+            tokenizer = new DocumentTokenizer(tokenizer);
+        }
+        var (data, trainTokens, options, unknown, firstUnknown, counts) = tokenizer is DocumentTokenizer documents
+            ? DocumentData(documents, text, request.Training, warnings)
+            : StreamData(tokenizer, text, request.Training, warnings);
+        if (unknown > 0)
+        {
+            warnings.Add(UnknownText.Warning(tokenizer, unknown, firstUnknown, "the corpus"));
+        }
+
+        if (resume is not null)
+        {
+            RequireSameRun(request, resume.State.Model, counts);
+        }
+        var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
+        var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
+        double? measured = null;
+        if (widthChosen)
+        {
+            // A time budget is turned into tokens at this machine's speed, where the corpus is large enough to widen.
+            measured = ModelSizing.NeedsThroughput(network, options, trainTokens) ? ModelSizing.MeasureBaseThroughput(network, options) : null;
+            network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens, measured) };
+        }
+        manual_seed(options.Seed);
+        var frozen = request.FreezeEmbeddings && !network.OneHot;
+        var model = new TrainedModel(new LanguageModel(network), tokenizer,
+            new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts, FrozenEmbedding = frozen });
+        if (resume is not null && frozen)
+        {
+            model.Network.EmbeddingWeight!.requires_grad = false; // as in the run the checkpoint continues: its optimizer has no state for it
+        }
+        if (request.EmbeddingsFrom is { } embeddings)
+        {
+            var (found, missing) = Embeddings.PretrainedEmbeddings.Apply(model.Network, tokenizer, embeddings, request.FreezeEmbeddings);
+            warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
+        }
+        var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
+        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
+    }
+
+    /// <summary>
+    /// Resuming continues the run the checkpoint holds: its architecture, tokenizer and corpus. A setting that asks
+    /// for something else is refused in one line rather than silently ignored (the width only when given).
+    /// </summary>
+    private static void RequireSameRun(TrainRequest request, ModelMetadata saved, long[] counts)
+    {
+        var was = saved.Network;
+        var asked = request.Network;
+        void Same<T>(string setting, T requested, T checkpoint)
+        {
+            if (!EqualityComparer<T>.Default.Equals(requested, checkpoint))
+            {
+                throw new SettingException(setting, $"{Describe(requested)} differs from the checkpoint's {Describe(checkpoint)}; resume with {Describe(checkpoint)}, or train anew without resuming.");
+            }
+        }
+        Same("cell", asked.Cell, was.Cell);
+        Same("layers", asked.Layers, was.Layers);
+        if (!request.ChooseWidth) Same("hidden", asked.Hidden, was.Hidden);
+        Same("one-hot", asked.OneHot, was.OneHot);
+        if (!was.OneHot) Same("embedding", asked.Embedding, was.Embedding);
+        Same("dropout", asked.Dropout, was.Dropout);
+        Same("freeze-embeddings", request.FreezeEmbeddings, saved.FrozenEmbedding);
+        Same("level", request.Level.Trim().ToLowerInvariant(), saved.Tokenizer.Level);
+        Same("documents", request.LineDocuments ? "lines" : "none", saved.Tokenizer.Documents ? "lines" : "none");
+        if (saved.TokenCounts is { } trainedOn && !trainedOn.SequenceEqual(counts))
+        {
+            throw new SettingException("resume", "needs the corpus the checkpoint was trained on, and this one differs; pass that corpus, or train anew without resuming.");
+        }
+    }
+
+    private static string Describe<T>(T value) => value switch
+    {
+        bool flag => flag ? "on" : "off",
+        CellType cell => cell.ToString().ToLowerInvariant(),
+        IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value?.ToString() ?? "none",
+    };
+
+    private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    {
+        var encoded = tokenizer.Encode(text);
+        var split = TokenSplit.LastFraction(encoded.Ids, requested.ValidationFraction);
+        var options = FitBatchShape(requested, split.Train.Length, warnings);
+        var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
+        var data = new TrainingData(batches, split.Validation.Length, m => Evaluator.Evaluate(m, split.Validation, options.BatchSize, options.SequenceLength));
+        return (data, split.Train.Length, options, encoded.UnknownCount, encoded.FirstUnknown, Count(encoded.Ids, tokenizer.VocabularySize));
+    }
+
+    /// <summary>The last fraction of the documents (at least one) is held out; the rest are training rows.</summary>
+    private static (TrainingData, int, TrainingOptions, int, string?, long[]) DocumentData(DocumentTokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    {
+        var documents = tokenizer.EncodeDocuments(text, out var unknown);
+        var held = Math.Max(1, (int)Math.Round(documents.Count * requested.ValidationFraction));
+        if (documents.Count - held < 1)
+        {
+            throw new SettingException("documents", $"lines needs documents to hold out for validation, and the corpus has {documents.Count} non-empty lines; use more lines, or one continuous text.");
+        }
+        var train = documents.Take(documents.Count - held).ToArray();
+        var validation = documents.Skip(documents.Count - held).ToArray();
+        var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
+        var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
+        if (options.SequenceLength < requested.SequenceLength)
+        {
+            warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
+        }
+        var data = new TrainingData(batches, validation.Sum(d => d.Length - 1), m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength));
+        return (data, train.Sum(d => d.Length), options, unknown, null, Count(documents.SelectMany(d => d), tokenizer.VocabularySize));
+    }
+
+    private static long[] Count(IEnumerable<int> ids, int vocabulary)
+    {
+        var counts = new long[vocabulary];
+        foreach (var id in ids) counts[id]++;
+        return counts;
+    }
+
+    /// <summary>The tokenizer a new model gets, built from the corpus.</summary>
+    public static ITokenizer BuildTokenizer(TrainRequest request, string text) => request.Level.Trim().ToLowerInvariant() switch
+    {
+        CharTokenizer.LevelName => CharTokenizer.Build(text),
+        WordTokenizer.LevelName => WordTokenizer.Build(text, request.Words),
+        ByteLevelBpeTokenizer.LevelName => ByteLevelBpeTokenizer.Train(text, request.BpeVocabularySize),
+        var other => throw new ArgumentOutOfRangeException(nameof(request), other, "unknown tokenizer level"),
+    };
+
+
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
+
+    public void Dispose() => _model.Dispose();
+
+    private static TrainingOptions FitBatchShape(TrainingOptions options, int trainTokens, List<string> warnings)
+    {
+        var fit = StreamBatcher.Fit(trainTokens, options.BatchSize, options.SequenceLength, TrainRequest.MinimumSequenceLength);
+        if (fit is not { } shape)
+        {
+            throw new TextGenException($"the corpus is too short: its training part has {trainTokens} tokens, fewer than one sequence of {TrainRequest.MinimumSequenceLength + 1}; use a longer corpus.");
+        }
+        if (shape.Batch != options.BatchSize || shape.Sequence != options.SequenceLength)
+        {
+            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {shape.Batch} and sequence length {shape.Sequence} instead of {options.BatchSize} x {options.SequenceLength}.");
+        }
+        return options with { BatchSize = shape.Batch, SequenceLength = shape.Sequence };
+    }
+
+}
