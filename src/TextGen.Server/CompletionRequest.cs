@@ -10,6 +10,9 @@ namespace TextGen.Server;
 /// </summary>
 public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyList<ChatMessage>? Messages, SamplingOptions Sampling, int Choices, bool Stream, string? Model)
 {
+    /// <summary>"stream_options": {"include_usage": true}: a last chunk with no choices carries the usage (the OpenAI SDKs ask for it).</summary>
+    public bool StreamUsage { get; init; }
+
     public static CompletionRequest ParseCompletion(JsonElement body, ServerOptions limits)
     {
         RequireObject(body);
@@ -67,7 +70,9 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
 
     private static CompletionRequest Common(JsonElement body, ServerOptions limits, IReadOnlyList<string> prompts, IReadOnlyList<ChatMessage>? messages)
     {
-        var maxTokens = Integer(body, "max_tokens") ?? Integer(body, "max_completion_tokens") ?? limits.DefaultMaxTokens;
+        // max_completion_tokens is the newer name of max_tokens. A request that gives neither gets the default, within the
+        // server's limit: `serve --max-tokens 100` must not refuse requests for a length they never asked for.
+        var maxTokens = Integer(body, "max_tokens") ?? Integer(body, "max_completion_tokens") ?? Math.Min(limits.DefaultMaxTokens, limits.MaxTokens);
         if (maxTokens < 0 || maxTokens > limits.MaxTokens) throw Invalid("max_tokens", $"must be between 0 and {limits.MaxTokens}");
         var temperature = Number(body, "temperature") ?? 1.0;
         if (!SamplingSettings.Temperature.Accepts(temperature)) throw Invalid("temperature", $"must be {SamplingSettings.Temperature.Range}");
@@ -96,7 +101,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
             StopSequences = Stops(body),
             Seed = seed is { } s ? unchecked((int)s) : null,
         };
-        return new CompletionRequest(prompts, messages, sampling, (int)choices, stream, model);
+        return new CompletionRequest(prompts, messages, sampling, (int)choices, stream, model) { StreamUsage = stream && IncludeUsage(body) };
     }
 
     private static IReadOnlyList<string> Stops(JsonElement body)
@@ -110,6 +115,13 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         };
         if (stops.Length > 4 || stops.Any(string.IsNullOrEmpty)) throw Invalid("stop", "takes at most 4 non-empty strings");
         return stops;
+    }
+
+    private static bool IncludeUsage(JsonElement body)
+    {
+        if (!body.TryGetProperty("stream_options", out var options) || options.ValueKind == JsonValueKind.Null) return false;
+        if (options.ValueKind != JsonValueKind.Object) throw Invalid("stream_options", "must be an object");
+        return Boolean(options, "include_usage") ?? false;
     }
 
     private static void RequireObject(JsonElement body)

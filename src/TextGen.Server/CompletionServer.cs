@@ -13,7 +13,7 @@ namespace TextGen.Server;
 
 /// <summary>
 /// OpenAI-compatible HTTP endpoints over a <see cref="TextGenerator"/>: POST /v1/completions, POST /v1/chat/completions
-/// (both with "stream": true as server-sent events), GET /v1/models and GET /health.
+/// (both with "stream": true as server-sent events), GET /v1/models, GET /v1/models/{id} and GET /health.
 /// </summary>
 public sealed class CompletionServer : IAsyncDisposable
 {
@@ -48,11 +48,11 @@ public sealed class CompletionServer : IAsyncDisposable
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         app.MapGet("/health", () => Results.Json(new { status = "ok", model = modelId }));
-        app.MapGet("/v1/models", () => Results.Json(new
-        {
-            @object = "list",
-            data = new[] { new { id = modelId, @object = "model", created, owned_by = "textgen" } },
-        }));
+        var modelObject = new { id = modelId, @object = "model", created, owned_by = "textgen" };
+        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { modelObject } }));
+        app.MapGet("/v1/models/{id}", (string id) => id == modelId
+            ? Results.Json(modelObject)
+            : Results.Json(new RequestError(404, $"no model '{id}'; this server serves '{modelId}'.", "model", "not_found_error").Body, statusCode: 404));
         app.MapPost("/v1/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseCompletion(body, options),
             (request, context) => Completions.Write(context, generator, modelId, request)));
         app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseChat(body, options),

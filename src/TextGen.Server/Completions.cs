@@ -18,14 +18,20 @@ internal static class Completions
         if (request.Stream)
         {
             StartEvents(http);
+            var streamed = new GenerationCollector(rows.Length);
             await foreach (var update in generator.RunAsync(rows, http.RequestAborted))
             {
+                streamed.Add(update);
                 if (update.Text.Length == 0 && update.Finish is null) continue;
                 await Event(http, new
                 {
                     id, @object = "text_completion", created, model = modelId,
                     choices = new[] { new { text = update.Text, index = update.Index, logprobs = (object?)null, finish_reason = Reason(update.Finish) } },
                 });
+            }
+            if (request.StreamUsage)
+            {
+                await Event(http, new { id, @object = "text_completion", created, model = modelId, choices = Array.Empty<object>(), usage = Usage(streamed.Results(), request.Choices) });
             }
             await Done(http);
             return;
@@ -50,8 +56,10 @@ internal static class Completions
             {
                 await Event(http, ChatChunk(id, created, modelId, index, new { role = "assistant", content = "" }, null));
             }
+            var streamed = new GenerationCollector(request.Choices);
             await foreach (var update in chat.StreamChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted))
             {
+                streamed.Add(update);
                 if (update.Text.Length > 0)
                 {
                     await Event(http, ChatChunk(id, created, modelId, update.Index, new { content = update.Text }, null));
@@ -60,6 +68,10 @@ internal static class Completions
                 {
                     await Event(http, ChatChunk(id, created, modelId, update.Index, new { }, Reason(finish)));
                 }
+            }
+            if (request.StreamUsage)
+            {
+                await Event(http, new { id, @object = "chat.completion.chunk", created, model = modelId, choices = Array.Empty<object>(), usage = Usage(streamed.Results(), request.Choices) });
             }
             await Done(http);
             return;
@@ -100,11 +112,31 @@ internal static class Completions
         http.Response.Headers.CacheControl = "no-cache";
     }
 
-    private static async Task Event(HttpContext http, object payload)
+    private static Task Event(HttpContext http, object payload) => Send(http, $"data: {System.Text.Json.JsonSerializer.Serialize(payload)}\n\n");
+
+    private static Task Done(HttpContext http) => Send(http, "data: [DONE]\n\n");
+
+    /// <summary>
+    /// A client that stops reading makes writes wait once the socket buffers are full, and generation waits with them,
+    /// holding a slot. A write that cannot complete within <see cref="StalledWriteTimeout"/> ends the connection, which
+    /// cancels the generation and frees the slot.
+    /// </summary>
+    private static async Task Send(HttpContext http, string text)
     {
-        await http.Response.WriteAsync($"data: {System.Text.Json.JsonSerializer.Serialize(payload)}\n\n", http.RequestAborted);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        stalled.CancelAfter(StalledWriteTimeout);
+        try
+        {
+            await http.Response.WriteAsync(text, stalled.Token);
+            await http.Response.Body.FlushAsync(stalled.Token);
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            http.Abort();
+            throw new OperationCanceledException("the client stopped reading", http.RequestAborted);
+        }
     }
 
-    private static Task Done(HttpContext http) => http.Response.WriteAsync("data: [DONE]\n\n", http.RequestAborted);
+    /// <summary>How long one write may wait for a client that does not read (a reader on a slow link takes a few ms per event).</summary>
+    public static readonly TimeSpan StalledWriteTimeout = TimeSpan.FromSeconds(10);
 }

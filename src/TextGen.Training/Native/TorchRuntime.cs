@@ -38,6 +38,11 @@ public static class TorchRuntime
 
     private static string Describe(Exception failure)
     {
+        if (!Bundled)
+        {
+            return "this textgen has no libtorch (the dotnet tool and runtime-only installs leave its 600 MB out; generation needs none): " +
+                   "train, eval, forecast and bench need it; run them from a clone of TextGen with ./textgen, or reference the TextGen.Training package.";
+        }
         var details = string.Join(" ", Flatten(failure).Select(e => e.Message));
         if (details.Contains("GLIBCXX", StringComparison.Ordinal))
         {
@@ -47,6 +52,10 @@ public static class TorchRuntime
         var firstLine = failure.Message.Split('\n', 2)[0].Trim();
         return $"TorchSharp's native library could not be loaded ({firstLine}). Start textgen with ./textgen, or with the dotnet that ./scripts/setup.sh prints.";
     }
+
+    /// <summary>Whether TorchSharp's native library ships beside this program (it does in a build; not in the tool package).</summary>
+    private static bool Bundled =>
+        Directory.EnumerateFiles(AppContext.BaseDirectory, "*LibTorchSharp*", SearchOption.AllDirectories).Any();
 
     private static IEnumerable<Exception> Flatten(Exception e)
     {
