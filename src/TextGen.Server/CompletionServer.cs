@@ -174,6 +174,12 @@ public sealed class CompletionServer : IAsyncDisposable
     private static Task Error(HttpContext http, RequestError error)
     {
         http.Response.StatusCode = error.Status;
+        if (error.Status == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The unread body makes Kestrel close the connection; saying so keeps clients from reusing it for the next
+            // request, which would then fail (seen in the soak test: "the response ended prematurely").
+            http.Response.Headers.Connection = "close";
+        }
         return http.Response.WriteAsJsonAsync(error.Body);
     }
 

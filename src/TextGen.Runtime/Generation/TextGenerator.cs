@@ -105,6 +105,7 @@ public sealed class TextGenerator
         }
         var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
         var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
+        var warming = requests.Select(r => WarmsUp(r.Prompt) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
         var read = new int[rows];      // prompt tokens stepped so far
         var generated = new int[rows];
         var last = new int[rows];      // the token each sampling row steps next
@@ -128,6 +129,15 @@ public sealed class TextGenerator
                 {
                     streams[i].Remember(contexts[i][read[i]++]);
                     if (read[i] < contexts[i].Length) continue;
+                }
+                if (warming[i] >= 0)
+                {
+                    last[i] = streams[i].Pick(logits.AsSpan(i * vocabulary, vocabulary));
+                    streams[i].Remember(last[i]);
+                    warming[i]++;
+                    var atLineStart = last[i] == contexts[i][^1];
+                    if (atLineStart && warming[i] >= MinWarmUp || warming[i] >= MaxWarmUp) warming[i] = -1;
+                    continue;
                 }
                 var update = Sample(i, streams[i], logits.AsSpan(i * vocabulary, vocabulary), requests[i].Options.Length, contexts[i].Length, ref generated[i], out last[i]);
                 if (update.Finish is not null)
@@ -182,6 +192,17 @@ public sealed class TextGenerator
             .Select(i => (i, Tokenizer.TokenText(i), weights[i] / total))
             .ToArray();
     }
+
+    /// <summary>
+    /// A sample with no prompt starts where training text starts: at a line start, with a state warmed on text. From a
+    /// zero state the first tokens come out as junk (`XF3ן*:ŒO7` on the Moby-Dick model); so the model first writes,
+    /// unseen, until a line break at least <see cref="MinWarmUp"/> tokens in (at most <see cref="MaxWarmUp"/>), and
+    /// the sample begins after it. Document models start from their start marker instead, as they were trained.
+    /// </summary>
+    private bool WarmsUp(string prompt) => prompt.Length == 0 && Tokenizer is not DocumentTokenizer && Tokenizer.Encode("\n").Ids.Length == 1;
+
+    private const int MinWarmUp = 16;
+    private const int MaxWarmUp = 512;
 
     /// <summary>Logits one batch may hold: 64 M floats (256 MB).</summary>
     private const long MaxBatchLogits = 1L << 26;

@@ -72,3 +72,24 @@ public class TextGeneratorTests(SharedModel model) : IClassFixture<SharedModel>
         Assert.Contains("too many for one batch", error.Message);
     }
 }
+
+public class WarmUpTests(SharedModel model) : IClassFixture<SharedModel>
+{
+    [Fact]
+    public void ASampleWithoutAPromptStartsFromAWarmedStateNotFromZero()
+    {
+        var options = new SamplingOptions { Length = 40, Temperature = 1 };
+        var differ = 0;
+        for (var seed = 1; seed <= 10; seed++)
+        {
+            // A prompt of one newline starts from the zero state; no prompt first writes, unseen, up to a line break.
+            var cold = model.Generator.Complete("\n", options with { Seed = seed });
+            var warm = model.Generator.Complete("", options with { Seed = seed });
+            if (cold.Text != warm.Text) differ++;
+            Assert.Equal(40, warm.CompletionTokens); // the warm-up is not part of the sample or its usage
+            Assert.Equal(1, warm.PromptTokens);
+            Assert.Equal(warm.Text, model.Generator.Generate("", options with { Seed = seed })); // same seed, same text
+        }
+        Assert.True(differ >= 8, $"only {differ} of 10 samples differ from the cold start");
+    }
+}
