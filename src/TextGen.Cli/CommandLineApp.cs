@@ -20,6 +20,7 @@ public static class CommandLineApp
         BenchCommand.Create(),
         ServeCommand.Create(),
         EmbedCommand.Create(),
+        InfoCommand.Create(),
     };
 
     /// <summary>The parser's conversion error names .NET types (System.Nullable`1[System.Int32]); users need the option.</summary>

@@ -57,6 +57,17 @@ public sealed class CompletionServer : IAsyncDisposable
             (request, context) => Completions.Write(context, generator, modelId, request)));
         app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseChat(body, options),
             (request, context) => Completions.WriteChat(context, chat, modelId, request)));
+        var page = Playground.Page();
+        app.MapGet("/", (HttpContext http) =>
+        {
+            http.Response.Headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
+            http.Response.Headers.XContentTypeOptions = "nosniff";
+            return Results.Bytes(page, "text/html; charset=utf-8");
+        });
+        var summary = Playground.ModelJson(generator, modelId, options);
+        app.MapGet("/textgen/model", (HttpContext http) => loopbackOnly && !AddressedToLoopback(http.Request)
+            ? Results.Json(new RequestError(403, "this server listens on loopback and answers only requests addressed to localhost.").Body, statusCode: 403)
+            : Results.Text(summary, "application/json"));
         app.MapFallback((HttpContext http) => Error(http, new RequestError(404, $"no route {http.Request.Method} {http.Request.Path}; see /v1/models.", type: "not_found_error")));
 
         try
@@ -155,7 +166,7 @@ public sealed class CompletionServer : IAsyncDisposable
     {
         // A page on another site can point its own name at 127.0.0.1 (DNS rebinding) and then be "same-origin": a
         // server on loopback only answers requests that address it as this machine.
-        if (loopbackOnly && !(IsLocalhost(request.Host.Host) || IPAddress.TryParse(request.Host.Host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal)))
+        if (loopbackOnly && !AddressedToLoopback(request))
         {
             throw new RequestError(403, $"this server listens on loopback and answers only requests addressed to localhost, not to '{request.Host.Host}'.");
         }
@@ -170,6 +181,9 @@ public sealed class CompletionServer : IAsyncDisposable
             throw new RequestError(403, $"cross-site requests are refused (Origin {site.GetLeftPart(UriPartial.Authority)}).");
         }
     }
+
+    private static bool AddressedToLoopback(HttpRequest request) =>
+        IsLocalhost(request.Host.Host) || IPAddress.TryParse(request.Host.Host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal);
 
     private static Task Error(HttpContext http, RequestError error)
     {

@@ -48,11 +48,12 @@ public static class TrainCommand
         var embeddingsFrom = new Option<string?>("--embeddings-from") { Description = "Initialise the embedding from a word2vec or GloVe text file (its dimension must equal --embedding)." };
         var freeze = new Option<bool>("--freeze-embeddings") { Description = "Keep the initialised embedding fixed while training." };
         var vocabSize = SharedOptions.From(VocabularySettings.BpeVocabularySize);
+        var plot = new Option<string?>("--plot") { Description = "Write the training curve (training and validation loss, learning rate by step) to a PNG at the end." };
 
         var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
         {
             corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
-            maxTime, epochs, seed, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze,
+            maxTime, epochs, seed, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze, plot,
         };
         command.SetAction(parse =>
         {
@@ -95,7 +96,8 @@ public static class TrainCommand
                 EmbeddingsFrom = parse.GetValue(embeddingsFrom),
                 FreezeEmbeddings = parse.GetValue(freeze),
             };
-            return Run(request, parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            if (parse.GetValue(plot) is { } png) TrainingPlot.CheckPath(png);
+            return Run(request, parse.GetValue(plot), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
     }
@@ -110,7 +112,7 @@ public static class TrainCommand
         return path;
     }
 
-    private static int Run(TrainRequest request, bool json, TextWriter output, TextWriter error)
+    private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error)
     {
         using var session = TrainingSession.Prepare(request);
         foreach (var warning in session.Warnings)
@@ -129,6 +131,11 @@ public static class TrainCommand
         using var interrupt = new ConsoleInterrupt();
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
         var run = result.Summary;
+        if (plot is not null)
+        {
+            TrainingPlot.Write(plot, run);
+            if (!json) error.WriteLine($"Wrote the training curve to {plot}.");
+        }
         var generator = TextGenerator.Load(result.ModelPath);
         var sample = generator.Generate("", new SamplingOptions { Length = SampleLength, Seed = (int)(options.Seed & int.MaxValue) });
 

@@ -24,6 +24,7 @@ public sealed class TextGenerator
 
     public static TextGenerator Load(string path) => new(TextModel.Load(path));
 
+    public TextModel Model => _model;
     public ITokenizer Tokenizer => _model.Tokenizer;
     public ModelMetadata Metadata => _model.Metadata;
     public CpuLanguageModel Engine { get; }

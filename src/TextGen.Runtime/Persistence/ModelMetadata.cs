@@ -30,4 +30,23 @@ public sealed record TrainingSummary
     public int SequenceLength { get; init; }
     public double LearningRate { get; init; }
     public long Seed { get; init; }
+    /// <summary>The loss curve: one point per evaluation, resumed runs included (thinned to at most <see cref="TrainingPoint.MaxPoints"/>).</summary>
+    public IReadOnlyList<TrainingPoint> History { get; init; } = [];
+}
+
+/// <summary>
+/// One evaluation during training: the step, seconds of training so far, the mean training loss since the previous
+/// point, the validation loss of the averaged weights, and the learning rate then.
+/// </summary>
+public sealed record TrainingPoint(long Step, double Seconds, double TrainLoss, double ValLoss, double LearningRate)
+{
+    /// <summary>Points a model keeps; past it every other one is dropped, so a week-long run keeps its shape in a few hundred KB.</summary>
+    public const int MaxPoints = 2000;
+
+    /// <summary><paramref name="history"/> with <paramref name="point"/> appended, thinned to <see cref="MaxPoints"/> (the first and last are kept).</summary>
+    public static IReadOnlyList<TrainingPoint> Append(IReadOnlyList<TrainingPoint> history, TrainingPoint point)
+    {
+        var points = history.Append(point).ToList();
+        return points.Count <= MaxPoints ? points : points.Where((_, i) => i % 2 == 0 || i == points.Count - 1).ToList();
+    }
 }

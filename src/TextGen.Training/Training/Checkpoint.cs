@@ -22,6 +22,8 @@ public sealed record Checkpoint
     public double ElapsedSeconds { get; init; }
     public double BestValLoss { get; init; } = double.PositiveInfinity;
     public double TrainLoss { get; init; }
+    /// <summary>The loss curve so far, which a resumed run continues.</summary>
+    public IReadOnlyList<TrainingPoint> History { get; init; } = [];
 
     public static string PathFor(string modelPath) => modelPath + ".ckpt";
 

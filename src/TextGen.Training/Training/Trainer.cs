@@ -63,7 +63,11 @@ public sealed class Trainer
             if (cancel.IsCancellationRequested) run.SaveCheckpoint();
             progress?.Report(run.EvaluateSaveAndCheckpoint());
         }
-        return new TrainingResult(_outputPath, run.Summary(), _model.Network.ParameterCount, cancel.IsCancellationRequested);
+        var summary = run.Summary();
+        // The model file holds the best weights with the summary of when they were saved; its curve is the whole run's.
+        if (File.Exists(_outputPath)) ModelFile.Rewrite(_outputPath, ModelFile.TextKind, HeaderJson.Default.ModelMetadata,
+            saved => saved with { Training = (saved.Training ?? summary) with { History = summary.History } });
+        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested);
     }
 
     /// <summary>
@@ -96,6 +100,7 @@ public sealed class Trainer
         private double _lossSum;
         private int _lossCount;
         private double _learningRate;
+        private IReadOnlyList<TrainingPoint> _history = [];
 
         public RunState(Trainer trainer)
         {
@@ -115,6 +120,7 @@ public sealed class Trainer
                     _secondsBefore = resume.State.ElapsedSeconds;
                     _best = resume.State.BestValLoss;
                     _trainLoss = resume.State.TrainLoss;
+                    _history = resume.State.History;
                 }
                 _lastEvaluated = _step;
                 _average = new WeightAverage(_parameters, _step);
@@ -216,6 +222,7 @@ public sealed class Trainer
             var loss = _trainer._data.Evaluate(_network).MeanNats;
             _evaluating.Stop();
             _lastEvaluated = _step;
+            _history = TrainingPoint.Append(_history, new TrainingPoint(_step, Seconds, _trainLoss, loss, _learningRate));
             improved = loss < _best;
             if (improved)
             {
@@ -235,6 +242,7 @@ public sealed class Trainer
                 ElapsedSeconds = Seconds,
                 BestValLoss = _best,
                 TrainLoss = _trainLoss,
+                History = _history,
             }.Save(_trainer._checkpointPath, _network, _optimizer, _average);
         }
 
@@ -276,6 +284,7 @@ public sealed class Trainer
             SequenceLength = _batches.SequenceLength,
             LearningRate = _options.LearningRate,
             Seed = _options.Seed,
+            History = _history,
         };
 
         public void Dispose()

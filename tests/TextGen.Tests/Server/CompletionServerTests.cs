@@ -35,6 +35,26 @@ public sealed class CompletionServerTests(SharedModel model) : IClassFixture<Sha
     }
 
     [Fact]
+    public async Task ThePlaygroundAndItsModelDescriptionAreServed()
+    {
+        using var page = await _http.GetAsync("/");
+        Assert.Equal("text/html", page.Content.Headers.ContentType!.MediaType);
+        var html = await page.Content.ReadAsStringAsync();
+        foreach (var id in new[] { "prompt", "generate", "stop-button", "mode-chat", "temperature", "top_k", "top_p", "repetition_penalty", "max_tokens", "stop", "seed", "\"n\"", "curve" })
+        {
+            Assert.Contains($"id={(id.StartsWith('"') ? id : $"\"{id}\"")}", html);
+        }
+        Assert.DoesNotContain("http://", html.Replace("http://www.w3.org", "")); // nothing from elsewhere: works offline
+        Assert.Contains("script-src 'unsafe-inline'", page.Headers.GetValues("Content-Security-Policy").Single());
+
+        var description = await _http.GetFromJsonAsync<JsonElement>("/textgen/model");
+        Assert.Equal("prose", description.GetProperty("id").GetString());
+        Assert.Equal(500, description.GetProperty("max_tokens").GetInt32());
+        Assert.Equal(model.Generator.Model.Metadata.Network.Hidden, description.GetProperty("hidden").GetInt32());
+        Assert.True(description.GetProperty("training").GetProperty("history").GetArrayLength() > 0);
+    }
+
+    [Fact]
     public async Task CompletionsAnswerInOpenAiShape()
     {
         var response = await Post("/v1/completions", new { prompt = "Call me", max_tokens = 30, temperature = 0.7, seed = 1, n = 2 });

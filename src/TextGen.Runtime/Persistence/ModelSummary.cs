@@ -1,0 +1,62 @@
+using TextGen.Modeling;
+
+namespace TextGen.Persistence;
+
+/// <summary>
+/// What a text model is and how it was trained, in one flat record: what `textgen info` prints (and as JSON) and what
+/// the server's playground shows in its model panel.
+/// </summary>
+public sealed record ModelSummary(
+    string? Path, long? FileBytes, DateTimeOffset Created,
+    string Cell, int Layers, int Hidden, int? Embedding, double Dropout, long Parameters,
+    string Level, int Vocabulary, bool Documents, bool FrozenEmbedding,
+    TrainingSummary? Training)
+{
+    /// <summary>The summary of <paramref name="model"/>, read from <paramref name="path"/> when known.</summary>
+    public static ModelSummary Of(TextModel model, string? path = null)
+    {
+        var network = model.Metadata.Network;
+        return new ModelSummary(
+            path is null ? null : System.IO.Path.GetFullPath(path), path is null ? null : new FileInfo(path).Length, model.Metadata.Created,
+            network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden, network.OneHot ? null : network.Embedding,
+            network.Dropout, network.ParameterCount(),
+            model.Tokenizer.Level, model.Tokenizer.VocabularySize, model.Metadata.Tokenizer.Documents, model.Metadata.FrozenEmbedding,
+            model.Metadata.Training);
+    }
+
+    /// <summary>The summary as lines of text: one per aspect, label first.</summary>
+    public IEnumerable<string> Lines()
+    {
+        yield return $"{Path ?? "model"} ({(FileBytes is { } bytes ? $"{bytes / 1e6:F1} MB, " : "")}created {Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC)";
+        yield return $"network    {Layers}x{Hidden} {Cell}, {(Embedding is { } width ? $"embedding {width}{(FrozenEmbedding ? " (frozen)" : "")}" : "one-hot input")}, dropout {Dropout:0.##}, {Parameters:N0} parameters";
+        yield return $"tokenizer  {Level}, vocabulary {Vocabulary:N0}{(Documents ? ", line documents" : "")}";
+        if (Training is not { } run)
+        {
+            yield return "training   not recorded";
+            yield break;
+        }
+        yield return $"training   {run.Corpus}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {TimeSpan.FromSeconds(run.Seconds):h\\:mm\\:ss} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
+        yield return $"loss       validation {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), training {run.TrainLoss:F4}";
+        yield return $"curve      {run.History.Count} evaluations{(run.History.Count > 0 ? $", steps {run.History[0].Step:N0} to {run.History[^1].Step:N0}" : "")}";
+    }
+}
+
+/// <summary>JSON has no NaN or infinity: a number that is not finite is written as null (and read back as NaN).</summary>
+public sealed class FiniteOrNullConverter : System.Text.Json.Serialization.JsonConverter<double>
+{
+    public override double Read(ref System.Text.Json.Utf8JsonReader reader, Type type, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType == System.Text.Json.JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, double value, System.Text.Json.JsonSerializerOptions options)
+    {
+        if (double.IsFinite(value)) writer.WriteNumberValue(value);
+        else writer.WriteNullValue();
+    }
+}
+
+/// <summary>The JSON of a <see cref="ModelSummary"/> for people and scripts: snake_case, null for numbers that are not finite.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(
+    PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower,
+    Converters = [typeof(FiniteOrNullConverter)])]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ModelSummary))]
+public sealed partial class SummaryJson : System.Text.Json.Serialization.JsonSerializerContext;
