@@ -66,7 +66,7 @@ public sealed class CompletionServer : IAsyncDisposable
         });
         var summary = Playground.ModelJson(generator, modelId, options);
         app.MapGet("/textgen/model", (HttpContext http) => loopbackOnly && !AddressedToLoopback(http.Request)
-            ? Results.Json(new RequestError(403, "this server listens on loopback and answers only requests addressed to localhost.").Body, statusCode: 403)
+            ? Results.Json(NotAddressedToLoopback(http.Request).Body, statusCode: 403)
             : Results.Text(summary, "application/json"));
         app.MapFallback((HttpContext http) => Error(http, new RequestError(404, $"no route {http.Request.Method} {http.Request.Path}; see /v1/models.", type: "not_found_error")));
 
@@ -155,6 +155,10 @@ public sealed class CompletionServer : IAsyncDisposable
         {
             // The client went away; nothing to answer.
         }
+        catch (ClientStalledException)
+        {
+            // The client stopped reading and the connection was ended (Completions.Send).
+        }
     }
 
     /// <summary>
@@ -168,7 +172,7 @@ public sealed class CompletionServer : IAsyncDisposable
         // server on loopback only answers requests that address it as this machine.
         if (loopbackOnly && !AddressedToLoopback(request))
         {
-            throw new RequestError(403, $"this server listens on loopback and answers only requests addressed to localhost, not to '{request.Host.Host}'.");
+            throw NotAddressedToLoopback(request);
         }
         var type = request.ContentType is { } contentType ? contentType.Split(';')[0].Trim() : "";
         if (!type.Equals("application/json", StringComparison.OrdinalIgnoreCase))
@@ -181,6 +185,9 @@ public sealed class CompletionServer : IAsyncDisposable
             throw new RequestError(403, $"cross-site requests are refused (Origin {site.GetLeftPart(UriPartial.Authority)}).");
         }
     }
+
+    private static RequestError NotAddressedToLoopback(HttpRequest request) =>
+        new(403, $"this server listens on loopback and answers only requests addressed to localhost, not to '{request.Host.Host}'.");
 
     private static bool AddressedToLoopback(HttpRequest request) =>
         IsLocalhost(request.Host.Host) || IPAddress.TryParse(request.Host.Host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal);

@@ -133,10 +133,13 @@ internal static class Completions
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {
             http.Abort();
-            throw new OperationCanceledException("the client stopped reading", http.RequestAborted);
+            throw new ClientStalledException();
         }
     }
 
     /// <summary>How long one write may wait for a client that does not read (a reader on a slow link takes a few ms per event).</summary>
     public static readonly TimeSpan StalledWriteTimeout = TimeSpan.FromSeconds(10);
 }
+
+/// <summary>The client stopped reading and its connection was ended; nothing more to answer.</summary>
+internal sealed class ClientStalledException() : Exception("the client stopped reading");

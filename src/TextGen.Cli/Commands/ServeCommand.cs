@@ -15,7 +15,7 @@ public static class ServeCommand
         var host = new Option<string>("--host") { Description = "Address to bind. Default 127.0.0.1 (this machine only); 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => defaults.Host };
         var maxTokens = SharedOptions.From(ServerSettings.MaxTokens);
         var concurrency = SharedOptions.From(ServerSettings.MaxConcurrent);
-        var command = new Command("serve", "Serve a model over HTTP: /v1/completions, /v1/chat/completions, /v1/models[/{id}], /health.") { model, port, host, maxTokens, concurrency };
+        var command = new Command("serve", "Serve a model over HTTP: the playground at /, /v1/completions, /v1/chat/completions, /v1/models[/{id}], /textgen/model, /health.") { model, port, host, maxTokens, concurrency };
         command.SetAction(async (parse, cancel) =>
         {
             var path = SharedOptions.ResolveModel(parse.GetValue(model));

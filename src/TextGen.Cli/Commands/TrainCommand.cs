@@ -96,7 +96,11 @@ public static class TrainCommand
                 EmbeddingsFrom = parse.GetValue(embeddingsFrom),
                 FreezeEmbeddings = parse.GetValue(freeze),
             };
-            if (parse.GetValue(plot) is { } png) TrainingPlot.CheckPath(png);
+            if (parse.GetValue(plot) is { } png)
+            {
+                TrainingPlot.CheckPath(png);
+                TextGen.Persistence.AtomicFile.EnsureWritable(png); // before training is spent on it
+            }
             return Run(request, parse.GetValue(plot), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
@@ -131,10 +135,9 @@ public static class TrainCommand
         using var interrupt = new ConsoleInterrupt();
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
         var run = result.Summary;
-        if (plot is not null)
+        if (result.Warning is { } late)
         {
-            TrainingPlot.Write(plot, run);
-            if (!json) error.WriteLine($"Wrote the training curve to {plot}.");
+            error.WriteLine($"warning: {late}");
         }
         var generator = TextGenerator.Load(result.ModelPath);
         var sample = generator.Generate("", new SamplingOptions { Length = SampleLength, Seed = (int)(options.Seed & int.MaxValue) });
@@ -165,6 +168,12 @@ public static class TrainCommand
                             $"best validation loss {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), train loss {run.TrainLoss:F4}.");
             error.WriteLine($"Saved {result.ModelPath}. A sample (temperature 0.8):");
             output.WriteLine(sample);
+        }
+        if (plot is not null)
+        {
+            // After the results: a plot that cannot be drawn is an error of its own, not a lost run.
+            TrainingPlot.Write(plot, run);
+            if (!json) error.WriteLine($"Wrote the training curve to {plot}.");
         }
         return result.Cancelled ? interrupt.ExitCode : 0;
     }

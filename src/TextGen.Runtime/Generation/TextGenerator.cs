@@ -20,7 +20,12 @@ public sealed class TextGenerator
     {
         _model = model;
         Engine = new CpuLanguageModel(model.Weights);
+        _newline = Tokenizer.Encode("\n").Ids;
+        _endsLine = Enumerable.Range(0, Tokenizer.VocabularySize).Select(t => Tokenizer.TokenText(t).EndsWith('\n')).ToArray();
     }
+
+    private readonly int[] _newline;
+    private readonly bool[] _endsLine;
 
     public static TextGenerator Load(string path) => new(TextModel.Load(path));
 
@@ -100,13 +105,14 @@ public sealed class TextGenerator
         var rows = requests.Count;
         var vocabulary = Engine.VocabularySize;
         // One logit per token per row: the batch size is bounded by what that costs, not by an int overflow.
-        if ((long)rows * vocabulary > MaxBatchLogits)
+        var perRow = Math.Max(vocabulary, Engine.StateWidth);
+        if ((long)rows * perRow > MaxBatchLogits)
         {
-            throw new SettingException("n", $"{rows} samples of a {vocabulary}-token vocabulary are too many for one batch; use at most {MaxBatchLogits / vocabulary}.");
+            throw new SettingException("n", $"{rows} samples of this model are too many for one batch; use at most {MaxBatchLogits / perRow}.");
         }
         var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
         var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
-        var warming = requests.Select(r => WarmsUp(r.Prompt) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
+        var warming = requests.Select((r, i) => WarmsUp(contexts[i], r) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
         var read = new int[rows];      // prompt tokens stepped so far
         var generated = new int[rows];
         var last = new int[rows];      // the token each sampling row steps next
@@ -136,7 +142,7 @@ public sealed class TextGenerator
                     last[i] = streams[i].Pick(logits.AsSpan(i * vocabulary, vocabulary));
                     streams[i].Remember(last[i]);
                     warming[i]++;
-                    var atLineStart = last[i] == contexts[i][^1];
+                    var atLineStart = EndsLine(last[i]);
                     if (atLineStart && warming[i] >= MinWarmUp || warming[i] >= MaxWarmUp) warming[i] = -1;
                     continue;
                 }
@@ -200,7 +206,11 @@ public sealed class TextGenerator
     /// unseen, until a line break at least <see cref="MinWarmUp"/> tokens in (at most <see cref="MaxWarmUp"/>), and
     /// the sample begins after it. Document models start from their start marker instead, as they were trained.
     /// </summary>
-    private bool WarmsUp(string prompt) => prompt.Length == 0 && Tokenizer is not DocumentTokenizer && Tokenizer.Encode("\n").Ids.Length == 1;
+    private bool WarmsUp(int[] context, GenerationRequest request) =>
+        request.Options.Length > 0 && Tokenizer is not DocumentTokenizer && _newline.Length > 0 && context.SequenceEqual(_newline) && EncodePrefix(request.Prompt).Ids.Length == 0;
+
+    /// <summary>Whether a token's text ends a line (a newline token, or a BPE or word token that ends with one).</summary>
+    private bool EndsLine(int token) => _endsLine[token];
 
     private const int MinWarmUp = 16;
     private const int MaxWarmUp = 512;
@@ -226,8 +236,7 @@ public sealed class TextGenerator
         {
             return ids;
         }
-        var newline = Tokenizer.Encode("\n").Ids;
-        return newline.Length > 0 ? newline : [0];
+        return _newline.Length > 0 ? _newline : [0];
     }
 
 

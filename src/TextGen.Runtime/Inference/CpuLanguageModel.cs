@@ -28,6 +28,10 @@ public sealed class CpuLanguageModel
         VocabularySize = config.VocabularySize;
         Gates = RecurrentNetConfig.Gates(Cell);
         var width = Gates * Hidden;
+        if ((long)VocabularySize * width > Array.MaxLength)
+        {
+            throw new TextGenException($"this model's input table ({VocabularySize:N0} tokens x {width:N0} gate inputs) is too large to generate with; train a narrower model or a smaller vocabulary.");
+        }
 
         _inputWeights = weights.Layers.Select((l, i) => i == 0 ? [] : l.InputWeight).ToArray();
         _hiddenWeights = weights.Layers.Select(l => l.HiddenWeight).ToArray();
@@ -70,6 +74,9 @@ public sealed class CpuLanguageModel
     public int Hidden { get; }
     public int VocabularySize { get; }
     private int Gates { get; }
+
+    /// <summary>Floats of gate scratch one stream needs per step (gates x hidden).</summary>
+    public int StateWidth => Gates * Hidden;
 
     public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize);
 

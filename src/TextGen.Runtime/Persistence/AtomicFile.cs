@@ -41,7 +41,7 @@ public static class AtomicFile
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
         {
-            throw new TextGenException($"{path} is a directory; give a file path for the model.");
+            throw new TextGenException($"{path} is a directory; give a file path.");
         }
         Write(full + ".probe", _ => { });
         TryDelete(full + ".probe");

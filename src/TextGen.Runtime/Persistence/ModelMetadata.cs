@@ -31,7 +31,7 @@ public sealed record TrainingSummary
     public double LearningRate { get; init; }
     public long Seed { get; init; }
     /// <summary>The loss curve: one point per evaluation, resumed runs included (thinned to at most <see cref="TrainingPoint.MaxPoints"/>).</summary>
-    public IReadOnlyList<TrainingPoint> History { get; init; } = [];
+    public IReadOnlyList<TrainingPoint> History { get; init => field = TrainingPoint.Clean(value); } = [];
 }
 
 /// <summary>
@@ -42,6 +42,10 @@ public sealed record TrainingPoint(long Step, double Seconds, double TrainLoss, 
 {
     /// <summary>Points a model keeps; past it every other one is dropped, so a week-long run keeps its shape in a few hundred KB.</summary>
     public const int MaxPoints = 2000;
+
+    /// <summary>A curve read from a file: null (or null points) stand for none.</summary>
+    public static IReadOnlyList<TrainingPoint> Clean(IReadOnlyList<TrainingPoint>? history) =>
+        history is null ? [] : history.Any(p => p is null) ? history.Where(p => p is not null).ToArray() : history;
 
     /// <summary><paramref name="history"/> with <paramref name="point"/> appended, thinned to <see cref="MaxPoints"/> (the first and last are kept).</summary>
     public static IReadOnlyList<TrainingPoint> Append(IReadOnlyList<TrainingPoint> history, TrainingPoint point)

@@ -24,6 +24,14 @@ public sealed record ModelSummary(
             model.Metadata.Training);
     }
 
+    /// <summary>Seconds as h:mm:ss (hours past 24 included); a number from a file that is not a duration shows as "?".</summary>
+    public static string Duration(double seconds)
+    {
+        if (!double.IsFinite(seconds) || seconds is < 0 or > 1e9) return "?";
+        var whole = (long)seconds;
+        return $"{whole / 3600}:{whole / 60 % 60:00}:{whole % 60:00}";
+    }
+
     /// <summary>The summary as lines of text: one per aspect, label first.</summary>
     public IEnumerable<string> Lines()
     {
@@ -35,7 +43,7 @@ public sealed record ModelSummary(
             yield return "training   not recorded";
             yield break;
         }
-        yield return $"training   {run.Corpus}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {TimeSpan.FromSeconds(run.Seconds):h\\:mm\\:ss} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
+        yield return $"training   {run.Corpus}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
         yield return $"loss       validation {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), training {run.TrainLoss:F4}";
         yield return $"curve      {run.History.Count} evaluations{(run.History.Count > 0 ? $", steps {run.History[0].Step:N0} to {run.History[^1].Step:N0}" : "")}";
     }

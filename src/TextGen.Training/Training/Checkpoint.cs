@@ -23,7 +23,7 @@ public sealed record Checkpoint
     public double BestValLoss { get; init; } = double.PositiveInfinity;
     public double TrainLoss { get; init; }
     /// <summary>The loss curve so far, which a resumed run continues.</summary>
-    public IReadOnlyList<TrainingPoint> History { get; init; } = [];
+    public IReadOnlyList<TrainingPoint> History { get; init => field = TrainingPoint.Clean(value); } = [];
 
     public static string PathFor(string modelPath) => modelPath + ".ckpt";
 

@@ -65,9 +65,20 @@ public sealed class Trainer
         }
         var summary = run.Summary();
         // The model file holds the best weights with the summary of when they were saved; its curve is the whole run's.
-        if (File.Exists(_outputPath)) ModelFile.Rewrite(_outputPath, ModelFile.TextKind, HeaderJson.Default.ModelMetadata,
-            saved => saved with { Training = (saved.Training ?? summary) with { History = summary.History } });
-        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested);
+        string? warning = null;
+        if (run.SavedModel)
+        {
+            try
+            {
+                ModelFile.Rewrite(_outputPath, ModelFile.TextKind, HeaderJson.Default.ModelMetadata,
+                    saved => saved with { Training = (saved.Training ?? summary) with { History = summary.History } });
+            }
+            catch (TextGenException e)
+            {
+                warning = $"the model is saved, but its training curve stops at its best evaluation ({e.Message})";
+            }
+        }
+        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested) { Warning = warning };
     }
 
     /// <summary>
@@ -121,6 +132,7 @@ public sealed class Trainer
                     _best = resume.State.BestValLoss;
                     _trainLoss = resume.State.TrainLoss;
                     _history = resume.State.History;
+                    SavedModel = File.Exists(trainer._outputPath);
                 }
                 _lastEvaluated = _step;
                 _average = new WeightAverage(_parameters, _step);
@@ -154,6 +166,9 @@ public sealed class Trainer
         public bool EvaluationDue => _step % _evaluateEvery == 0;
 
         public bool EvaluatedThisStep => _lastEvaluated == _step;
+
+        /// <summary>This run (or the run it resumes) wrote the model file, so its header may take the whole curve.</summary>
+        public bool SavedModel { get; private set; }
 
         /// <summary>Training tokens/s of this run: everything but evaluation counts (batching, steps, saving).</summary>
         private double TokensPerSecond => _stepsThisRun == 0 ? 0 : _stepsThisRun * _batches.TokensPerStep / (_wall.Elapsed - _evaluating.Elapsed).TotalSeconds;
@@ -192,7 +207,7 @@ public sealed class Trainer
             _stepsThisRun++;
             if (!float.IsFinite(loss))
             {
-                throw new TextGenException($"training diverged at step {_step} (loss is {loss}); lower the learning rate or the gradient clip.");
+                throw Diverged($"loss is {loss}");
             }
             _lossSum += loss;
             _lossCount++;
@@ -228,6 +243,7 @@ public sealed class Trainer
             {
                 _best = loss;
                 _trainer._model.WithTraining(Summary()).Save(_trainer._outputPath);
+                SavedModel = true;
             }
             return loss;
         }
@@ -253,11 +269,15 @@ public sealed class Trainer
         private void RequireFiniteWeights()
         {
             using var noGrad = no_grad();
-            if (_parameters.Any(p => { using var finite = isfinite(p).all(); return !finite.item<bool>(); }))
+            using var scope = NewDisposeScope();
+            if (_parameters.Any(p => !isfinite(p).all().item<bool>()))
             {
-                throw new TextGenException($"training diverged at step {_step} (the weights are no longer finite); lower the learning rate or the gradient clip. The last good model and checkpoint are kept.");
+                throw Diverged("the weights are no longer finite");
             }
         }
+
+        private TextGenException Diverged(string why) =>
+            new($"training diverged at step {_step} ({why}); lower the learning rate or the gradient clip. The last good model and checkpoint are kept.");
 
         public TrainingProgress Progress() => new()
         {

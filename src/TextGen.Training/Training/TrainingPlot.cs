@@ -36,7 +36,7 @@ public static class TrainingPlot
         rate.LinePattern = LinePattern.Dotted;
         rate.Axes.YAxis = plot.Axes.Right;
         foreach (var series in new[] { train, validation, rate }) series.MarkerSize = points.Length > 60 ? 0 : 4;
-        plot.Title($"{summary.Corpus}: {summary.Steps:N0} steps in {TimeSpan.FromSeconds(summary.Seconds):hh\\:mm\\:ss}");
+        plot.Title($"{summary.Corpus}: {summary.Steps:N0} steps in {ModelSummary.Duration(summary.Seconds)}");
         plot.XLabel("step");
         plot.YLabel("loss (nats per token)");
         plot.Axes.Right.Label.Text = "learning rate";

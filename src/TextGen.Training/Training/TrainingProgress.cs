@@ -25,4 +25,8 @@ public sealed record TrainingProgress
 /// <param name="Summary">The whole run: all steps and time; <see cref="TrainingSummary.ValLoss"/> is the saved model's, over the entire validation part.</param>
 /// <param name="Parameters">Trainable parameters of the network.</param>
 /// <param name="Cancelled">Training stopped early on request.</param>
-public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, long Parameters, bool Cancelled);
+public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, long Parameters, bool Cancelled)
+{
+    /// <summary>Something the user should know that did not stop the run.</summary>
+    public string? Warning { get; init; }
+}

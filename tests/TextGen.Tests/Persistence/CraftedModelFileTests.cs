@@ -51,6 +51,31 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
     }
 
     [Theory]
+    [InlineData("a null curve")]
+    [InlineData("a null point")]
+    [InlineData("NaN seconds")]
+    [InlineData("1e300 seconds")]
+    public void InfoAndResumeTakeAnEditedTrainingSummary(string edit)
+    {
+        using var dir = new TempDirectory();
+        var path = Rewrite(dir, header =>
+        {
+            var training = header["training"]!;
+            switch (edit)
+            {
+                case "a null curve": training["history"] = null; break;
+                case "a null point": training["history"]!.AsArray().Add(null); break;
+                case "NaN seconds": training["seconds"] = "NaN"; break;
+                default: training["seconds"] = 1e300; break;
+            }
+        });
+        var info = Cli.CliRunner.Run("info", "-m", path);
+        Assert.True(info.ExitCode == 0, info.Error);
+        Assert.Contains("training   ", info.Output);
+        Assert.Equal(0, Cli.CliRunner.Run("info", "-m", path, "--json").ExitCode);
+    }
+
+    [Theory]
     [InlineData(-1)]
     [InlineData(int.MaxValue)]
     public void AnImpossibleSectionCountIsRefused(int count)
