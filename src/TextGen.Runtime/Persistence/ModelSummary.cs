@@ -10,7 +10,7 @@ public sealed record ModelSummary(
     string? Path, long? FileBytes, DateTimeOffset Created,
     string Cell, int Layers, int Hidden, int? Embedding, double Dropout, long Parameters,
     string Level, int Vocabulary, bool Documents, bool FrozenEmbedding,
-    TrainingSummary? Training)
+    long? CorpusTokens, TrainingSummary? Training)
 {
     /// <summary>The summary of <paramref name="model"/>, read from <paramref name="path"/> when known.</summary>
     public static ModelSummary Of(TextModel model, string? path = null)
@@ -21,7 +21,20 @@ public sealed record ModelSummary(
             network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden, network.OneHot ? null : network.Embedding,
             network.Dropout, network.ParameterCount(),
             model.Tokenizer.Level, model.Tokenizer.VocabularySize, model.Metadata.Tokenizer.Documents, model.Metadata.FrozenEmbedding,
-            model.Metadata.Training);
+            CorpusTokensOf(model.Metadata), model.Metadata.Training);
+    }
+
+    /// <summary>Tokens of the training corpus (training and validation parts), from the per-token counts the header keeps.</summary>
+    private static long? CorpusTokensOf(ModelMetadata metadata)
+    {
+        if (metadata.TokenCounts is not { Count: > 0 } counts) return null;
+        long total = 0;
+        foreach (var count in counts)
+        {
+            if (count < 0 || total > long.MaxValue - count) return null; // an edited header: no size rather than a wrong one
+            total += count;
+        }
+        return total;
     }
 
     /// <summary>Seconds as h:mm:ss (hours past 24 included); a number from a file that is not a duration shows as "?".</summary>
@@ -43,7 +56,7 @@ public sealed record ModelSummary(
             yield return "training   not recorded";
             yield break;
         }
-        yield return $"training   {run.Corpus}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
+        yield return $"training   {run.Corpus}{(CorpusTokens is { } tokens ? $" ({tokens:N0} tokens)" : "")}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
         yield return $"loss       validation {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), training {run.TrainLoss:F4}";
         yield return $"curve      {run.History.Count} evaluations{(run.History.Count > 0 ? $", steps {run.History[0].Step:N0} to {run.History[^1].Step:N0}" : "")}";
     }

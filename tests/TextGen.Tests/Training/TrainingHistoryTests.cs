@@ -53,7 +53,7 @@ public class TrainingHistoryTests
         Assert.Equal(0, info.ExitCode);
         Assert.Contains("network    2x16 lstm", info.Output);
         Assert.Contains("tokenizer  char, vocabulary", info.Output);
-        Assert.Contains("training   c.txt:", info.Output);
+        Assert.Matches(@"training   c\.txt \([\d,]+ tokens\): ", info.Output);
         var json = JsonDocument.Parse(CliRunner.Run("info", "-m", model, "--json").Output).RootElement;
         Assert.Equal(16, json.GetProperty("hidden").GetInt32());
         Assert.True(json.GetProperty("training").GetProperty("history").GetArrayLength() > 0);
