@@ -42,7 +42,8 @@ public static class BenchCommand
                     matmul_gflops = report.MatmulGflops,
                     train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
                     sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, tokens_per_second = s.TokensPerSecond }),
-                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio } : null,
+                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
+                        cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
                 });
                 return 0;
             }
@@ -63,6 +64,10 @@ public static class BenchCommand
             {
                 output.WriteLine();
                 output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength}: textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
+                if (loop.TrainerCpu is { } cpu)
+                {
+                    output.WriteLine($"  CPU time while training: user {cpu.UserSeconds:F1} s, system {cpu.SystemSeconds:F1} s ({cpu.SystemShare:P0} system), {cpu.CoresBusy:F2} cores busy over {cpu.WallSeconds:F1} s");
+                }
             }
             return 0;
         });

@@ -10,6 +10,30 @@ public sealed record SampleThroughput(string Cell, int Layers, int Hidden, int V
 public sealed record LoopComparison(string Cell, int Layers, int Hidden, int Batch, int SeqLength, double BareTokensPerSecond, double TrainerTokensPerSecond)
 {
     public double Ratio => TrainerTokensPerSecond / BareTokensPerSecond;
+
+    /// <summary>CPU time of the whole process while the trainer ran: user, system (kernel), and the wall time around them.</summary>
+    public CpuTime? TrainerCpu { get; init; }
+}
+
+/// <summary>
+/// Process CPU time over a stretch of wall time. System time is the kernel's share: thread wake-ups, spin-waits that
+/// yield, page faults from allocation. It is spent on neither the model nor the data.
+/// </summary>
+public sealed record CpuTime(double UserSeconds, double SystemSeconds, double WallSeconds)
+{
+    public double SystemShare => UserSeconds + SystemSeconds > 0 ? SystemSeconds / (UserSeconds + SystemSeconds) : 0;
+    public double CoresBusy => WallSeconds > 0 ? (UserSeconds + SystemSeconds) / WallSeconds : 0;
+
+    /// <summary>Runs <paramref name="work"/> and measures this process's CPU time across it.</summary>
+    public static (T Result, CpuTime Cpu) Measure<T>(Func<T> work)
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        var (user, system) = (process.UserProcessorTime, process.PrivilegedProcessorTime);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
+        var result = work();
+        process.Refresh();
+        return (result, new CpuTime((process.UserProcessorTime - user).TotalSeconds, (process.PrivilegedProcessorTime - system).TotalSeconds, wall.Elapsed.TotalSeconds));
+    }
 }
 
 public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThroughput> Train, IReadOnlyList<SampleThroughput> Sample, LoopComparison? TrainLoop);

@@ -93,8 +93,8 @@ public static class BenchmarkSuite
                 Network = defaults,
                 Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1 },
             });
-            var result = session.Run(new NullProgress(), cancel);
-            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond);
+            var (result, cpu) = CpuTime.Measure(() => session.Run(new NullProgress(), cancel));
+            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond) { TrainerCpu = cpu };
         }
         finally
         {

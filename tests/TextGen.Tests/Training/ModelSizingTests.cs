@@ -55,8 +55,8 @@ public class ModelSizingTests
     {
         Assert.Equal(MeasuredMachine, ModelSizing.EstimatedTokensPerSecond(Characters with { Hidden = 256 }, MeasuredMachine), 6);
         var wide = Characters with { Hidden = 512 };
-        var achievedAtBase = MeasuredMachine * Benchmarking.FlopCount.TrainingPerToken(Characters with { Hidden = 256 });
-        var expected = achievedAtBase * Math.Pow(2, 0.3) / Benchmarking.FlopCount.TrainingPerToken(wide);
+        var achievedAtBase = MeasuredMachine * TextGen.Benchmarking.FlopCount.TrainingPerToken(Characters with { Hidden = 256 });
+        var expected = achievedAtBase * Math.Pow(2, 0.3) / TextGen.Benchmarking.FlopCount.TrainingPerToken(wide);
         Assert.Equal(expected, ModelSizing.EstimatedTokensPerSecond(wide, MeasuredMachine), 6);
         Assert.Equal(2 * ModelSizing.EstimatedTokensPerSecond(wide, MeasuredMachine), ModelSizing.EstimatedTokensPerSecond(wide, 2 * MeasuredMachine), 6);
     }
