@@ -128,7 +128,7 @@ public static class TrainCommand
         if (!json)
         {
             error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? $" (width fitted to the budget{(session.MeasuredBaseThroughput is { } speed ? $", this machine's {speed / 1000:F1}k tokens/s at {ModelSizing.BaseWidth}" : "")} and the corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
-                            $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}; " +
+                            $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}{(session.Data.HeldOutTokens > session.Data.ValidationTokens ? $" (a fixed sample of the {session.Data.HeldOutTokens:N0} held out)" : "")}; " +
                             $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }
 

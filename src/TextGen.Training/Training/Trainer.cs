@@ -8,7 +8,11 @@ using static TorchSharp.torch;
 namespace TextGen.Training;
 
 /// <summary>What the loop trains on: its batches, and how to score the validation part.</summary>
-public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate);
+public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate)
+{
+    /// <summary>Tokens held out for validation; <see cref="ValidationTokens"/> of them are scored during training (TokenSplit.ValidationSample).</summary>
+    public long HeldOutTokens { get; init; }
+}
 
 /// <summary>
 /// The training loop: next-token cross-entropy with truncated back-propagation through time, Adam, gradient-norm
@@ -25,10 +29,13 @@ public sealed class Trainer
     private readonly string _outputPath;
     private readonly string _checkpointPath;
     private readonly SavedTraining? _resume;
+    private readonly Stopwatch _commandClock;
 
+    /// <param name="commandClock">Started when the command began (reading and tokenizing included): --max-time is its wall clock.</param>
     public Trainer(TrainedModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
-        SavedTraining? resume = null)
+        SavedTraining? resume = null, Stopwatch? commandClock = null)
     {
+        _commandClock = commandClock ?? Stopwatch.StartNew();
         _model = model;
         _data = data;
         _options = options;
@@ -155,13 +162,23 @@ public sealed class Trainer
             _shape = [_batches.BatchSize, _batches.SequenceLength];
         }
 
-        /// <summary>Seconds of training of every run so far, resumed ones included.</summary>
-        private double Seconds => _secondsBefore + _wall.Elapsed.TotalSeconds;
+        /// <summary>Seconds of every run so far, resumed ones included, each from the start of its command.</summary>
+        private double Seconds => _secondsBefore + _trainer._commandClock.Elapsed.TotalSeconds;
+
+        /// <summary>What the last evaluation, save and checkpoint took, once measured.</summary>
+        private double? _evaluationSeconds;
+
+        /// <summary>
+        /// Time kept back from the budget for the final evaluation: the last one's duration, or before any, the estimate
+        /// the evaluation interval rests on (scoring a token costs about a third of training on it).
+        /// </summary>
+        private double EvaluationReserve => _evaluationSeconds
+            ?? (_stepsThisRun > 0 && TokensPerSecond > 0 ? _trainer._data.ValidationTokens / (3 * TokensPerSecond) : 0);
 
         /// <summary>Fraction of the budget (epochs or time, whichever ends first) used.</summary>
         public double Fraction => Math.Max(
             _totalSteps is { } total ? _step / (double)total : 0,
-            _options.MaxTime is { } max ? Seconds / max.TotalSeconds : 0);
+            _options.MaxTime is { } max ? (Seconds + EvaluationReserve) / max.TotalSeconds : 0);
 
         public bool EvaluationDue => _step % _evaluateEvery == 0;
 
@@ -225,8 +242,10 @@ public sealed class Trainer
                 _lossSum = 0;
                 _lossCount = 0;
             }
+            var started = _trainer._commandClock.Elapsed;
             var loss = EvaluateAverage(out var improved);
             SaveCheckpoint();
+            _evaluationSeconds = (_trainer._commandClock.Elapsed - started).TotalSeconds;
             return Progress() with { Evaluated = true, ValLoss = loss, BestValLoss = _best, Improved = improved };
         }
 

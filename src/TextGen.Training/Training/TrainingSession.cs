@@ -76,6 +76,7 @@ public sealed class TrainingSession : IDisposable
 
     public static TrainingSession Prepare(TrainRequest request)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
         request.Training.Validate();
         if (!TokenizerFactory.Levels.Contains(request.Level.Trim().ToLowerInvariant()))
         {
@@ -151,7 +152,7 @@ public sealed class TrainingSession : IDisposable
             var (found, missing) = Embeddings.PretrainedEmbeddings.Apply(model.Network, tokenizer, embeddings, request.FreezeEmbeddings);
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
-        var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume);
+        var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume, clock);
         return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
 
@@ -199,7 +200,11 @@ public sealed class TrainingSession : IDisposable
         var split = TokenSplit.LastFraction(encoded.Ids, requested.ValidationFraction);
         var options = FitBatchShape(requested, split.Train.Length, warnings);
         var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
-        var data = new TrainingData(batches, split.Validation.Length, m => Evaluator.Evaluate(m, split.Validation, options.BatchSize, options.SequenceLength));
+        var validation = split.ValidationSample();
+        var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize, options.SequenceLength))
+        {
+            HeldOutTokens = split.Validation.Length,
+        };
         return (data, split.Train.Length, options, encoded.UnknownCount, encoded.FirstUnknown, Count(encoded.Ids, tokenizer.VocabularySize));
     }
 
@@ -213,15 +218,28 @@ public sealed class TrainingSession : IDisposable
             throw new SettingException("documents", $"lines needs documents to hold out for validation, and the corpus has {documents.Count} non-empty lines; use more lines, or one continuous text.");
         }
         var train = documents.Take(documents.Count - held).ToArray();
-        var validation = documents.Skip(documents.Count - held).ToArray();
+        var heldOut = documents.Skip(documents.Count - held).ToArray();
+        var validation = DocumentSample(heldOut);
         var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
         var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
         if (options.SequenceLength < requested.SequenceLength)
         {
             warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
         }
-        var data = new TrainingData(batches, validation.Sum(d => d.Length - 1), m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength));
+        var data = new TrainingData(batches, validation.Sum(d => d.Length - 1), m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
+        {
+            HeldOutTokens = heldOut.Sum(d => (long)d.Length - 1),
+        };
         return (data, train.Sum(d => d.Length), options, unknown, null, Count(documents.SelectMany(d => d), tokenizer.VocabularySize));
+    }
+
+    /// <summary>Held-out documents scored during training: all, or every k-th so that about <see cref="TokenSplit.MaxValidationTokens"/> are.</summary>
+    private static int[][] DocumentSample(int[][] heldOut)
+    {
+        var tokens = heldOut.Sum(d => (long)d.Length);
+        if (tokens <= TokenSplit.MaxValidationTokens) return heldOut;
+        var every = (int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens);
+        return heldOut.Where((_, i) => i % every == 0).ToArray();
     }
 
     private static long[] Count(IEnumerable<int> ids, int vocabulary)

@@ -63,3 +63,27 @@ public class StreamBatcherTests
         Assert.Equal(Enumerable.Range(90, 10), split.Validation.ToArray());
     }
 }
+
+public class ValidationSampleTests
+{
+    [Fact]
+    public void AHeldOutPartAboveTheCapIsScoredOnTheSameEvenlySpacedSampleEveryTime()
+    {
+        var tokens = Enumerable.Range(0, 4_000_000).ToArray(); // each token its own position
+        var split = TokenSplit.LastFraction(tokens, 0.25);
+        var sample = split.ValidationSample();
+        Assert.Equal(TokenSplit.MaxValidationTokens, sample.Length);
+        Assert.Equal(sample.ToArray(), split.ValidationSample().ToArray());
+        var window = TokenSplit.MaxValidationTokens / TokenSplit.SampleWindows;
+        var stride = split.Validation.Length / TokenSplit.SampleWindows;
+        for (var w = 0; w < TokenSplit.SampleWindows; w++)
+        {
+            var stretch = sample.Slice(w * window, window).ToArray();
+            Assert.Equal(3_000_000 + w * stride, stretch[0]); // evenly spaced through the held-out part
+            Assert.Equal(Enumerable.Range(stretch[0], window), stretch); // contiguous
+        }
+
+        var small = TokenSplit.LastFraction(Enumerable.Range(0, 100_000).ToArray(), 0.1);
+        Assert.Equal(small.Validation.ToArray(), small.ValidationSample().ToArray()); // under the cap: all of it
+    }
+}
