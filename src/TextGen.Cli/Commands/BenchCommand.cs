@@ -39,7 +39,9 @@ public static class BenchCommand
             {
                 JsonOutput.Write(output, new
                 {
+                    cpu = report.Cpu,
                     matmul_gflops = report.MatmulGflops,
+                    bf16_matmul_gflops = report.Bf16MatmulGflops,
                     train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
                     sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, tokens_per_second = s.TokensPerSecond }),
                     train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
@@ -47,7 +49,8 @@ public static class BenchCommand
                 });
                 return 0;
             }
-            output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores)");
+            output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores of {report.Cpu})" +
+                             (report.Bf16MatmulGflops is { } bf16 ? $"; bf16 {bf16:F1} GFLOP/s ({bf16 / report.MatmulGflops:F1}x)" : "; no bf16 instructions"));
             output.WriteLine();
             output.WriteLine($"{"train",-16}{"batch x seq",12}{"tokens/s",12}{"GFLOP/s",10}{"of peak",9}");
             foreach (var t in report.Train)

@@ -36,4 +36,11 @@ public sealed record CpuTime(double UserSeconds, double SystemSeconds, double Wa
     }
 }
 
-public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThroughput> Train, IReadOnlyList<SampleThroughput> Sample, LoopComparison? TrainLoop);
+public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThroughput> Train, IReadOnlyList<SampleThroughput> Sample, LoopComparison? TrainLoop)
+{
+    /// <summary>The bf16 matrix-product peak where the CPU has bf16 instructions; null elsewhere.</summary>
+    public double? Bf16MatmulGflops { get; init; }
+
+    /// <summary>The CPU's model name, as the figures only mean something beside it.</summary>
+    public string Cpu { get; init; } = "";
+}

@@ -37,6 +37,8 @@ public static class BenchmarkSuite
         Native.TorchRuntime.EnsureLoaded();
         progress?.Report("matmul peak");
         var peak = Throughput.MatmulGflops();
+        progress?.Report("bf16 matmul peak");
+        var bf16 = Throughput.Bf16MatmulGflops();
 
         var train = new List<TrainThroughput>();
         foreach (var cell in options.Cells)
@@ -67,7 +69,7 @@ public static class BenchmarkSuite
             progress?.Report("training loop vs bare loop (default architecture)");
             loop = CompareLoops(options, cancel);
         }
-        return new BenchmarkReport(peak, train, sample, loop);
+        return new BenchmarkReport(peak, train, sample, loop) { Bf16MatmulGflops = bf16, Cpu = CpuFeatures.ModelName };
     }
 
     /// <summary>

@@ -8,11 +8,11 @@ namespace TextGen.Benchmarking;
 public static class Throughput
 {
     /// <summary>Best of several float32 square matrix products, in GFLOP/s: the machine's practical peak.</summary>
-    public static double MatmulGflops(int size = 1024, double seconds = 2)
+    public static double MatmulGflops(int size = 1024, double seconds = 2, ScalarType type = ScalarType.Float32)
     {
         using var scope = NewDisposeScope();
-        var a = randn(size, size);
-        var b = randn(size, size);
+        var a = randn(size, size).to(type);
+        var b = randn(size, size).to(type);
         mm(a, b).Dispose();
         var best = 0.0;
         var total = Stopwatch.StartNew();
@@ -20,11 +20,18 @@ public static class Throughput
         {
             var clock = Stopwatch.StartNew();
             using var c = mm(a, b);
-            c.sum().item<float>();
+            c.sum().to(ScalarType.Float32).item<float>();
             best = Math.Max(best, 2.0 * size * size * size / clock.Elapsed.TotalSeconds / 1e9);
         }
         return best;
     }
+
+    /// <summary>
+    /// The bf16 matrix-product peak (oneDNN, switched on for the measurement), where the CPU has bf16 instructions
+    /// (avx512_bf16 or AMX); null elsewhere, where libtorch would emulate bf16 at a fraction of the fp32 speed.
+    /// </summary>
+    public static double? Bf16MatmulGflops(int size = 1024, double seconds = 2) =>
+        CpuFeatures.HasBf16 ? Native.OneDnnSwitch.WithOneDnn(() => MatmulGflops(size, seconds, ScalarType.BFloat16)) : null;
 
     /// <summary>
     /// A bare training loop (random windows, Adam, clipping; nothing else) on random tokens, for at least

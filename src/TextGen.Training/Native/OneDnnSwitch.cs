@@ -45,6 +45,25 @@ internal static class OneDnnSwitch
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/> with oneDNN on, then off again: for bf16 products, which only oneDNN runs fast, and
+    /// whose results the faulty f32 LSTM kernel does not touch. Not thread-safe: the switch is global to libtorch.
+    /// </summary>
+    public static T WithOneDnn<T>(Func<T> work)
+    {
+        if (IsOn() is not false) return work();
+        var context = GlobalContext();
+        SetUserEnabledMkldnn(context, true);
+        try
+        {
+            return work();
+        }
+        finally
+        {
+            SetUserEnabledMkldnn(context, false);
+        }
+    }
+
     /// <summary>Whether libtorch would use oneDNN now; null where that cannot be asked.</summary>
     public static bool? IsOn()
     {

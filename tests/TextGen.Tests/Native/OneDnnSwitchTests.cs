@@ -1,7 +1,7 @@
 using TextGen.Modeling;
 using TextGen.Native;
 
-namespace TextGen.Tests.Runtime;
+namespace TextGen.Tests.Native;
 
 /// <summary>
 /// The switch calls libtorch by C++ symbol names, which a new libtorch could rename: then oneDNN would silently stay
@@ -14,6 +14,20 @@ public class OneDnnSwitchTests
     {
         using var stack = new RecurrentStack(CellType.Lstm, 4, 8, 1, 0);
         Assert.True(OperatingSystem.IsLinux(), "TextGen ships libtorch for Linux x64 only");
-        Assert.False(OneDnnSwitch.IsOn() ?? true, "oneDNN is still on (or libtorch no longer exports the switch): see Runtime/OneDnnSwitch.cs");
+        Assert.False(OneDnnSwitch.IsOn() ?? true, "oneDNN is still on (or libtorch no longer exports the switch): see Native/OneDnnSwitch.cs");
+    }
+
+    [Fact]
+    public void TheBf16PeakRunsWithOneDnnOnAndLeavesItOff()
+    {
+        using var stack = new RecurrentStack(CellType.Lstm, 4, 8, 1, 0);
+        Assert.True(OneDnnSwitch.WithOneDnn(() => OneDnnSwitch.IsOn()));
+        Assert.Throws<InvalidOperationException>(() => OneDnnSwitch.WithOneDnn<int>(() => throw new InvalidOperationException()));
+        Assert.False(OneDnnSwitch.IsOn() ?? true);
+
+        var bf16 = TextGen.Benchmarking.Throughput.Bf16MatmulGflops(size: 128, seconds: 0.2);
+        Assert.Equal(TextGen.Benchmarking.CpuFeatures.HasBf16, bf16 is not null);
+        if (bf16 is { } gflops) Assert.True(gflops > 0);
+        Assert.False(OneDnnSwitch.IsOn() ?? true);
     }
 }
