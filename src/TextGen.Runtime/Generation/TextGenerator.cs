@@ -110,9 +110,10 @@ public sealed class TextGenerator
         {
             throw new SettingException("n", $"{rows} samples of this model are too many for one batch; use at most {MaxBatchLogits / perRow}.");
         }
-        var contexts = requests.Select(r => Context(r.Prompt)).ToArray();
+        var prompts = requests.Select(r => EncodePrefix(r.Prompt).Ids).ToArray();
+        var contexts = prompts.Select(Context).ToArray();
         var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
-        var warming = requests.Select((r, i) => WarmsUp(contexts[i], r) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
+        var warming = requests.Select((r, i) => WarmsUp(prompts[i], r.Options) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
         var read = new int[rows];      // prompt tokens stepped so far
         var generated = new int[rows];
         var last = new int[rows];      // the token each sampling row steps next
@@ -186,7 +187,7 @@ public sealed class TextGenerator
     {
         var state = Engine.NewState();
         var logits = new float[Engine.VocabularySize];
-        foreach (var token in Context(context))
+        foreach (var token in Context(EncodePrefix(context).Ids))
         {
             Engine.Step([token], state, logits);
         }
@@ -206,8 +207,8 @@ public sealed class TextGenerator
     /// unseen, until a line break at least <see cref="MinWarmUp"/> tokens in (at most <see cref="MaxWarmUp"/>), and
     /// the sample begins after it. Document models start from their start marker instead, as they were trained.
     /// </summary>
-    private bool WarmsUp(int[] context, GenerationRequest request) =>
-        request.Options.Length > 0 && Tokenizer is not DocumentTokenizer && _newline.Length > 0 && context.SequenceEqual(_newline) && EncodePrefix(request.Prompt).Ids.Length == 0;
+    private bool WarmsUp(int[] prompt, SamplingOptions options) =>
+        prompt.Length == 0 && options.Length > 0 && Tokenizer is not DocumentTokenizer && _newline.Length > 0;
 
     /// <summary>Whether a token's text ends a line (a newline token, or a BPE or word token that ends with one).</summary>
     private bool EndsLine(int token) => _endsLine[token];
@@ -222,12 +223,11 @@ public sealed class TextGenerator
     private int EndOfDocument => Tokenizer is DocumentTokenizer documents ? documents.End : -1;
 
     /// <summary>
-    /// The prompt's tokens. A documents model starts every sample with its start marker; otherwise, with no prompt,
-    /// the model starts as at the beginning of a paragraph (a newline) if it knows one.
+    /// The tokens stepped before sampling. A documents model starts every sample with its start marker; otherwise,
+    /// with no prompt, the model starts as at the beginning of a paragraph (a newline) if it knows one.
     /// </summary>
-    private int[] Context(string prompt)
+    private int[] Context(int[] ids)
     {
-        var ids = EncodePrefix(prompt).Ids;
         if (Tokenizer is DocumentTokenizer documents)
         {
             return [documents.Start, .. ids];
@@ -238,7 +238,6 @@ public sealed class TextGenerator
         }
         return _newline.Length > 0 ? _newline : [0];
     }
-
 
     /// <summary>One sample's sampler state: its random numbers, recent tokens, stop filter and output.</summary>
     private sealed class GenerationStream(TextGenerator generator, SamplingOptions options)

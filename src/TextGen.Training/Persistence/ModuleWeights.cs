@@ -23,12 +23,12 @@ public static class ModuleWeights
     public static void Load(nn.Module module, byte[] bytes, string path) => Copy(module, StateDict.Read(bytes, path), path);
 
     /// <summary>The module's weights as arrays, by state-dict name.</summary>
-    public static IReadOnlyDictionary<string, FloatTensor> ToTensors(nn.Module module) =>
-        module.state_dict().ToDictionary(p => p.Key, p =>
-        {
-            using var values = p.Value.detach().contiguous().to(ScalarType.Float32);
-            return new FloatTensor(p.Value.shape, values.data<float>().ToArray());
-        }, StringComparer.Ordinal);
+    public static IReadOnlyDictionary<string, FloatTensor> ToTensors(nn.Module module)
+    {
+        using var scope = NewDisposeScope(); // the detached, contiguous float32 copies
+        return module.state_dict().ToDictionary(p => p.Key,
+            p => new FloatTensor(p.Value.shape, p.Value.detach().contiguous().to(ScalarType.Float32).data<float>().ToArray()), StringComparer.Ordinal);
+    }
 
     /// <summary>Copies <paramref name="tensors"/> into the module: exactly its names, exactly its shapes.</summary>
     public static void Copy(nn.Module module, IReadOnlyDictionary<string, FloatTensor> tensors, string path)

@@ -17,7 +17,7 @@ public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens
 /// <summary>
 /// The training loop: next-token cross-entropy with truncated back-propagation through time, Adam, gradient-norm
 /// clipping and a warm-up + cosine schedule. Evaluates the weights' moving average (<see cref="WeightAverage"/>) on
-/// the whole validation part at regular steps, saves the best such model, and checkpoints for <c>--resume</c>.
+/// the validation part (a fixed sample of a large one: TokenSplit.ValidationSample) at regular steps, saves the best such model, and checkpoints for <c>--resume</c>.
 /// Stops at the budget or on cancellation, keeping the best model.
 /// </summary>
 public sealed class Trainer
@@ -51,7 +51,10 @@ public sealed class Trainer
     /// once an epoch.
     /// </summary>
     public static int EvaluationInterval(ITrainingBatches batcher, int validationTokens) =>
-        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / 3 / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
+        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
+
+    /// <summary>Training on a token takes about three times as long as scoring one (measured).</summary>
+    private const double TrainingCostOfScoring = 3;
 
     /// <summary>Trains until the budget is used or <paramref name="cancel"/> fires; the best model is saved on the way.</summary>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
@@ -119,6 +122,7 @@ public sealed class Trainer
         private int _lossCount;
         private double _learningRate;
         private IReadOnlyList<TrainingPoint> _history = [];
+        private double? _evaluationSeconds; // what the last evaluation, save and checkpoint took, once measured
 
         public RunState(Trainer trainer)
         {
@@ -165,15 +169,12 @@ public sealed class Trainer
         /// <summary>Seconds of every run so far, resumed ones included, each from the start of its command.</summary>
         private double Seconds => _secondsBefore + _trainer._commandClock.Elapsed.TotalSeconds;
 
-        /// <summary>What the last evaluation, save and checkpoint took, once measured.</summary>
-        private double? _evaluationSeconds;
-
         /// <summary>
         /// Time kept back from the budget for the final evaluation: the last one's duration, or before any, the estimate
-        /// the evaluation interval rests on (scoring a token costs about a third of training on it).
+        /// the evaluation interval rests on (<see cref="TrainingCostOfScoring"/>).
         /// </summary>
         private double EvaluationReserve => _evaluationSeconds
-            ?? (_stepsThisRun > 0 && TokensPerSecond > 0 ? _trainer._data.ValidationTokens / (3 * TokensPerSecond) : 0);
+            ?? (_stepsThisRun > 0 && TokensPerSecond > 0 ? _trainer._data.ValidationTokens / (TrainingCostOfScoring * TokensPerSecond) : 0);
 
         /// <summary>Fraction of the budget (epochs or time, whichever ends first) used.</summary>
         public double Fraction => Math.Max(
