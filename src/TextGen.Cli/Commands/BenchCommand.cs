@@ -17,8 +17,9 @@ public static class BenchCommand
         var seqLength = SharedOptions.From(BenchmarkSettings.SeqLength);
         var seconds = SharedOptions.From(BenchmarkSettings.Seconds);
         var loopSeconds = SharedOptions.From(BenchmarkSettings.LoopSeconds);
+        var corpusMegabytes = SharedOptions.From(BenchmarkSettings.CorpusMegabytes);
         var json = SharedOptions.Json();
-        var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.") { cells, layers, hidden, batch, seqLength, seconds, loopSeconds, json };
+        var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.") { cells, layers, hidden, batch, seqLength, seconds, loopSeconds, corpusMegabytes, json };
         command.SetAction(parse =>
         {
             var options = defaults with
@@ -30,6 +31,7 @@ public static class BenchCommand
                 SeqLength = parse.GetValue(seqLength),
                 Seconds = parse.GetValue(seconds),
                 LoopSeconds = parse.GetValue(loopSeconds),
+                CorpusMegabytes = parse.GetValue(corpusMegabytes),
             };
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
@@ -46,6 +48,8 @@ public static class BenchCommand
                     sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, tokens_per_second = s.TokensPerSecond }),
                     train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
                         cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
+                    corpus = report.Corpus.Select(c => new { level = c.Level, megabytes = c.Megabytes, tokens = c.Tokens, hash_mb_per_second = c.HashMegabytesPerSecond, learn_mb_per_second = c.LearnMegabytesPerSecond,
+                        tokenize_mb_per_second = c.TokenizeMegabytesPerSecond, cached_seconds = c.CachedSeconds, stream_tokens_per_second = c.StreamTokensPerSecond }),
                 });
                 return 0;
             }
@@ -70,6 +74,16 @@ public static class BenchCommand
                 if (loop.TrainerCpu is { } cpu)
                 {
                     output.WriteLine($"  CPU time while training: user {cpu.UserSeconds:F1} s, system {cpu.SystemSeconds:F1} s ({cpu.SystemShare:P0} system), {cpu.CoresBusy:F2} cores busy over {cpu.WallSeconds:F1} s");
+                }
+            }
+            if (report.Corpus.Count > 0)
+            {
+                output.WriteLine();
+                output.WriteLine($"token cache, generated {report.Corpus[0].Megabytes:F0} MB corpus: MB/s per pass, then the cached start and batches read from the cache");
+                output.WriteLine($"{"level",-8}{"tokens",14}{"hash",9}{"learn",9}{"tokenize",10}{"cached start",14}{"read tokens/s",16}");
+                foreach (var c in report.Corpus)
+                {
+                    output.WriteLine($"{c.Level,-8}{c.Tokens,14:N0}{c.HashMegabytesPerSecond,9:N0}{c.LearnMegabytesPerSecond,9:N0}{c.TokenizeMegabytesPerSecond,10:N0}{c.CachedSeconds * 1000,11:N0} ms{c.StreamTokensPerSecond,16:N0}");
                 }
             }
             return 0;

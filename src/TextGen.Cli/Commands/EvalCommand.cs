@@ -18,7 +18,8 @@ public static class EvalCommand
         {
             var output = parse.InvocationConfiguration.Output;
             using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
-            var result = CorpusEvaluation.Run(trained, parse.GetValue(corpus)!);
+            var result = TokenizingDisplay.Run(parse.InvocationConfiguration.Error,
+                tokenizing => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: tokenizing));
             if (result.Unknown > 0)
             {
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + UnknownText.Warning(trained.Tokenizer, result.Unknown, result.FirstUnknown, "the file"));

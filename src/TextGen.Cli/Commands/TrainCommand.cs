@@ -118,7 +118,7 @@ public static class TrainCommand
 
     private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error)
     {
-        using var session = TrainingSession.Prepare(request);
+        using var session = TokenizingDisplay.Run(error, tokenizing => TrainingSession.Prepare(request, tokenizing));
         foreach (var warning in session.Warnings)
         {
             error.WriteLine($"warning: {warning}");
@@ -157,6 +157,8 @@ public static class TrainCommand
                 layers = network.Layers,
                 hidden = network.Hidden,
                 seconds = run.Seconds,
+                first_step_seconds = result.FirstStepSeconds,
+                tokens_from_cache = session.TokensFromCache,
                 seed = options.Seed,
                 interrupted = result.Cancelled,
                 sample,

@@ -8,6 +8,33 @@ public static class InputFile
     /// <param name="missingHint">What to do when it does not exist.</param>
     public static byte[] ReadAllBytes(string path, string kind, string missingHint)
     {
+        Check(path, kind, missingHint);
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.", e);
+        }
+    }
+
+    /// <summary>Opens the file for reading (sequential reads, shared with other readers).</summary>
+    public static FileStream OpenRead(string path, string kind, string missingHint)
+    {
+        Check(path, kind, missingHint);
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.", e);
+        }
+    }
+
+    private static void Check(string path, string kind, string missingHint)
+    {
         if (string.IsNullOrWhiteSpace(path))
         {
             throw new TextGenException($"no path given; pass a {kind}.");
@@ -19,14 +46,6 @@ public static class InputFile
         if (!File.Exists(path))
         {
             throw new TextGenException($"{path}: no such {kind}; {missingHint}.");
-        }
-        try
-        {
-            return File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new TextGenException($"{path} cannot be read ({e.Message}); check its permissions.", e);
         }
     }
 }

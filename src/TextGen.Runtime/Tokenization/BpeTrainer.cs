@@ -15,23 +15,40 @@ public static partial class BpeTrainer
     [GeneratedRegex(@"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     public static partial Regex PreTokenization();
 
-    /// <summary>The learned vocabulary (byte-map strings, id order: 256 bytes then merges) and merges ("left right").</summary>
-    public static (string[] Vocabulary, string[] Merges) Train(string text, int vocabularySize)
+    /// <summary>How often each pre-token piece occurs in <paramref name="text"/>.</summary>
+    public static Dictionary<string, long> CountPieces(string text)
     {
-        VocabularySettings.BpeVocabularySize.Check(vocabularySize);
-        var pieceCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var pieceCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lookup = pieceCounts.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var match in PreTokenization().EnumerateMatches(text))
         {
-            var key = text.Substring(match.Index, match.Length);
-            pieceCounts[key] = pieceCounts.GetValueOrDefault(key) + 1;
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, text.AsSpan(match.Index, match.Length), out _);
+            count++;
         }
-        var words = pieceCounts.Keys.Select(p => Encoding.UTF8.GetBytes(p).Select(b => (int)b).ToList()).ToList();
-        var counts = pieceCounts.Values.ToArray();
+        return pieceCounts;
+    }
+
+    /// <summary>The learned vocabulary (byte-map strings, id order: 256 bytes then merges) and merges ("left right").</summary>
+    public static (string[] Vocabulary, string[] Merges) Train(string text, int vocabularySize) => Train(CountPieces(text), vocabularySize);
+
+    /// <summary>
+    /// Learns from piece counts (<see cref="CountPieces"/>, added up over a corpus): memory and time depend on the
+    /// distinct pieces, not on the corpus size.
+    /// </summary>
+    public static (string[] Vocabulary, string[] Merges) Train(IReadOnlyDictionary<string, long> pieceCounts, int vocabularySize)
+    {
+        VocabularySettings.BpeVocabularySize.Check(vocabularySize);
+        // Ordinal order, so the merges do not depend on the order the corpus's pieces were counted in.
+        var pieces = pieceCounts.OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        var words = pieces.Select(p => Encoding.UTF8.GetBytes(p.Key).Select(b => (int)b).ToList()).ToList();
+        var counts = pieces.Select(p => p.Value).ToArray();
 
         var pairCounts = new Dictionary<(int, int), long>();
         var pairWords = new Dictionary<(int, int), HashSet<int>>();
         var queue = new PriorityQueue<(int, int), (long, int, int)>(); // may hold stale counts; checked when dequeued
+        var changed = new HashSet<(int, int)>(); // pairs whose count a merge changed: queued once per merge, not once per word
         for (var w = 0; w < words.Count; w++) AddPairs(w, +1);
+        QueueChanged();
 
         var vocabulary = Enumerable.Range(0, ByteAlphabet).Select(b => ByteLevel.ByteToChar[b].ToString()).ToList();
         var merges = new List<string>();
@@ -47,14 +64,17 @@ public static partial class BpeTrainer
             var merged = vocabulary.Count;
             vocabulary.Add(vocabulary[best.Item1] + vocabulary[best.Item2]);
             merges.Add(vocabulary[best.Item1] + " " + vocabulary[best.Item2]);
-            foreach (var w in pairWords[best].ToArray())
+            foreach (var w in pairWords[best])
             {
+                if (!Contains(words[w], best)) continue; // an earlier merge took the pair out of this word
                 AddPairs(w, -1);
                 words[w] = MergeIn(words[w], best, merged);
                 AddPairs(w, +1);
             }
             pairWords.Remove(best);
             pairCounts.Remove(best);
+            changed.Remove(best);
+            QueueChanged();
         }
         return ([.. vocabulary], [.. merges]);
 
@@ -64,16 +84,33 @@ public static partial class BpeTrainer
             for (var i = 0; i + 1 < symbols.Count; i++)
             {
                 var pair = (symbols[i], symbols[i + 1]);
-                var updated = pairCounts.GetValueOrDefault(pair) + sign * counts[w];
-                pairCounts[pair] = updated;
+                pairCounts[pair] = pairCounts.GetValueOrDefault(pair) + sign * counts[w];
+                changed.Add(pair);
                 if (sign > 0)
                 {
                     if (!pairWords.TryGetValue(pair, out var set)) pairWords[pair] = set = [];
                     set.Add(w);
-                    queue.Enqueue(pair, Priority(pair, updated));
                 }
             }
         }
+
+        void QueueChanged()
+        {
+            foreach (var pair in changed)
+            {
+                if (pairCounts.GetValueOrDefault(pair) is var count and > 0) queue.Enqueue(pair, Priority(pair, count));
+            }
+            changed.Clear();
+        }
+    }
+
+    private static bool Contains(List<int> symbols, (int A, int B) pair)
+    {
+        for (var i = 0; i + 1 < symbols.Count; i++)
+        {
+            if (symbols[i] == pair.A && symbols[i + 1] == pair.B) return true;
+        }
+        return false;
     }
 
     /// <summary>Highest count first; ties broken by the pair's ids so training is deterministic.</summary>

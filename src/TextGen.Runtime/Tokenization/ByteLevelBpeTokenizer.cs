@@ -33,9 +33,12 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     public string Level => LevelName;
     public int VocabularySize => _vocabulary.Length;
 
-    public static ByteLevelBpeTokenizer Train(string text, int vocabularySize)
+    public static ByteLevelBpeTokenizer Train(string text, int vocabularySize) => FromPieceCounts(BpeTrainer.CountPieces(text), vocabularySize);
+
+    /// <summary>Learns the merges from pre-token piece counts added up over a corpus (<see cref="VocabularyLearner"/>).</summary>
+    public static ByteLevelBpeTokenizer FromPieceCounts(IReadOnlyDictionary<string, long> pieceCounts, int vocabularySize)
     {
-        var (vocabulary, merges) = BpeTrainer.Train(text, vocabularySize);
+        var (vocabulary, merges) = BpeTrainer.Train(pieceCounts, vocabularySize);
         return new ByteLevelBpeTokenizer(vocabulary, merges);
     }
 

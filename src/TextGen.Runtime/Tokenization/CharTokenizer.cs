@@ -41,22 +41,30 @@ public sealed class CharTokenizer : ITokenizer
     public int VocabularySize => _symbols.Length;
 
     /// <summary>Builds the vocabulary from the characters of <paramref name="text"/>.</summary>
-    public static CharTokenizer Build(string text)
+    public static CharTokenizer Build(string text) => FromCharacters(CountCharacters(text).Keys);
+
+    /// <summary>How often each character occurs (a table for the Basic Multilingual Plane keeps this at memory speed).</summary>
+    public static Dictionary<string, long> CountCharacters(string text)
     {
-        var seen = new bool[char.MaxValue + 1];
-        var supplementary = new HashSet<int>();
+        var bmp = new long[char.MaxValue + 1];
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var rune in text.EnumerateRunes())
         {
-            if (rune.Value <= char.MaxValue) seen[rune.Value] = true;
-            else supplementary.Add(rune.Value);
+            // Text read from disk is strict UTF-8 and has no lone surrogates; in memory strings, EnumerateRunes reports them as U+FFFD.
+            if (rune.Value <= char.MaxValue) bmp[rune.Value]++;
+            else counts[rune.ToString()] = counts.GetValueOrDefault(rune.ToString()) + 1;
         }
-        // Text read from disk is strict UTF-8 and has no lone surrogates; in memory strings, EnumerateRunes reports them as U+FFFD.
-        var codePoints = new List<int>();
-        for (var cp = 0; cp <= char.MaxValue; cp++)
+        for (var c = 0; c <= char.MaxValue; c++)
         {
-            if (seen[cp]) codePoints.Add(cp);
+            if (bmp[c] > 0) counts[((char)c).ToString()] = bmp[c];
         }
-        codePoints.AddRange(supplementary.Order());
+        return counts;
+    }
+
+    /// <summary>The vocabulary of these characters (one scalar value each), in code-point order.</summary>
+    public static CharTokenizer FromCharacters(IEnumerable<string> characters)
+    {
+        var codePoints = characters.Select(c => char.ConvertToUtf32(c, 0)).Order().ToList();
         if (codePoints.Count == 0)
         {
             throw new TextGenException("cannot build a vocabulary from empty text; pass a non-empty corpus.");

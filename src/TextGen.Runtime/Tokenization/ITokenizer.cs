@@ -60,7 +60,7 @@ public sealed record TokenizerDescription(string Level, IReadOnlyList<string> Sy
 public static class UnknownText
 {
     /// <summary>E.g. "3 characters of the prefix are not in the model's vocabulary (first: 'é') and were skipped."</summary>
-    public static string Warning(ITokenizer tokenizer, int count, string? first, string where)
+    public static string Warning(ITokenizer tokenizer, long count, string? first, string where)
     {
         var example = first is null ? "" : $" (first: '{Printable(first)}')";
         return tokenizer.Level == CharTokenizer.LevelName

@@ -13,6 +13,10 @@ public static class TextNormalizer
         {
             text = text[1..];
         }
-        return text.Contains('\r') ? text.Replace("\r\n", "\n").Replace('\r', '\n') : text;
+        return NormalizeLineEnds(text);
     }
+
+    /// <summary>CRLF and lone CR become LF (for a piece of a text after its first, which alone may start with a BOM).</summary>
+    public static string NormalizeLineEnds(string text) =>
+        text.Contains('\r') ? text.Replace("\r\n", "\n").Replace('\r', '\n') : text;
 }

@@ -59,16 +59,26 @@ public sealed class WordTokenizer : ITokenizer
     public int VocabularySize => _symbols.Length;
     public bool Lowercase { get; }
 
-    public static WordTokenizer Build(string text, WordVocabularyOptions options)
+    public static WordTokenizer Build(string text, WordVocabularyOptions options) => FromCounts(CountWords(text, options.Lowercase), options);
+
+    /// <summary>How often each token text (word or punctuation with its leading space, or "\n") occurs.</summary>
+    public static Dictionary<string, long> CountWords(string text, bool lowercase)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var lookup = counts.GetAlternateLookup<ReadOnlySpan<char>>();
+        ForEachPiece(text, lowercase, piece =>
+        {
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, piece, out _);
+            count++;
+        });
+        return counts;
+    }
+
+    /// <summary>The vocabulary of the most frequent words seen at least MinCount times, ties in ordinal order.</summary>
+    public static WordTokenizer FromCounts(IReadOnlyDictionary<string, long> counts, WordVocabularyOptions options)
     {
         options.Validate();
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        ForEachPiece(text, options.Lowercase, piece =>
-        {
-            var key = piece.ToString();
-            counts[key] = counts.GetValueOrDefault(key) + 1;
-        });
-        var symbols = counts.Where(c => c.Value >= options.MinCount)
+        var symbols = counts.Where(c => c.Value >= options.MinCount && c.Key != Unknown)
             .OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal)
             .Take(options.MaxVocabulary - 1)
             .Select(c => c.Key)

@@ -43,4 +43,7 @@ public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThr
 
     /// <summary>The CPU's model name, as the figures only mean something beside it.</summary>
     public string Cpu { get; init; } = "";
+
+    /// <summary>The token cache's passes on a generated corpus, per tokenizer level; empty when skipped.</summary>
+    public IReadOnlyList<CorpusThroughput> Corpus { get; init; } = [];
 }

@@ -10,6 +10,7 @@ public static class BenchmarkSettings
     public static readonly Setting<int> SeqLength = TrainingSettings.SequenceLength with { Description = "Timesteps per training step.", Default = new TrainingOptions().SequenceLength };
     public static readonly Setting<double> Seconds = new("seconds", "Seconds each throughput is measured for, after warm-up.", 2, 0.1, 600);
     public static readonly Setting<double> LoopSeconds = new("loop-seconds", "Seconds the full training loop runs in the loop comparison; 0 skips it.", 20, 0, 3600);
+    public static readonly Setting<int> CorpusMegabytes = new("corpus-mb", "Size of the generated corpus the token cache is measured on, in MB; 0 skips it.", 64, 0, 1 << 20);
 }
 
 /// <summary>Which configurations `textgen bench` measures.</summary>
@@ -24,6 +25,7 @@ public sealed record BenchmarkOptions
     public int Embedding { get; init; } = 64;
     public double Seconds { get; init; } = BenchmarkSettings.Seconds.Default;
     public double LoopSeconds { get; init; } = BenchmarkSettings.LoopSeconds.Default;
+    public int CorpusMegabytes { get; init; } = BenchmarkSettings.CorpusMegabytes.Default;
 }
 
 /// <summary>
@@ -69,7 +71,13 @@ public static class BenchmarkSuite
             progress?.Report("training loop vs bare loop (default architecture)");
             loop = CompareLoops(options, cancel);
         }
-        return new BenchmarkReport(peak, train, sample, loop) { Bf16MatmulGflops = bf16, Cpu = CpuFeatures.ModelName };
+        IReadOnlyList<CorpusThroughput> corpus = [];
+        if (options.CorpusMegabytes > 0)
+        {
+            progress?.Report($"token cache on a generated {options.CorpusMegabytes} MB corpus");
+            corpus = CorpusBenchmark.Run(options.CorpusMegabytes, options.Batch, options.SeqLength, options.Seconds, Tokenization.TokenizerFactory.Levels, cancel);
+        }
+        return new BenchmarkReport(peak, train, sample, loop) { Bf16MatmulGflops = bf16, Cpu = CpuFeatures.ModelName, Corpus = corpus };
     }
 
     /// <summary>
@@ -94,6 +102,7 @@ public static class BenchmarkSuite
                 OutputPath = Path.Combine(folder.FullName, "bench.tgm"),
                 Network = defaults,
                 Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1 },
+                Cache = new Data.TokenCache(folder.FullName),
             });
             var (result, cpu) = CpuTime.Measure(() => session.Run(new NullProgress(), cancel));
             return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond) { TrainerCpu = cpu };

@@ -11,28 +11,33 @@ public sealed class DocumentBatcher : ITrainingBatches
     /// <summary>The target value the loss ignores (PyTorch's default ignore_index).</summary>
     public const long Ignore = -100;
 
-    private readonly List<(int[] Document, int Start, int Length)> _rows = [];
+    private readonly List<(long Start, int Length)> _rows = []; // a row's inputs are ids [Start, Start + Length), its targets one further
+    private readonly TokenIds _ids;
     private readonly long _seed;
     private readonly int _padding;
+    private readonly int[] _row;
 
-    public DocumentBatcher(IReadOnlyList<int[]> documents, int batchSize, int sequenceLength, long seed)
+    public DocumentBatcher(LineDocuments documents, int batchSize, int sequenceLength, long seed)
     {
-        if (documents.Count == 0 || documents.All(d => d.Length < 2))
+        if (documents.Count == 0 || documents.Lengths.All(length => length < 2))
         {
             throw new TextGenException("there are no documents with text to train on; use a file with non-empty lines.");
         }
-        SequenceLength = Math.Min(sequenceLength, documents.Max(d => d.Length) - 1);
-        foreach (var document in documents)
+        SequenceLength = Math.Min(sequenceLength, documents.Lengths.Max() - 1);
+        for (var d = 0; d < documents.Count; d++)
         {
-            for (var start = 0; start < document.Length - 1; start += SequenceLength)
+            var length = documents.Lengths[d];
+            for (var start = 0; start < length - 1; start += SequenceLength)
             {
-                _rows.Add((document, start, Math.Min(SequenceLength, document.Length - 1 - start)));
+                _rows.Add((documents.Starts[d] + start, Math.Min(SequenceLength, length - 1 - start)));
             }
         }
         BatchSize = Math.Min(batchSize, _rows.Count);
         StepsPerEpoch = (_rows.Count + BatchSize - 1) / BatchSize;
+        _ids = documents.Ids;
         _seed = seed;
-        _padding = documents[0][^1];
+        _padding = documents.Ids[documents.Starts[0] + documents.Lengths[0] - 1]; // the end marker
+        _row = new int[SequenceLength + 1];
     }
 
     public int BatchSize { get; }
@@ -48,12 +53,13 @@ public sealed class DocumentBatcher : ITrainingBatches
         for (var b = 0; b < BatchSize; b++)
         {
             var index = step * BatchSize + b;
-            var (document, start, length) = index < order.Length ? _rows[order[index]] : (Array.Empty<int>(), 0, 0);
+            var (start, length) = index < order.Length ? _rows[order[index]] : (0, 0);
+            if (length > 0) _ids.Read(start, _row.AsSpan(0, length + 1));
             for (var t = 0; t < SequenceLength; t++)
             {
                 var at = b * SequenceLength + t;
-                inputs[at] = t < length ? document[start + t] : _padding;
-                targets[at] = t < length ? document[start + t + 1] : Ignore;
+                inputs[at] = t < length ? _row[t] : _padding;
+                targets[at] = t < length ? _row[t + 1] : Ignore;
             }
         }
     }

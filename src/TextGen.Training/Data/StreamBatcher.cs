@@ -9,12 +9,13 @@ namespace TextGen.Data;
 /// </summary>
 public sealed class StreamBatcher : ITrainingBatches
 {
-    private readonly ReadOnlyMemory<int> _tokens;
-    private readonly int _streamLength;
+    private readonly TokenIds _tokens;
+    private readonly long _streamLength;
+    private readonly int[] _window;
 
     private readonly long _seed;
 
-    public StreamBatcher(ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength, long seed = 1)
+    public StreamBatcher(TokenIds tokens, int batchSize, int sequenceLength, long seed = 1)
     {
         _seed = seed;
         if (batchSize < 1 || sequenceLength < 1)
@@ -23,13 +24,14 @@ public sealed class StreamBatcher : ITrainingBatches
         }
         BatchSize = batchSize;
         SequenceLength = sequenceLength;
-        StepsPerEpoch = (tokens.Length - 1) / (batchSize * sequenceLength);
+        StepsPerEpoch = checked((int)((tokens.Length - 1) / ((long)batchSize * sequenceLength)));
         if (StepsPerEpoch < 1)
         {
             throw new ArgumentException($"{tokens.Length} tokens are too few for one batch of {batchSize}x{sequenceLength}", nameof(tokens));
         }
         _tokens = tokens;
-        _streamLength = StepsPerEpoch * sequenceLength;
+        _streamLength = (long)StepsPerEpoch * sequenceLength;
+        _window = new int[sequenceLength + 1];
     }
 
     public int BatchSize { get; }
@@ -43,7 +45,7 @@ public sealed class StreamBatcher : ITrainingBatches
         Fill(step, inputs, targets, epoch == 0 ? 0 : new Random(unchecked((int)(_seed * 1_000_003 + epoch))).Next(MaxOffset + 1));
 
     /// <summary>The largest epoch offset: the targets that whole batches leave over.</summary>
-    public int MaxOffset => _tokens.Length - 1 - StepsPerEpoch * TokensPerStep;
+    public int MaxOffset => (int)(_tokens.Length - 1 - (long)StepsPerEpoch * TokensPerStep);
 
     /// <summary>
     /// Fills row-major (batch, sequence) inputs and targets for step <paramref name="step"/> of an epoch whose streams
@@ -52,15 +54,14 @@ public sealed class StreamBatcher : ITrainingBatches
     public void Fill(int step, long[] inputs, long[] targets, int epochOffset = 0)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(epochOffset, MaxOffset);
-        var tokens = _tokens.Span;
         for (var b = 0; b < BatchSize; b++)
         {
-            var offset = epochOffset + b * _streamLength + step * SequenceLength;
+            _tokens.Read(epochOffset + b * _streamLength + (long)step * SequenceLength, _window);
             var row = b * SequenceLength;
             for (var t = 0; t < SequenceLength; t++)
             {
-                inputs[row + t] = tokens[offset + t];
-                targets[row + t] = tokens[offset + t + 1];
+                inputs[row + t] = _window[t];
+                targets[row + t] = _window[t + 1];
             }
         }
     }
@@ -70,12 +71,12 @@ public sealed class StreamBatcher : ITrainingBatches
     /// that give at least one full step on <paramref name="tokenCount"/> tokens, shrinking the batch first; null when even
     /// 1 x <paramref name="minimumSequence"/> does not fit.
     /// </summary>
-    public static (int Batch, int Sequence)? Fit(int tokenCount, int batchSize, int sequenceLength, int minimumSequence)
+    public static (int Batch, int Sequence)? Fit(long tokenCount, int batchSize, int sequenceLength, int minimumSequence)
     {
         var targets = tokenCount - 1;
-        if (targets >= batchSize * sequenceLength) return (batchSize, sequenceLength);
-        if (targets >= sequenceLength) return (targets / sequenceLength, sequenceLength);
-        if (targets >= minimumSequence) return (1, targets);
+        if (targets >= (long)batchSize * sequenceLength) return (batchSize, sequenceLength);
+        if (targets >= sequenceLength) return ((int)(targets / sequenceLength), sequenceLength);
+        if (targets >= minimumSequence) return (1, (int)targets);
         return null;
     }
 }

@@ -1,21 +1,20 @@
 namespace TextGen.Data;
 
 /// <summary>A token stream cut into a training part and the validation part that follows it (the last fraction).</summary>
-public sealed record TokenSplit(ReadOnlyMemory<int> Train, ReadOnlyMemory<int> Validation)
+public sealed record TokenSplit(TokenIds Train, TokenIds Validation)
 {
     /// <summary>The smallest validation part that still yields a next-token prediction.</summary>
     public const int MinimumValidationTokens = 2;
 
-    public static TokenSplit LastFraction(int[] tokens, double validationFraction)
+    public static TokenSplit LastFraction(TokenIds tokens, double validationFraction)
     {
         Training.TrainingSettings.ValidationFraction.Check(validationFraction);
-        var validation = (int)Math.Round(tokens.Length * validationFraction);
+        var validation = (long)Math.Round(tokens.Length * validationFraction);
         if (validation < MinimumValidationTokens)
         {
             throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); use a longer corpus or a larger validation fraction.");
         }
-        var memory = tokens.AsMemory();
-        return new TokenSplit(memory[..^validation], memory[^validation..]);
+        return new TokenSplit(tokens.Slice(0, tokens.Length - validation), tokens.Slice(tokens.Length - validation, validation));
     }
 
     /// <summary>
@@ -28,17 +27,17 @@ public sealed record TokenSplit(ReadOnlyMemory<int> Train, ReadOnlyMemory<int> V
 
     public const int SampleWindows = 16;
 
-    /// <summary>The part of <see cref="Validation"/> scored during training: all of it, or a fixed sample of <see cref="MaxValidationTokens"/>.</summary>
-    public ReadOnlyMemory<int> ValidationSample()
+    /// <summary>The part of <see cref="Validation"/> scored during training, in memory: all of it, or a fixed sample of <see cref="MaxValidationTokens"/>.</summary>
+    public TokenIds ValidationSample()
     {
-        if (Validation.Length <= MaxValidationTokens) return Validation;
+        if (Validation.Length <= MaxValidationTokens) return TokenIds.FromArray(Validation.ToArray(0, (int)Validation.Length));
         var window = MaxValidationTokens / SampleWindows;
         var stride = Validation.Length / SampleWindows;
         var sample = new int[window * SampleWindows];
         for (var w = 0; w < SampleWindows; w++)
         {
-            Validation.Span.Slice(w * stride, window).CopyTo(sample.AsSpan(w * window));
+            Validation.Read(w * stride, sample.AsSpan(w * window, window));
         }
-        return sample;
+        return TokenIds.FromArray(sample);
     }
 }

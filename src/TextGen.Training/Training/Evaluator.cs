@@ -22,7 +22,7 @@ public static class Evaluator
     /// <see cref="WarmUpTokens"/> before it (read, not scored), so the figure is what one pass over the text gives,
     /// not a penalty for cutting it into streams.
     /// </summary>
-    public static Loss Evaluate(LanguageModel model, ReadOnlyMemory<int> tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
+    public static Loss Evaluate(LanguageModel model, Data.TokenIds tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
     {
         var targets = tokens.Length - 1;
         if (targets < 1)
@@ -34,7 +34,7 @@ public static class Evaluator
         try
         {
             using var noGrad = no_grad();
-            var streams = Math.Clamp(targets / sequenceLength, 1, batchSize);
+            var streams = (int)Math.Clamp(targets / sequenceLength, 1, batchSize);
             var streamLength = targets / streams;
             var total = ScoreStreams(model, tokens, 0, streams, streamLength, sequenceLength, cancel);
             var tail = targets - streams * streamLength;
@@ -51,7 +51,7 @@ public static class Evaluator
     }
 
     /// <summary>Mean cross-entropy over every target of every document, each document scored from a zero state.</summary>
-    public static Loss EvaluateDocuments(LanguageModel model, IReadOnlyList<int[]> documents, int batchSize, int sequenceLength)
+    public static Loss EvaluateDocuments(LanguageModel model, Data.LineDocuments documents, int batchSize, int sequenceLength)
     {
         var batches = new Data.DocumentBatcher(documents, batchSize, sequenceLength, seed: 0);
         var wasTraining = model.training;
@@ -79,26 +79,26 @@ public static class Evaluator
         }
     }
 
-    private static double ScoreStreams(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window, CancellationToken cancel)
+    private static double ScoreStreams(LanguageModel model, Data.TokenIds tokens, long start, int streams, long streamLength, int window, CancellationToken cancel)
     {
         double sum = 0;
         RecurrentState? state = WarmUp(model, tokens, start, streams, streamLength, window);
         try
         {
-            for (var offset = 0; offset < streamLength; offset += window)
+            var read = new int[window + 1];
+            for (long offset = 0; offset < streamLength; offset += window)
             {
                 cancel.ThrowIfCancellationRequested();
-                var length = Math.Min(window, streamLength - offset);
+                var length = (int)Math.Min(window, streamLength - offset);
                 var inputs = new long[streams * length];
                 var labels = new long[streams * length];
-                var span = tokens.Span;
                 for (var b = 0; b < streams; b++)
                 {
-                    var from = start + b * streamLength + offset;
+                    tokens.Read(start + b * streamLength + offset, read.AsSpan(0, length + 1));
                     for (var t = 0; t < length; t++)
                     {
-                        inputs[b * length + t] = span[from + t];
-                        labels[b * length + t] = span[from + t + 1];
+                        inputs[b * length + t] = read[t];
+                        labels[b * length + t] = read[t + 1];
                     }
                 }
                 using var scope = NewDisposeScope();
@@ -120,23 +120,23 @@ public static class Evaluator
     /// The state each stream starts from: zero for a stream at the start of the text, otherwise the state after
     /// reading the <see cref="WarmUpTokens"/> before it, or as many as the stream is long (the text before stream 1).
     /// </summary>
-    private static RecurrentState? WarmUp(LanguageModel model, ReadOnlyMemory<int> tokens, int start, int streams, int streamLength, int window)
+    private static RecurrentState? WarmUp(LanguageModel model, Data.TokenIds tokens, long start, int streams, long streamLength, int window)
     {
         var cold = start == 0 ? 1 : 0; // the first stream of the text has nothing before it
         var warm = streams - cold;
-        var length = Math.Min(Math.Max(window, WarmUpTokens), start + cold * streamLength);
+        var length = (int)Math.Min(Math.Max(window, WarmUpTokens), start + cold * streamLength);
         if (warm == 0 || length == 0)
         {
             return null;
         }
         var inputs = new long[warm * length];
-        var span = tokens.Span;
+        var read = new int[length];
         for (var b = 0; b < warm; b++)
         {
-            var from = start + (b + cold) * streamLength - length;
+            tokens.Read(start + (b + cold) * streamLength - length, read);
             for (var t = 0; t < length; t++)
             {
-                inputs[b * length + t] = span[from + t];
+                inputs[b * length + t] = read[t];
             }
         }
         using var scope = NewDisposeScope();

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace TextGen.Training;
 
 /// <summary>What the loop trains on: its batches, and how to score the validation part.</summary>
-public sealed record TrainingData(ITrainingBatches Batches, int ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate)
+public sealed record TrainingData(ITrainingBatches Batches, long ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate)
 {
     /// <summary>Tokens held out for validation; <see cref="ValidationTokens"/> of them are scored during training (TokenSplit.ValidationSample).</summary>
     public long HeldOutTokens { get; init; }
@@ -50,7 +50,7 @@ public sealed class Trainer
     /// validation size in training tokens keeps evaluation (and the saves after it) near 2.5% of the time; at least
     /// once an epoch.
     /// </summary>
-    public static int EvaluationInterval(ITrainingBatches batcher, int validationTokens) =>
+    public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens) =>
         Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
 
     /// <summary>Training on a token takes about three times as long as scoring one (measured).</summary>
@@ -60,9 +60,11 @@ public sealed class Trainer
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
         using var run = new RunState(this);
+        double? firstStep = null;
         while (!cancel.IsCancellationRequested && run.Fraction < 1)
         {
             run.TrainOneStep();
+            firstStep ??= _commandClock.Elapsed.TotalSeconds;
             // Evaluate whether or not anyone listens: `progress?.Report(run.Evaluate())` would skip it.
             var report = run.EvaluationDue ? run.EvaluateSaveAndCheckpoint() : run.Progress();
             progress?.Report(report);
@@ -88,7 +90,7 @@ public sealed class Trainer
                 warning = $"the model is saved, but its training curve stops at its best evaluation ({e.Message})";
             }
         }
-        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested) { Warning = warning };
+        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested) { Warning = warning, FirstStepSeconds = firstStep };
     }
 
     /// <summary>

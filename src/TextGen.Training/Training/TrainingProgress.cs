@@ -29,4 +29,7 @@ public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, l
 {
     /// <summary>Something the user should know that did not stop the run.</summary>
     public string? Warning { get; init; }
+
+    /// <summary>Seconds from the command's start (reading and tokenizing included) to the end of the first training step; null when none ran.</summary>
+    public double? FirstStepSeconds { get; init; }
 }

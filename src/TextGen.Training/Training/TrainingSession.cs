@@ -23,6 +23,8 @@ public sealed record TrainRequest
     public TrainingOptions Training { get; init; } = new() { MaxTime = TimeSpan.FromMinutes(10) };
     /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
     public bool Resume { get; init; }
+    /// <summary>Where tokenized corpora are kept; null: <see cref="TokenCache.DefaultDirectory"/>.</summary>
+    public TokenCache? Cache { get; init; }
     /// <summary>Tokenizer level: char, word or bpe.</summary>
     public string Level { get; init; } = CharTokenizer.LevelName;
     public WordVocabularyOptions Words { get; init; } = new();
@@ -49,10 +51,12 @@ public sealed class TrainingSession : IDisposable
 {
     private readonly Trainer _trainer;
     private readonly TrainedModel _model;
+    private readonly TokenizedCorpus _corpus;
 
-    private TrainingSession(TrainedModel model, Trainer trainer, string outputPath, IReadOnlyList<string> warnings, TrainingData data, int trainTokens, TrainingOptions options)
+    private TrainingSession(TrainedModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data, long trainTokens, TrainingOptions options)
     {
         _model = model;
+        _corpus = corpus;
         _trainer = trainer;
         OutputPath = outputPath;
         Warnings = warnings;
@@ -64,7 +68,9 @@ public sealed class TrainingSession : IDisposable
     public string OutputPath { get; }
     public IReadOnlyList<string> Warnings { get; }
     public TrainingData Data { get; }
-    public int TrainTokens { get; }
+    public long TrainTokens { get; }
+    /// <summary>Whether the corpus's token ids came from the token cache (no pass over the corpus).</summary>
+    public bool TokensFromCache => _corpus.FromCache;
     /// <summary>The options in force, after the batch shape was fitted to the corpus.</summary>
     public TrainingOptions Options { get; }
     public RecurrentNetConfig Network => _model.Network.Config;
@@ -74,7 +80,8 @@ public sealed class TrainingSession : IDisposable
     public double? MeasuredBaseThroughput { get; private init; }
     public long Parameters => _model.Network.ParameterCount;
 
-    public static TrainingSession Prepare(TrainRequest request)
+    /// <param name="tokenizing">Hears the passes over the corpus (hashing, learning the vocabulary, tokenizing), when there are any.</param>
+    public static TrainingSession Prepare(TrainRequest request, IProgress<TokenizationProgress>? tokenizing = null, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
         request.Training.Validate();
@@ -85,7 +92,6 @@ public sealed class TrainingSession : IDisposable
         request.Words.Validate();
         VocabularySettings.BpeVocabularySize.Check(request.BpeVocabularySize);
         (request.Network with { VocabularySize = 1 }).Validate();
-        var text = CorpusReader.Read(request.CorpusPath);
         var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
         if (!outputPath.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase))
         {
@@ -108,22 +114,39 @@ public sealed class TrainingSession : IDisposable
         {
             throw new TextGenException($"{Checkpoint.PathFor(outputPath)} lacks its tokenizer or architecture; the checkpoint is corrupt, train anew without resuming.");
         }
-        var tokenizer = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : BuildTokenizer(request, text);
+        var given = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : null;
         if (resume is not null)
         {
             // The checkpoint's header sizes the network as a model file's does: the same checks first.
-            TextModel.CheckArchitecture(resume.State.Model.Network, tokenizer, resume.Weights.Length, Checkpoint.PathFor(outputPath));
+            TextModel.CheckArchitecture(resume.State.Model.Network, given!, resume.Weights.Length, Checkpoint.PathFor(outputPath));
         }
-        if (request.LineDocuments && tokenizer is not DocumentTokenizer)
+        var choice = new TokenizerChoice
         {
-            tokenizer = new DocumentTokenizer(tokenizer);
+            Level = request.Level.Trim().ToLowerInvariant(), Words = request.Words, BpeVocabularySize = request.BpeVocabularySize,
+            Documents = request.LineDocuments, Given = given,
+        };
+        var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), tokenizing, cancel);
+        try
+        {
+            return Prepare(request, corpus, resume, outputPath, warnings, clock);
         }
-        var (data, trainTokens, options, unknown, firstUnknown, counts) = tokenizer is DocumentTokenizer documents
-            ? DocumentData(documents, text, request.Training, warnings)
-            : StreamData(tokenizer, text, request.Training, warnings);
-        if (unknown > 0)
+        catch
         {
-            warnings.Add(UnknownText.Warning(tokenizer, unknown, firstUnknown, "the corpus"));
+            corpus.Dispose();
+            throw;
+        }
+    }
+
+    private static TrainingSession Prepare(TrainRequest request, TokenizedCorpus corpus, SavedTraining? resume, string outputPath, List<string> warnings, System.Diagnostics.Stopwatch clock)
+    {
+        var tokenizer = corpus.Tokenizer;
+        var counts = corpus.Counts;
+        var (data, trainTokens, options) = corpus.DocumentStarts is { } starts
+            ? DocumentData(LineDocuments.FromStarts(corpus.Ids, starts), request.Training, warnings)
+            : StreamData(corpus.Ids, request.Training, warnings);
+        if (corpus.Unknown > 0)
+        {
+            warnings.Add(UnknownText.Warning(tokenizer, corpus.Unknown, corpus.FirstUnknown, "the corpus"));
         }
 
         if (resume is not null)
@@ -153,7 +176,7 @@ public sealed class TrainingSession : IDisposable
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
         var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume, clock);
-        return new TrainingSession(model, trainer, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
+        return new TrainingSession(model, trainer, corpus, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
 
     /// <summary>
@@ -194,10 +217,9 @@ public sealed class TrainingSession : IDisposable
         _ => value?.ToString() ?? "none",
     };
 
-    private static (TrainingData, int, TrainingOptions, int, string?, long[]) StreamData(ITokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    private static (TrainingData, long, TrainingOptions) StreamData(TokenIds ids, TrainingOptions requested, List<string> warnings)
     {
-        var encoded = tokenizer.Encode(text);
-        var split = TokenSplit.LastFraction(encoded.Ids, requested.ValidationFraction);
+        var split = TokenSplit.LastFraction(ids, requested.ValidationFraction);
         var options = FitBatchShape(requested, split.Train.Length, warnings);
         var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
         var validation = split.ValidationSample();
@@ -205,20 +227,19 @@ public sealed class TrainingSession : IDisposable
         {
             HeldOutTokens = split.Validation.Length,
         };
-        return (data, split.Train.Length, options, encoded.UnknownCount, encoded.FirstUnknown, Count(encoded.Ids, tokenizer.VocabularySize));
+        return (data, split.Train.Length, options);
     }
 
     /// <summary>The last fraction of the documents (at least one) is held out; the rest are training rows.</summary>
-    private static (TrainingData, int, TrainingOptions, int, string?, long[]) DocumentData(DocumentTokenizer tokenizer, string text, TrainingOptions requested, List<string> warnings)
+    private static (TrainingData, long, TrainingOptions) DocumentData(LineDocuments documents, TrainingOptions requested, List<string> warnings)
     {
-        var documents = tokenizer.EncodeDocuments(text, out var unknown);
         var held = Math.Max(1, (int)Math.Round(documents.Count * requested.ValidationFraction));
         if (documents.Count - held < 1)
         {
             throw new SettingException("documents", $"lines needs documents to hold out for validation, and the corpus has {documents.Count} non-empty lines; use more lines, or one continuous text.");
         }
-        var train = documents.Take(documents.Count - held).ToArray();
-        var heldOut = documents.Skip(documents.Count - held).ToArray();
+        var train = documents.Slice(0, documents.Count - held);
+        var heldOut = documents.Slice(documents.Count - held, held);
         var validation = DocumentSample(heldOut);
         var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
         var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
@@ -226,44 +247,30 @@ public sealed class TrainingSession : IDisposable
         {
             warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
         }
-        var data = new TrainingData(batches, validation.Sum(d => d.Length - 1), m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
+        var data = new TrainingData(batches, validation.Targets, m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
         {
-            HeldOutTokens = heldOut.Sum(d => (long)d.Length - 1),
+            HeldOutTokens = heldOut.Targets,
         };
-        return (data, train.Sum(d => d.Length), options, unknown, null, Count(documents.SelectMany(d => d), tokenizer.VocabularySize));
+        return (data, train.Tokens, options);
     }
 
     /// <summary>Held-out documents scored during training: all, or every k-th so that about <see cref="TokenSplit.MaxValidationTokens"/> are.</summary>
-    private static int[][] DocumentSample(int[][] heldOut)
+    private static LineDocuments DocumentSample(LineDocuments heldOut)
     {
-        var tokens = heldOut.Sum(d => (long)d.Length);
+        var tokens = heldOut.Tokens;
         if (tokens <= TokenSplit.MaxValidationTokens) return heldOut;
-        var every = (int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens);
-        return heldOut.Where((_, i) => i % every == 0).ToArray();
+        return heldOut.EveryNth((int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens));
     }
-
-    private static long[] Count(IEnumerable<int> ids, int vocabulary)
-    {
-        var counts = new long[vocabulary];
-        foreach (var id in ids) counts[id]++;
-        return counts;
-    }
-
-    /// <summary>The tokenizer a new model gets, built from the corpus.</summary>
-    public static ITokenizer BuildTokenizer(TrainRequest request, string text) => request.Level.Trim().ToLowerInvariant() switch
-    {
-        CharTokenizer.LevelName => CharTokenizer.Build(text),
-        WordTokenizer.LevelName => WordTokenizer.Build(text, request.Words),
-        ByteLevelBpeTokenizer.LevelName => ByteLevelBpeTokenizer.Train(text, request.BpeVocabularySize),
-        var other => throw new ArgumentOutOfRangeException(nameof(request), other, "unknown tokenizer level"),
-    };
-
 
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        _model.Dispose();
+        _corpus.Dispose();
+    }
 
-    private static TrainingOptions FitBatchShape(TrainingOptions options, int trainTokens, List<string> warnings)
+    private static TrainingOptions FitBatchShape(TrainingOptions options, long trainTokens, List<string> warnings)
     {
         var fit = StreamBatcher.Fit(trainTokens, options.BatchSize, options.SequenceLength, TrainRequest.MinimumSequenceLength);
         if (fit is not { } shape)

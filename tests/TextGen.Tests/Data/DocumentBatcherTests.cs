@@ -12,7 +12,7 @@ public class DocumentBatcherTests
         var random = new Random(4);
         var documents = Enumerable.Range(0, 37).Select(d =>
             new[] { Start }.Concat(Enumerable.Repeat(d, random.Next(1, 30))).Append(End).ToArray()).ToArray();
-        var batcher = new DocumentBatcher(documents, batchSize: 8, sequenceLength: 10, seed: 1);
+        var batcher = new DocumentBatcher(LineDocuments.FromArrays(documents), batchSize: 8, sequenceLength: 10, seed: 1);
         Assert.False(batcher.CarriesState);
         var inputs = new long[batcher.TokensPerStep];
         var targets = new long[batcher.TokensPerStep];
@@ -38,7 +38,7 @@ public class DocumentBatcherTests
     [Fact]
     public void SequenceLengthShrinksToTheLongestDocument()
     {
-        var batcher = new DocumentBatcher([[Start, 1, 2, End], [Start, 3, End]], batchSize: 64, sequenceLength: 100, seed: 1);
+        var batcher = new DocumentBatcher(LineDocuments.FromArrays([[Start, 1, 2, End], [Start, 3, End]]), batchSize: 64, sequenceLength: 100, seed: 1);
         Assert.Equal(3, batcher.SequenceLength);
         Assert.Equal(2, batcher.BatchSize);
     }

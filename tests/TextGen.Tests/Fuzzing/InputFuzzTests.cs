@@ -45,7 +45,7 @@ public class InputFuzzTests
             var path = dir.WriteBytes($"c{round}.txt", RandomCorpus(random));
             Survives(() =>
             {
-                var text = CorpusReader.Read(path);
+                var text = Data.CorpusFileTests.ReadWhole(path);
                 var characters = CharTokenizer.Build(text);
                 characters.Decode(characters.Encode(text).Ids);
                 WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1 }).Encode(text);

@@ -3,14 +3,14 @@ using TextGen.Data;
 
 namespace TextGen.Tests.Data;
 
-public class CorpusReaderTests
+public class CorpusFileTests
 {
     [Fact]
     public void ReadsUtf8AndNormalisesLineEndsAndByteOrderMark()
     {
         using var dir = new TempDirectory();
         var path = dir.WriteBytes("c.txt", [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes("one\r\ntwo 🐋\r\n")]);
-        Assert.Equal("one\ntwo 🐋\n", CorpusReader.Read(path));
+        Assert.Equal("one\ntwo 🐋\n", ReadWhole(path));
     }
 
     [Theory]
@@ -32,8 +32,10 @@ public class CorpusReaderTests
             "binary" => dir.WriteBytes("x.bin", [0x7f, 0x45, 0x4c, 0x46, 0, 0, 1]),
             _ => dir.WriteBytes("l.txt", Encoding.Latin1.GetBytes("caf\u00e9 cr\u00e8me")),
         };
-        var error = Assert.Throws<TextGenException>(() => CorpusReader.Read(path));
+        var error = Assert.Throws<TextGenException>(() => ReadWhole(path));
         Assert.Contains(expected, error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
+
+    internal static string ReadWhole(string path) => string.Concat(CorpusFile.Open(path).Chunks().Select(c => c.Text));
 }

@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using Spectre.Console;
+using TextGen.Data;
+
+namespace TextGen.Cli;
+
+/// <summary>
+/// Shows the passes over a corpus (hashing, learning the vocabulary, tokenizing) with bytes/s: live bars when stderr
+/// is a terminal, one line per pass that took a while when it is redirected. A corpus found in the token cache shows
+/// nothing.
+/// </summary>
+public static class TokenizingDisplay
+{
+    public static T Run<T>(TextWriter error, Func<IProgress<TokenizationProgress>, T> work)
+    {
+        if (Console.IsErrorRedirected || !ReferenceEquals(error, Console.Error))
+        {
+            var lines = new PlainLines(error);
+            var result = work(lines);
+            lines.Finish();
+            return result;
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T outcome = default!;
+        console.Progress()
+            .AutoClear(true)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                new TransferSpeedColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context => outcome = work(new Bars(context)));
+        return outcome;
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1e6:N1} MB";
+
+    private sealed class Bars(ProgressContext context) : IProgress<TokenizationProgress>
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+        public void Report(TokenizationProgress value)
+        {
+            if (!_tasks.TryGetValue(value.Stage, out var task))
+            {
+                _tasks[value.Stage] = task = context.AddTask(value.Stage, maxValue: Math.Max(1, value.TotalBytes));
+            }
+            task.Value = value.Bytes;
+        }
+    }
+
+    private sealed class PlainLines(TextWriter error) : IProgress<TokenizationProgress>
+    {
+        private readonly Stopwatch _stage = Stopwatch.StartNew(); // since the previous pass ended: a pass reports first after its first piece
+        private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+        private TokenizationProgress? _current;
+
+        public void Report(TokenizationProgress value)
+        {
+            if (_current is { } current && current.Stage != value.Stage) Finish();
+            _current = value;
+            if (_sinceLine.Elapsed.TotalSeconds >= QuietSeconds * 5)
+            {
+                error.WriteLine($"{value.Stage}: {Megabytes(value.Bytes)} of {Megabytes(value.TotalBytes)} ({value.Bytes / (double)Math.Max(1, value.TotalBytes):P0}) at {Speed(value.Bytes)}");
+                _sinceLine.Restart();
+            }
+        }
+
+        public void Finish()
+        {
+            if (_current is { } done && _stage.Elapsed.TotalSeconds >= QuietSeconds)
+            {
+                error.WriteLine($"{done.Stage}: {Megabytes(done.Bytes)} in {_stage.Elapsed.TotalSeconds:F1} s ({Speed(done.Bytes)})");
+            }
+            _current = null;
+            _stage.Restart();
+            _sinceLine.Restart();
+        }
+
+        private string Speed(long bytes) => $"{bytes / 1e6 / Math.Max(_stage.Elapsed.TotalSeconds, 1e-3):N0} MB/s";
+    }
+
+    /// <summary>Passes shorter than this go unreported in logs (a small corpus takes a fraction of a second).</summary>
+    private const double QuietSeconds = 2;
+}

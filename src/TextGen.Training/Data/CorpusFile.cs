@@ -1,0 +1,187 @@
+using System.IO.Hashing;
+using System.Text;
+using TextGen.Persistence;
+using TextGen.Tokenization;
+
+namespace TextGen.Data;
+
+/// <summary>A piece of a corpus: its byte offset and length in the file, and its text, checked and normalised.</summary>
+public readonly record struct CorpusChunk(long Offset, int Bytes, string Text);
+
+/// <summary>
+/// A UTF-8 text corpus read in pieces of about <see cref="ChunkBytes"/>, so that no corpus is ever held whole: each
+/// piece is checked (no NUL byte, strict UTF-8; errors name the file offset) and normalised as
+/// <see cref="TextNormalizer"/> does. Pieces are cut where no token of any level can cross, so tokenizing them one
+/// by one gives the tokens of the whole text: after a line end between two printable ASCII characters (a line starts
+/// a new word, BPE pre-token and document), failing that before a space that follows a printable ASCII character
+/// (one-line corpora such as text8), failing that at a character boundary (a line of over a MB without spaces).
+/// </summary>
+public sealed class CorpusFile
+{
+    /// <summary>Bytes per piece: large enough that the per-piece cost vanishes, small enough to keep every core busy on a few MB.</summary>
+    public const int ChunkBytes = 1 << 20;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private readonly int _chunkBytes;
+
+    private CorpusFile(string path, long length, int chunkBytes)
+    {
+        Path = path;
+        Length = length;
+        _chunkBytes = chunkBytes;
+    }
+
+    public string Path { get; }
+    public long Length { get; }
+
+    /// <summary>Checks that the file exists and can be read, and is not empty.</summary>
+    public static CorpusFile Open(string path) => Open(path, ChunkBytes);
+
+    /// <summary>With pieces of <paramref name="chunkBytes"/> (tests cut small texts into many pieces).</summary>
+    internal static CorpusFile Open(string path, int chunkBytes)
+    {
+        using var stream = InputFile.OpenRead(path, "file", "check the path");
+        if (stream.Length == 0)
+        {
+            throw Empty(path);
+        }
+        return new CorpusFile(path, stream.Length, chunkBytes);
+    }
+
+    /// <summary>XxHash128 of the file's bytes (hex): what the token cache is keyed by. Reads at memory speed.</summary>
+    public string ContentHash(IProgress<long>? bytesRead = null)
+    {
+        var hash = new XxHash128();
+        using var stream = InputFile.OpenRead(Path, "file", "check the path");
+        var buffer = new byte[4 << 20];
+        long done = 0;
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            hash.Append(buffer.AsSpan(0, read));
+            bytesRead?.Report(done += read);
+        }
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
+
+    /// <summary>
+    /// The pieces in file order. With <paramref name="wholeLines"/> (line documents) a piece ends only at a line end,
+    /// growing past <see cref="ChunkBytes"/> for a longer line, up to <see cref="MaxLineBytes"/>.
+    /// Throws <see cref="TextGenException"/> for binary data, invalid UTF-8 or a corpus with no text.
+    /// </summary>
+    public IEnumerable<CorpusChunk> Chunks(bool wholeLines = false)
+    {
+        using var stream = InputFile.OpenRead(Path, "file", "check the path");
+        var buffer = new byte[_chunkBytes];
+        var filled = 0;
+        long offset = 0;
+        var sawText = false;
+        while (true)
+        {
+            var read = 1;
+            while (filled < buffer.Length && (read = stream.Read(buffer, filled, buffer.Length - filled)) > 0) filled += read;
+            if (filled == 0) break;
+            var end = read == 0 ? filled : wholeLines ? buffer.AsSpan(0, filled).LastIndexOf((byte)'\n') + 1 : Boundary(buffer.AsSpan(0, filled));
+            if (end == 0)
+            {
+                if (buffer.Length >= MaxLineBytes)
+                {
+                    throw new TextGenException($"{Path} has a line longer than {MaxLineBytes >> 20} MB at byte {offset}; documents are lines, so split it into lines or train without documents.");
+                }
+                Array.Resize(ref buffer, buffer.Length * 2);
+                continue;
+            }
+            var text = Decode(buffer.AsSpan(0, end), offset);
+            sawText |= !string.IsNullOrWhiteSpace(text);
+            yield return new CorpusChunk(offset, end, text);
+            buffer.AsSpan(end, filled - end).CopyTo(buffer);
+            filled -= end;
+            offset += end;
+        }
+        if (!sawText)
+        {
+            throw Empty(Path);
+        }
+    }
+
+    /// <summary>The longest line a corpus of line documents may have.</summary>
+    public const int MaxLineBytes = 256 << 20;
+
+    /// <summary>
+    /// Maps every piece on all cores and hands the results to <paramref name="consume"/> in file order, one at a time,
+    /// with a bounded number of pieces in flight. <paramref name="bytesDone"/> hears the bytes consumed so far.
+    /// </summary>
+    public void ForEachChunk<T>(Func<CorpusChunk, T> map, Action<CorpusChunk, T> consume, IProgress<long>? bytesDone = null,
+        bool wholeLines = false, CancellationToken cancel = default)
+    {
+        var inFlight = new Queue<(CorpusChunk Chunk, Task<T> Result)>();
+        var limit = 2 * Environment.ProcessorCount;
+        long done = 0;
+        void ConsumeOldest()
+        {
+            var (chunk, result) = inFlight.Dequeue();
+            consume(chunk, result.GetAwaiter().GetResult());
+            bytesDone?.Report(done += chunk.Bytes);
+        }
+        try
+        {
+            foreach (var chunk in Chunks(wholeLines))
+            {
+                cancel.ThrowIfCancellationRequested();
+                inFlight.Enqueue((chunk, Task.Run(() => map(chunk), cancel)));
+                if (inFlight.Count >= limit) ConsumeOldest();
+            }
+            while (inFlight.Count > 0) ConsumeOldest();
+        }
+        finally
+        {
+            // On an error, let the pieces still running finish before the caller cleans up what they write to.
+            foreach (var (_, result) in inFlight) ((IAsyncResult)result).AsyncWaitHandle.WaitOne();
+        }
+    }
+
+    /// <summary>Where the piece in <paramref name="bytes"/> (not the last of the file) ends; see the class summary.</summary>
+    internal static int Boundary(ReadOnlySpan<byte> bytes)
+    {
+        static bool Printable(byte b) => b is > 0x20 and < 0x7f;
+        for (var i = bytes.Length - 1; i > 1; i--)
+        {
+            // "x\nY": a lone line end between visible characters. After a run of white space ("x\n\nY") BPE's
+            // pre-tokenizer would split the run differently with and without what follows it.
+            if (bytes[i - 1] == (byte)'\n' && Printable(bytes[i]) && Printable(bytes[i - 2])) return i;
+        }
+        for (var i = bytes.Length - 1; i > 0; i--)
+        {
+            if (bytes[i] == (byte)' ' && Printable(bytes[i - 1])) return i;
+        }
+        for (var i = bytes.Length - 1; i > 0; i--)
+        {
+            if ((bytes[i] & 0xC0) != 0x80 && bytes[i - 1] != (byte)'\r') return i; // not a UTF-8 continuation byte
+        }
+        return bytes.Length;
+    }
+
+    private string Decode(ReadOnlySpan<byte> bytes, long offset)
+    {
+        var nul = bytes.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            throw new TextGenException($"{Path} looks like binary data (NUL byte at offset {offset + nul}); pass a UTF-8 text file.");
+        }
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException e)
+        {
+            var at = e.Index >= 0 ? $" near byte {offset + e.Index}" : "";
+            throw new TextGenException($"{Path} is not valid UTF-8{at}; convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8).");
+        }
+        return offset == 0 ? TextNormalizer.Normalize(text) : TextNormalizer.NormalizeLineEnds(text);
+    }
+
+    private static TextGenException Empty(string path) =>
+        new($"{path} has no text (it is empty or only whitespace); pass a corpus with some text in it.");
+}

@@ -1,0 +1,192 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using TextGen.Persistence;
+using TextGen.Tokenization;
+
+namespace TextGen.Data;
+
+/// <summary>What tokenizing reports: the stage, and bytes of the corpus done out of its size.</summary>
+public readonly record struct TokenizationProgress(string Stage, long Bytes, long TotalBytes);
+
+/// <summary>How to get a corpus's tokenizer: learn one with these settings (then cached), or use a model's.</summary>
+public sealed record TokenizerChoice
+{
+    public string Level { get; init; } = CharTokenizer.LevelName;
+    public WordVocabularyOptions Words { get; init; } = new();
+    public int BpeVocabularySize { get; init; } = VocabularySettings.BpeVocabularySize.Default;
+    /// <summary>Each non-empty line is a document with start and end markers.</summary>
+    public bool Documents { get; init; }
+    /// <summary>A given tokenizer (a model's or a checkpoint's): nothing is learned.</summary>
+    public ITokenizer? Given { get; init; }
+
+    internal string LearningKey(string contentHash) => TokenCache.Key("vocabulary", Level, Words.MinCount.ToString(), Words.MaxVocabulary.ToString(),
+        Words.Lowercase.ToString(), BpeVocabularySize.ToString(), contentHash);
+}
+
+/// <summary>A corpus as token ids on disk, with what tokenizing it found. Dispose to close the ids file.</summary>
+public sealed class TokenizedCorpus(ITokenizer tokenizer, TokenIds ids, TokenCacheEntry entry, long[]? documentStarts, bool fromCache) : IDisposable
+{
+    public ITokenizer Tokenizer { get; } = tokenizer;
+    public TokenIds Ids { get; } = ids;
+    /// <summary>How often each id occurs.</summary>
+    public long[] Counts => entry.Counts;
+    public long Unknown => entry.Unknown;
+    public string? FirstUnknown => entry.FirstUnknown;
+    /// <summary>Line documents: where each starts in <see cref="Ids"/> (its start marker); it ends where the next starts.</summary>
+    public long[]? DocumentStarts { get; } = documentStarts;
+    /// <summary>Whether the ids came from the cache rather than a pass over the corpus.</summary>
+    public bool FromCache { get; } = fromCache;
+
+    public void Dispose() => Ids.Dispose();
+}
+
+/// <summary>
+/// Turns a corpus file into token ids in the <see cref="TokenCache"/>, once: the vocabulary is learned in one pass
+/// (every core counting pieces of the file), the ids written in a second (every core encoding pieces, written in file
+/// order in the narrowest integer type the vocabulary allows). Later calls with the same corpus content and settings
+/// find both in the cache and read nothing but the cache's records.
+/// </summary>
+public static class CorpusTokenizer
+{
+    public static TokenizedCorpus Tokenize(string corpusPath, TokenizerChoice choice, TokenCache cache,
+        IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default) =>
+        Tokenize(CorpusFile.Open(corpusPath), choice, cache, progress, cancel);
+
+    internal static TokenizedCorpus Tokenize(CorpusFile corpus, TokenizerChoice choice, TokenCache cache,
+        IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default)
+    {
+        cache.EnsureWritable();
+        var hash = cache.ContentHash(corpus, Bytes(progress, "hashing", corpus.Length));
+        var tokenizer = choice.Given ?? LearnedTokenizer(corpus, choice, cache, hash, progress, cancel);
+        if (choice.Documents && tokenizer is not DocumentTokenizer)
+        {
+            tokenizer = new DocumentTokenizer(tokenizer);
+        }
+        var key = TokenCache.Key("ids", TokenCacheEntry.CurrentFormat.ToString(),
+            JsonSerializer.Serialize(tokenizer.Describe(), HeaderJson.Default.TokenizerDescription), hash);
+        if (cache.FindIds(key) is { } hit)
+        {
+            try
+            {
+                return Open(tokenizer, hit, fromCache: true);
+            }
+            catch (Exception e) when (e is TextGenException or IOException or UnauthorizedAccessException or OverflowException)
+            {
+                // A damaged or half-deleted entry is a miss: tokenize again and rewrite it.
+            }
+        }
+        Encode(corpus, tokenizer, cache, key, hash, progress, cancel);
+        var written = cache.FindIds(key) ?? throw new TextGenException($"the token cache in {cache.Directory} lost an entry while it was written; run again.");
+        return Open(tokenizer, written, fromCache: false);
+    }
+
+    private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,
+        IProgress<TokenizationProgress>? progress, CancellationToken cancel)
+    {
+        var key = choice.LearningKey(hash);
+        if (cache.FindTokenizer(key) is { } known)
+        {
+            try
+            {
+                return TokenizerFactory.FromDescription(known);
+            }
+            catch (TextGenException)
+            {
+                // A damaged record is a miss: learn again and rewrite it.
+            }
+        }
+        var learner = VocabularyLearner.For(choice.Level, choice.Words, choice.BpeVocabularySize);
+        corpus.ForEachChunk(chunk => learner.Count(chunk.Text), (_, counts) => learner.Add(counts),
+            Bytes(progress, "learning the vocabulary", corpus.Length), cancel: cancel);
+        var tokenizer = learner.Build();
+        cache.StoreTokenizer(key, tokenizer.Describe());
+        return tokenizer;
+    }
+
+    private static void Encode(CorpusFile corpus, ITokenizer tokenizer, TokenCache cache, string key, string hash,
+        IProgress<TokenizationProgress>? progress, CancellationToken cancel)
+    {
+        var elementSize = TokenIds.ElementSize(tokenizer.VocabularySize);
+        var counts = new long[tokenizer.VocabularySize];
+        long count = 0, unknown = 0;
+        string? firstUnknown = null;
+        var documentStarts = new List<long>();
+        var documents = tokenizer as DocumentTokenizer;
+        cache.EnsureWritable();
+        AtomicFile.Write(cache.IdsPath(key), stream =>
+        {
+            corpus.ForEachChunk(
+                chunk => documents is null ? tokenizer.Encode(chunk.Text) : Flatten(documents.EncodeDocuments(chunk.Text, out var missing), missing),
+                (_, encoded) =>
+                {
+                    foreach (var id in encoded.Ids) counts[id]++;
+                    unknown += encoded.UnknownCount;
+                    firstUnknown ??= encoded.FirstUnknown;
+                    if (documents is not null)
+                    {
+                        for (var i = 0; i < encoded.Ids.Length; i++)
+                        {
+                            if (encoded.Ids[i] == documents.Start) documentStarts.Add(count + i);
+                        }
+                    }
+                    TokenIds.Write(stream, encoded.Ids, elementSize);
+                    count += encoded.Ids.Length;
+                },
+                Bytes(progress, "tokenizing", corpus.Length), wholeLines: documents is not null, cancel);
+        });
+        if (documents is not null)
+        {
+            AtomicFile.Write(Path.ChangeExtension(cache.IdsPath(key), ".docs"), stream =>
+            {
+                var bytes = new byte[8];
+                foreach (var start in documentStarts)
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(bytes, start);
+                    stream.Write(bytes);
+                }
+            });
+        }
+        cache.StoreEntry(key, new TokenCacheEntry
+        {
+            Corpus = Path.GetFullPath(corpus.Path), CorpusBytes = corpus.Length, ContentHash = hash, ElementSize = elementSize,
+            Count = count, Counts = counts, Unknown = unknown, FirstUnknown = firstUnknown, Documents = documentStarts.Count,
+        });
+    }
+
+    private static EncodedText Flatten(IReadOnlyList<int[]> documents, int unknown) => new([.. documents.SelectMany(d => d)], unknown, null);
+
+    /// <summary>Opens an entry, checking what it says against the tokenizer and the files (the cache is a folder anyone can edit).</summary>
+    private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, bool fromCache)
+    {
+        var (entry, idsPath, documentsPath) = found;
+        if (entry.Counts.Length != tokenizer.VocabularySize || entry.Counts.Any(c => c < 0) || entry.Counts.Sum() != entry.Count
+            || entry.ElementSize != TokenIds.ElementSize(tokenizer.VocabularySize) || entry.Unknown < 0)
+        {
+            throw Damaged(idsPath);
+        }
+        long[]? starts = null;
+        if (tokenizer is DocumentTokenizer)
+        {
+            var bytes = File.Exists(documentsPath) ? File.ReadAllBytes(documentsPath) : [];
+            if (bytes.Length != entry.Documents * 8) throw Damaged(idsPath);
+            starts = new long[entry.Documents];
+            for (var i = 0; i < starts.Length; i++)
+            {
+                starts[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8 * i));
+                if (starts[i] < 0 || starts[i] >= entry.Count || (i > 0 && starts[i] <= starts[i - 1])) throw Damaged(idsPath);
+            }
+        }
+        return new TokenizedCorpus(tokenizer, TokenIds.OpenFile(idsPath, entry.Count, entry.ElementSize, tokenizer.VocabularySize), entry, starts, fromCache);
+    }
+
+    private static TextGenException Damaged(string path) =>
+        new($"the token cache entry {Path.GetFileNameWithoutExtension(path)} does not match its files; delete {Path.GetDirectoryName(path)} and run again.");
+
+    private static IProgress<long>? Bytes(IProgress<TokenizationProgress>? progress, string stage, long total) =>
+        progress is null ? null : new Progress(progress, stage, total);
+
+    private sealed class Progress(IProgress<TokenizationProgress> progress, string stage, long total) : IProgress<long>
+    {
+        public void Report(long value) => progress.Report(new TokenizationProgress(stage, value, total));
+    }
+}

@@ -1,0 +1,119 @@
+using System.IO.Hashing;
+using System.Text;
+using System.Text.Json;
+using TextGen.Persistence;
+using TextGen.Tokenization;
+
+namespace TextGen.Data;
+
+/// <summary>What the token cache records beside a file of token ids (the ids file is valid only when this is written).</summary>
+public sealed record TokenCacheEntry
+{
+    public const int CurrentFormat = 1;
+    public int Format { get; init; } = CurrentFormat;
+    /// <summary>The corpus file the ids were read from (for people looking in the cache; the key is its content).</summary>
+    public string Corpus { get; init; } = "";
+    public long CorpusBytes { get; init; }
+    public string ContentHash { get; init; } = "";
+    public int ElementSize { get; init; }
+    public long Count { get; init; }
+    /// <summary>How often each id occurs (the model header's token counts).</summary>
+    public long[] Counts { get; init; } = [];
+    public long Unknown { get; init; }
+    public string? FirstUnknown { get; init; }
+    /// <summary>Line documents: how many documents the .docs file (their start positions, int64 each) holds.</summary>
+    public long Documents { get; init; }
+}
+
+/// <summary>A corpus file's identity when its content hash was computed: the hash is reused while size and time are unchanged.</summary>
+public sealed record CorpusIdentity(string Path, long Length, long LastWriteTicks, string ContentHash);
+
+/// <summary>
+/// A folder of tokenized corpora, so that a corpus is tokenized once: later runs, --resume and eval read its ids
+/// from here. Everything is keyed by the corpus content (XxHash128): the tokenizer a set of vocabulary settings
+/// learns from it (NAME.tokenizer.json), and the ids a tokenizer gives it (NAME.ids, NAME.json, and NAME.docs for
+/// line documents). A corpus whose size and modification time are unchanged is not hashed again (as make and git
+/// do). Every file is written atomically and the record last, so a killed run leaves no entry that looks whole.
+/// Deleting the folder is always safe. Default: $TEXTGEN_CACHE, else $XDG_CACHE_HOME/textgen, else ~/.cache/textgen.
+/// </summary>
+public sealed class TokenCache(string directory)
+{
+    public string Directory { get; } = directory;
+
+    public static string DefaultDirectory
+    {
+        get
+        {
+            if (Environment.GetEnvironmentVariable("TEXTGEN_CACHE") is { Length: > 0 } configured) return configured;
+            var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(root, "textgen");
+        }
+    }
+
+    private string Tokens => Path.Combine(Directory, "tokens");
+
+    /// <summary>The corpus's content hash: remembered for its path, size and modification time, else computed.</summary>
+    public string ContentHash(CorpusFile corpus, IProgress<long>? bytesRead = null)
+    {
+        var full = Path.GetFullPath(corpus.Path);
+        var info = new FileInfo(full);
+        var record = Path.Combine(Tokens, "corpora", Key(full) + ".json");
+        if (TryRead(record, TokenCacheJson.Default.CorpusIdentity) is { } known
+            && known.Path == full && known.Length == info.Length && known.LastWriteTicks == info.LastWriteTimeUtc.Ticks)
+        {
+            return known.ContentHash;
+        }
+        var hash = corpus.ContentHash(bytesRead);
+        Store(record, new CorpusIdentity(full, info.Length, info.LastWriteTimeUtc.Ticks, hash), TokenCacheJson.Default.CorpusIdentity);
+        return hash;
+    }
+
+    public TokenizerDescription? FindTokenizer(string key) =>
+        TryRead(Path.Combine(Tokens, key + ".tokenizer.json"), HeaderJson.Default.TokenizerDescription);
+
+    public void StoreTokenizer(string key, TokenizerDescription tokenizer) =>
+        Store(Path.Combine(Tokens, key + ".tokenizer.json"), tokenizer, HeaderJson.Default.TokenizerDescription);
+
+    /// <summary>The entry and its files' paths, or null when there is none (or it is incomplete).</summary>
+    public (TokenCacheEntry Entry, string Ids, string Documents)? FindIds(string key)
+    {
+        var ids = IdsPath(key);
+        return TryRead(Path.ChangeExtension(ids, ".json"), TokenCacheJson.Default.TokenCacheEntry) is { Format: TokenCacheEntry.CurrentFormat } entry && File.Exists(ids)
+            ? (entry, ids, Path.ChangeExtension(ids, ".docs"))
+            : null;
+    }
+
+    public string IdsPath(string key) => Path.Combine(Tokens, key + ".ids");
+
+    public void StoreEntry(string key, TokenCacheEntry entry) =>
+        Store(Path.ChangeExtension(IdsPath(key), ".json"), entry, TokenCacheJson.Default.TokenCacheEntry);
+
+    /// <summary>Checks, before any work, that the folder can be written.</summary>
+    public void EnsureWritable() => AtomicFile.EnsureWritable(Path.Combine(Tokens, "write-check"));
+
+    /// <summary>A file-name key: XxHash128 of the parts, in hex.</summary>
+    public static string Key(params string[] parts) =>
+        Convert.ToHexStringLower(XxHash128.Hash(Encoding.UTF8.GetBytes(string.Join('\u001f', parts))));
+
+    /// <summary>An unreadable or malformed record is a cache miss: the work is redone and the record rewritten.</summary>
+    private static T? TryRead<T>(string path, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize(File.ReadAllBytes(path), type) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    private static void Store<T>(string path, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        AtomicFile.Write(path, stream => JsonSerializer.Serialize(stream, value, type));
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(TokenCacheEntry))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(CorpusIdentity))]
+internal sealed partial class TokenCacheJson : System.Text.Json.Serialization.JsonSerializerContext;

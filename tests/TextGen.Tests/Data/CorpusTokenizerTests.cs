@@ -1,0 +1,161 @@
+using System.Text;
+using TextGen.Data;
+using TextGen.Tokenization;
+
+namespace TextGen.Tests.Data;
+
+public class CorpusTokenizerTests
+{
+    /// <summary>Text that puts every kind of boundary near the cut points: CRLF, blank lines, indented lines, runs of spaces, multi-byte characters, a long line.</summary>
+    private static string MixedText(int seed, int length)
+    {
+        var random = new Random(seed);
+        string[] pieces = ["whale", " the", "  sea", ",", ".", "\r\n", "\n", "\n\n", "\n  indented", "\t", "café", " 🐋", "don't", " 42", "—", "\r"];
+        var text = new StringBuilder("\uFEFF");
+        while (text.Length < length) text.Append(pieces[random.Next(pieces.Length)]);
+        return text.ToString();
+    }
+
+    private static TokenizerChoice Choice(string level, bool documents = false) => new()
+    {
+        Level = level, Words = new WordVocabularyOptions { MinCount = 1 }, BpeVocabularySize = 300, Documents = documents,
+    };
+
+    [Theory]
+    [InlineData("char")]
+    [InlineData("word")]
+    [InlineData("bpe")]
+    public void PiecesGiveTheTokensOfTheWholeText(string level)
+    {
+        using var dir = new TempDirectory();
+        foreach (var (seed, chunkBytes) in new[] { (1, 1500), (2, 700), (3, 4096), (4, 999) })
+        {
+            var text = MixedText(seed, 60_000);
+            var path = dir.Write($"c{seed}.txt", text);
+            var whole = TextNormalizer.Normalize(text);
+            Assert.Equal(whole, CorpusFileTests.ReadWhole(path));
+
+            // Pieces of about a KB: dozens of cuts, each where no token crosses.
+            Assert.True(CorpusFile.Open(path, chunkBytes).Chunks().Count() > 10);
+            using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, chunkBytes), Choice(level), new TokenCache(dir.File("cache")));
+            var reference = VocabularyLearner.For(level, new WordVocabularyOptions { MinCount = 1 }, 300).Learn(whole);
+            Assert.Equal(reference.Describe().Symbols, corpus.Tokenizer.Describe().Symbols);
+            Assert.Equal(reference.Describe().Merges, corpus.Tokenizer.Describe().Merges);
+            Assert.Equal(reference.Encode(whole).Ids, corpus.Ids.ToArray());
+            Assert.False(corpus.FromCache);
+        }
+    }
+
+    [Fact]
+    public void OneLineCorporaAreCutBetweenWords()
+    {
+        using var dir = new TempDirectory();
+        var text = string.Concat(Enumerable.Range(0, 5000).Select(i => $" word{i % 97} and some more"));
+        var path = dir.Write("text8.txt", text);
+        var chunks = CorpusFile.Open(path, 2000).Chunks().ToArray();
+        Assert.True(chunks.Length > 10);
+        Assert.All(chunks.Skip(1), c => Assert.StartsWith(" ", c.Text));
+        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 2000), Choice("bpe"), new TokenCache(dir.File("cache")));
+        Assert.Equal(ByteLevelBpeTokenizer.Train(text, 300).Encode(text).Ids, corpus.Ids.ToArray());
+    }
+
+    [Fact]
+    public void LineDocumentsAreNeverCutAndLongLinesGrowThePiece()
+    {
+        using var dir = new TempDirectory();
+        var text = "short one\n" + new string('x', 5000) + "\nanother\n\n  indented last";
+        var path = dir.Write("docs.txt", text);
+        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 1000), Choice("char", documents: true), new TokenCache(dir.File("cache")));
+        var documents = LineDocuments.FromStarts(corpus.Ids, corpus.DocumentStarts!);
+        Assert.Equal(4, documents.Count);
+        var tokenizer = (DocumentTokenizer)corpus.Tokenizer;
+        Assert.Equal(["short one", new string('x', 5000), "another", "  indented last"],
+            Enumerable.Range(0, 4).Select(d => tokenizer.Decode(documents.Document(d))));
+    }
+
+    [Fact]
+    public void ASecondRunReadsTheCacheAndAChangedCorpusIsTokenizedAgain()
+    {
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var path = dir.Write("c.txt", Corpora.Prose(20));
+        var passes = new List<string>();
+        var progress = new Progress(passes);
+        int[] first;
+        IReadOnlyList<string> words;
+        using (var corpus = CorpusTokenizer.Tokenize(path, Choice("word"), cache, progress))
+        {
+            Assert.False(corpus.FromCache);
+            first = corpus.Ids.ToArray();
+            words = corpus.Tokenizer.Describe().Symbols;
+        }
+        Assert.Equal(["hashing", "learning the vocabulary", "tokenizing"], passes.Distinct());
+        passes.Clear();
+        using (var again = CorpusTokenizer.Tokenize(path, Choice("word"), cache, progress))
+        {
+            Assert.True(again.FromCache);
+            Assert.Equal(first, again.Ids.ToArray());
+        }
+        Assert.Empty(passes); // not even hashed: size and time are unchanged
+
+        // Same size, new content and time: hashed, learned and tokenized again.
+        File.WriteAllText(path, Corpora.Prose(20).Replace("Call", "Hail"));
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        using var changed = CorpusTokenizer.Tokenize(path, Choice("word"), cache, progress);
+        Assert.False(changed.FromCache);
+        Assert.Contains("Hail", changed.Tokenizer.Describe().Symbols);
+        Assert.DoesNotContain("Hail", words);
+    }
+
+    [Theory]
+    [InlineData("truncated ids")]
+    [InlineData("garbage record")]
+    [InlineData("counts edited")]
+    [InlineData("ids out of range")]
+    public void ADamagedEntryIsTokenizedAgainNotTrusted(string damage)
+    {
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var path = dir.Write("c.txt", Corpora.Prose(5));
+        int[] expected;
+        using (var corpus = CorpusTokenizer.Tokenize(path, Choice("char"), cache)) expected = corpus.Ids.ToArray();
+        var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
+        var record = Path.ChangeExtension(ids, ".json");
+        switch (damage)
+        {
+            case "truncated ids": File.WriteAllBytes(ids, File.ReadAllBytes(ids)[..10]); break;
+            case "garbage record": File.WriteAllText(record, "{\"format\": 1, \"count\": -5"); break;
+            case "counts edited": File.WriteAllText(record, File.ReadAllText(record).Replace("\"counts\":[", "\"counts\":[1000000,")); break;
+            default: File.WriteAllBytes(ids, Enumerable.Repeat((byte)250, expected.Length).ToArray()); break;
+        }
+        using var again = CorpusTokenizer.Tokenize(path, Choice("char"), cache);
+        if (damage == "ids out of range")
+        {
+            // Only reading finds these: the read refuses in one line rather than handing the model an id it has no row for.
+            var error = Assert.Throws<TextGenException>(() => again.Ids.ToArray());
+            Assert.Contains("delete the token cache", error.Message);
+            return;
+        }
+        Assert.False(again.FromCache);
+        Assert.Equal(expected, again.Ids.ToArray());
+    }
+
+    [Fact]
+    public void IdsUseTheNarrowestIntegerTheVocabularyAllows()
+    {
+        Assert.Equal(1, TokenIds.ElementSize(256));
+        Assert.Equal(2, TokenIds.ElementSize(257));
+        Assert.Equal(2, TokenIds.ElementSize(65_536));
+        Assert.Equal(4, TokenIds.ElementSize(65_537));
+        using var dir = new TempDirectory();
+        var path = dir.Write("c.txt", Corpora.Prose(3));
+        using var corpus = CorpusTokenizer.Tokenize(path, Choice("char"), new TokenCache(dir.File("cache")));
+        var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
+        Assert.Equal(corpus.Ids.Length, new FileInfo(ids).Length); // one byte per character
+    }
+
+    private sealed class Progress(List<string> stages) : IProgress<TokenizationProgress>
+    {
+        public void Report(TokenizationProgress value) => stages.Add(value.Stage);
+    }
+}
