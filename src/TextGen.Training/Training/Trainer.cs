@@ -30,12 +30,14 @@ public sealed class Trainer
     private readonly string _checkpointPath;
     private readonly SavedTraining? _resume;
     private readonly Stopwatch _commandClock;
+    private readonly double _preparationSeconds;
 
     /// <param name="commandClock">Started when the command began (reading and tokenizing included): --max-time is its wall clock.</param>
     public Trainer(TrainedModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
         SavedTraining? resume = null, Stopwatch? commandClock = null)
     {
         _commandClock = commandClock ?? Stopwatch.StartNew();
+        _preparationSeconds = _commandClock.Elapsed.TotalSeconds;
         _model = model;
         _data = data;
         _options = options;
@@ -77,7 +79,10 @@ public sealed class Trainer
         }
         var summary = run.Summary();
         // The model file holds the best weights with the summary of when they were saved; its curve is the whole run's.
-        string? warning = null;
+        string? warning = summary.Steps == 0 && !cancel.IsCancellationRequested
+            ? $"--max-time was used up before the first training step (reading and tokenizing the corpus took {_preparationSeconds:F0} s; " +
+              "its tokens are cached now, so the next run starts in seconds): the saved model is untrained. Run again, or give a longer --max-time."
+            : null;
         if (run.SavedModel)
         {
             try

@@ -1,0 +1,50 @@
+using TextGen.Data;
+using TextGen.Persistence;
+using TextGen.Training;
+
+namespace TextGen.Tests.Training;
+
+public class TokenCacheReuseTests
+{
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ASecondRunResumeAndEvalReadTheCachedIdsAndGiveTheSameFigures(bool documents)
+    {
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var corpus = dir.Write("prose.txt", Corpora.Prose(30));
+        var output = dir.File("m.tgm");
+        var request = SmallModels.Request(corpus, output, epochs: 2) with { Cache = cache, LineDocuments = documents };
+        var passes = new List<string>();
+        var listener = new Stages(passes);
+
+        using (var first = TrainingSession.Prepare(request, listener))
+        {
+            Assert.False(first.TokensFromCache);
+            first.Run();
+        }
+        Assert.Contains("tokenizing", passes);
+        passes.Clear();
+
+        using (var again = TrainingSession.Prepare(request, listener))
+        {
+            Assert.True(again.TokensFromCache);
+        }
+        using (var resumed = TrainingSession.Prepare(request with { Resume = true, Training = request.Training with { Epochs = 3 } }, listener))
+        {
+            Assert.True(resumed.TokensFromCache); // the checkpoint's tokenizer finds the same ids
+            resumed.Run();
+        }
+        using var model = TrainedModel.Load(output);
+        var cached = CorpusEvaluation.Run(model, corpus, cache: cache, tokenizing: listener);
+        Assert.Empty(passes); // nothing hashed, learned or tokenized after the first run
+        var fresh = CorpusEvaluation.Run(model, corpus, cache: new TokenCache(dir.File("fresh-cache")));
+        Assert.Equal(fresh.Loss, cached.Loss);
+    }
+
+    private sealed class Stages(List<string> stages) : IProgress<TokenizationProgress>
+    {
+        public void Report(TokenizationProgress value) => stages.Add(value.Stage);
+    }
+}
