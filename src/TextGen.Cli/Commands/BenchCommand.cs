@@ -45,7 +45,7 @@ public static class BenchCommand
                     matmul_gflops = report.MatmulGflops,
                     bf16_matmul_gflops = report.Bf16MatmulGflops,
                     train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
-                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, tokens_per_second = s.TokensPerSecond }),
+                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, precision = s.Precision, tokens_per_second = s.TokensPerSecond }),
                     train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
                         cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
                     corpus = report.Corpus.Select(c => new { level = c.Level, megabytes = c.Megabytes, tokens = c.Tokens, hash_mb_per_second = c.HashMegabytesPerSecond, learn_mb_per_second = c.LearnMegabytesPerSecond,
@@ -62,10 +62,11 @@ public static class BenchCommand
                 output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.TokensPerSecond,12:N0}{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
             }
             output.WriteLine();
-            output.WriteLine($"{"sample",-16}{"batch",12}{"tokens/s",12}");
+            output.WriteLine($"{"sample",-16}{"batch",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}");
             foreach (var s in report.Sample)
             {
-                output.WriteLine($"{$"{s.Cell} {s.Layers}x{s.Hidden}",-16}{s.Batch,12}{s.TokensPerSecond,12:N0}");
+                var fp32 = report.Sample.First(f => f.Cell == s.Cell && f.Batch == s.Batch && f.Precision == "fp32").TokensPerSecond;
+                output.WriteLine($"{$"{s.Cell} {s.Layers}x{s.Hidden}",-16}{s.Batch,12}{s.Precision,11}{s.TokensPerSecond,12:N0}{s.TokensPerSecond / fp32,8:F2}x");
             }
             if (report.TrainLoop is { } loop)
             {

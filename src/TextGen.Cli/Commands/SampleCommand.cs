@@ -22,11 +22,12 @@ public static class SampleCommand
         var stop = new Option<string[]>("--stop") { Description = "Stop before this text (repeatable); it is not printed.", AllowMultipleArgumentsPerToken = false, DefaultValueFactory = _ => [] };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Show the likeliest next tokens and pick one, or type text, step by step." };
         var seed = SharedOptions.Seed();
+        var precision = SharedOptions.Precision();
         var json = SharedOptions.Json();
 
         var command = new Command("sample", "Generate text from a trained model.")
         {
-            model, temperature, length, prefix, count, topK, topP, penalty, stop, interactive, seed, json,
+            model, temperature, length, prefix, count, topK, topP, penalty, stop, interactive, seed, precision, json,
         };
         command.SetAction(parse =>
         {
@@ -47,7 +48,7 @@ public static class SampleCommand
             options.Validate();
             var text = parse.GetValue(prefix)!;
 
-            var generator = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
+            var generator = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)), SharedOptions.ParsePrecision(parse.GetValue(precision)!));
             var encoded = generator.EncodePrefix(text);
             if (encoded.UnknownCount > 0)
             {

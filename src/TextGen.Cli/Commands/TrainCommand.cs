@@ -118,7 +118,8 @@ public static class TrainCommand
 
     private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error)
     {
-        using var session = TokenizingDisplay.Run(error, tokenizing => TrainingSession.Prepare(request, tokenizing));
+        using var interrupt = new ConsoleInterrupt(); // from the start: Ctrl-C while tokenizing leaves no temp file behind
+        using var session = TokenizingDisplay.Run(error, tokenizing => TrainingSession.Prepare(request, tokenizing, interrupt.Token));
         foreach (var warning in session.Warnings)
         {
             error.WriteLine($"warning: {warning}");
@@ -132,7 +133,6 @@ public static class TrainCommand
                             $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }
 
-        using var interrupt = new ConsoleInterrupt();
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
         var run = result.Summary;
         if (result.Warning is { } late)

@@ -16,10 +16,11 @@ public sealed class TextGenerator
 {
     private readonly TextModel _model;
 
-    public TextGenerator(TextModel model)
+    /// <param name="precision">How the engine computes its products: float32 (the reference) or int8 (AVX-VNNI CPUs).</param>
+    public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Float32)
     {
         _model = model;
-        Engine = new CpuLanguageModel(model.Weights);
+        Engine = new CpuLanguageModel(model.Weights, precision);
         _newline = Tokenizer.Encode("\n").Ids;
         _endsLine = Enumerable.Range(0, Tokenizer.VocabularySize).Select(t => Tokenizer.TokenText(t).EndsWith('\n')).ToArray();
     }
@@ -27,7 +28,7 @@ public sealed class TextGenerator
     private readonly int[] _newline;
     private readonly bool[] _endsLine;
 
-    public static TextGenerator Load(string path) => new(TextModel.Load(path));
+    public static TextGenerator Load(string path, GenerationPrecision precision = GenerationPrecision.Float32) => new(TextModel.Load(path), precision);
 
     public TextModel Model => _model;
     public ITokenizer Tokenizer => _model.Tokenizer;

@@ -18,8 +18,12 @@ public sealed class CpuLanguageModel
     private readonly float[][] _hiddenBias;
     private readonly float[] _headWeight;     // (vocab, hidden)
     private readonly float[] _headBias;
+    // GenerationPrecision.Int8: the same products in int8 (layer 0's input stays the float table lookup).
+    private readonly Int8Matrix?[]? _inputInt8;
+    private readonly Int8Matrix[]? _hiddenInt8;
+    private readonly Int8Matrix? _headInt8;
 
-    public CpuLanguageModel(LanguageModelWeights weights)
+    public CpuLanguageModel(LanguageModelWeights weights, GenerationPrecision precision = GenerationPrecision.Float32)
     {
         var config = weights.Config;
         Cell = config.Cell;
@@ -67,7 +71,21 @@ public sealed class CpuLanguageModel
         });
         _headWeight = weights.HeadWeight;
         _headBias = weights.HeadBias;
+        Precision = precision;
+        if (precision == GenerationPrecision.Int8)
+        {
+            if (!Int8Matrix.IsSupported)
+            {
+                throw new TextGenException("int8 generation needs AVX-VNNI (Intel from Sapphire Rapids or Alder Lake, AMD from Zen 4), which this CPU lacks; use --precision fp32.");
+            }
+            _inputInt8 = _inputWeights.Select((w, i) => i == 0 ? null : new Int8Matrix(w, width, Hidden)).ToArray();
+            _hiddenInt8 = _hiddenWeights.Select(w => new Int8Matrix(w, width, Hidden)).ToArray();
+            _headInt8 = new Int8Matrix(_headWeight, VocabularySize, Hidden);
+        }
     }
+
+    /// <summary>How the products are computed: float32 (the reference) or int8.</summary>
+    public GenerationPrecision Precision { get; }
 
     public CellType Cell { get; }
     public int Layers { get; }
@@ -78,7 +96,7 @@ public sealed class CpuLanguageModel
     /// <summary>Floats of gate scratch one stream needs per step (gates x hidden).</summary>
     public int StateWidth => Gates * Hidden;
 
-    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize);
+    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize, (Hidden + Int8Matrix.Block - 1) / Int8Matrix.Block * Int8Matrix.Block);
 
     /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -114,14 +132,31 @@ public sealed class CpuLanguageModel
             var hiddenWeights = _hiddenWeights[layer];
             var below = layer > 0 ? state.Hidden[layer - 1] : null;
             var own = state.Hidden[layer];
-            MatrixKernels.ForRows(width, (long)width * Hidden * batch * (below is null ? 1 : 2), (start, end) =>
+            var work = (long)width * Hidden * batch * (below is null ? 1 : 2);
+            if (_hiddenInt8 is { } hiddenInt8)
             {
-                if (below is not null)
+                var (quantizedBelow, quantizedOwn, padded) = (state.QuantizedBelow, state.QuantizedOwn, hiddenInt8[layer].PaddedColumns);
+                if (below is not null) Int8Matrix.QuantizeInputs(below, Hidden, quantizedBelow, padded);
+                Int8Matrix.QuantizeInputs(own, Hidden, quantizedOwn, padded);
+                var inputInt8 = _inputInt8![layer];
+                // A quarter of float32's bytes per product: hand the rows to the cores only for four times the work.
+                MatrixKernels.ForRows(width, work / 4, (start, end) =>
                 {
-                    MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
-                }
-                MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
-            });
+                    inputInt8?.MultiplyAdd(quantizedBelow, gates, batch, start, end);
+                    hiddenInt8[layer].MultiplyAdd(quantizedOwn, recurrentTarget, batch, start, end);
+                });
+            }
+            else
+            {
+                MatrixKernels.ForRows(width, work, (start, end) =>
+                {
+                    if (below is not null)
+                    {
+                        MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
+                    }
+                    MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
+                });
+            }
             for (var b = 0; b < batch; b++)
             {
                 Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
@@ -135,8 +170,18 @@ public sealed class CpuLanguageModel
         var top = state.Hidden[Layers - 1];
         var output = state.Logits;
         Array.Clear(output);
-        MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
-            (start, end) => MatrixKernels.MultiplyAdd(_headWeight, Hidden, top, output, VocabularySize, batch, start, end));
+        if (_headInt8 is { } headInt8)
+        {
+            var quantized = state.QuantizedOwn;
+            Int8Matrix.QuantizeInputs(top, Hidden, quantized, headInt8.PaddedColumns);
+            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch / 4,
+                (start, end) => headInt8.MultiplyAdd(quantized, output, batch, start, end));
+        }
+        else
+        {
+            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
+                (start, end) => MatrixKernels.MultiplyAdd(_headWeight, Hidden, top, output, VocabularySize, batch, start, end));
+        }
         TensorPrimitives.Add(logits, output.AsSpan(0, logits.Length), logits);
     }
 
@@ -189,8 +234,10 @@ public sealed class CpuLanguageModel
 /// <summary>The recurrent state of <see cref="Batch"/> streams, with scratch space for one step.</summary>
 public sealed class InferenceState
 {
-    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary)
+    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary, int paddedHidden)
     {
+        QuantizedBelow = new byte[batch * paddedHidden];
+        QuantizedOwn = new byte[batch * paddedHidden];
         Logits = new float[batch * vocabulary];
         Batch = batch;
         Hidden = Enumerable.Range(0, layers).Select(_ => new float[batch * hidden]).ToArray();
@@ -205,4 +252,17 @@ public sealed class InferenceState
     internal float[] Gates { get; }
     internal float[] HiddenGates { get; }
     internal float[] Logits { get; }
+    /// <summary>Int8 generation: the layer below's and the layer's own hidden states as the int8 kernel reads them.</summary>
+    internal byte[] QuantizedBelow { get; }
+    internal byte[] QuantizedOwn { get; }
+}
+
+/// <summary>
+/// How generation computes its matrix products: float32, the reference, or int8 weights with per-row scales on
+/// AVX-VNNI (hidden states quantized with a fixed step, as they lie in [-1, 1]). Measurements in docs/runtime.md.
+/// </summary>
+public enum GenerationPrecision
+{
+    Float32,
+    Int8,
 }

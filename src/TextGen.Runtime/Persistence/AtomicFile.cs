@@ -52,10 +52,13 @@ public static class AtomicFile
     /// Temp files of this path, and of the files named after it (its checkpoint), left by a process that no longer runs
     /// (killed with SIGKILL, or power lost) are removed by the next write or check, so none outlives the next run.
     /// </summary>
-    private static void RemoveStaleTemps(string full)
+    private static void RemoveStaleTemps(string full) => RemoveStaleTemps(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.");
+
+    /// <summary>Temp files in <paramref name="directory"/> whose names start with <paramref name="prefix"/> (all, by default) and whose writer no longer runs.</summary>
+    public static void RemoveStaleTemps(string directory, string prefix = ".")
     {
-        var prefix = $".{Path.GetFileName(full)}.";
-        foreach (var stale in Directory.EnumerateFiles(Path.GetDirectoryName(full)!, prefix + "*.tmp"))
+        if (!Directory.Exists(directory)) return;
+        foreach (var stale in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
         {
             var owner = Path.GetFileName(stale).Split('.')[^3]; // .NAME.PID.GUID.tmp
             if (int.TryParse(owner, out var pid) && pid != Environment.ProcessId && !IsRunning(pid))

@@ -4,7 +4,11 @@ namespace TextGen.Benchmarking;
 public sealed record TrainThroughput(string Cell, int Layers, int Hidden, int Batch, int SeqLength, double TokensPerSecond, double Gflops, double FractionOfPeak);
 
 /// <summary>Generation throughput of one configuration.</summary>
-public sealed record SampleThroughput(string Cell, int Layers, int Hidden, int Vocab, int Batch, double TokensPerSecond);
+public sealed record SampleThroughput(string Cell, int Layers, int Hidden, int Vocab, int Batch, double TokensPerSecond)
+{
+    /// <summary>The engine's arithmetic: fp32, or int8 where the CPU has AVX-VNNI.</summary>
+    public string Precision { get; init; } = "fp32";
+}
 
 /// <summary>The full training loop (data, metrics, progress, evaluation, checkpoints) next to a bare loop of the same shape.</summary>
 public sealed record LoopComparison(string Cell, int Layers, int Hidden, int Batch, int SeqLength, double BareTokensPerSecond, double TrainerTokensPerSecond)

@@ -56,13 +56,19 @@ public static class BenchmarkSuite
         }
 
         var sample = new List<SampleThroughput>();
+        Inference.GenerationPrecision[] precisions = Inference.Int8Matrix.IsSupported
+            ? [Inference.GenerationPrecision.Float32, Inference.GenerationPrecision.Int8] : [Inference.GenerationPrecision.Float32];
         foreach (var cell in options.Cells)
         foreach (var batch in new[] { 1, 8 })
+        foreach (var precision in precisions)
         {
             cancel.ThrowIfCancellationRequested();
-            progress?.Report($"sample {Name(cell)} 2x512 batch {batch}");
+            progress?.Report($"sample {Name(cell)} 2x512 batch {batch} {precision}");
             var config = Config(options, cell, 2, 512);
-            sample.Add(new SampleThroughput(Name(cell), 2, 512, options.Vocab, batch, Throughput.SamplingTokensPerSecond(config, batch, options.Seconds)));
+            sample.Add(new SampleThroughput(Name(cell), 2, 512, options.Vocab, batch, Throughput.SamplingTokensPerSecond(config, batch, options.Seconds, precision))
+            {
+                Precision = precision == Inference.GenerationPrecision.Int8 ? "int8" : "fp32",
+            });
         }
 
         LoopComparison? loop = null;

@@ -69,11 +69,11 @@ public static class Throughput
     }
 
     /// <summary>Tokens per second generating with the SIMD engine (<see cref="Inference.CpuLanguageModel"/>) and the sampler, <paramref name="batch"/> streams.</summary>
-    public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds)
+    public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds, Inference.GenerationPrecision precision = Inference.GenerationPrecision.Float32)
     {
         manual_seed(1);
         using var model = new LanguageModel(config);
-        var engine = new Inference.CpuLanguageModel(model.ToWeights());
+        var engine = new Inference.CpuLanguageModel(model.ToWeights(), precision);
         var state = engine.NewState(batch);
         var logits = new float[batch * config.VocabularySize];
         var next = new int[batch];

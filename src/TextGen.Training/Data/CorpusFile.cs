@@ -12,9 +12,9 @@ public readonly record struct CorpusChunk(long Offset, int Bytes, string Text);
 /// A UTF-8 text corpus read in pieces of about <see cref="ChunkBytes"/>, so that no corpus is ever held whole: each
 /// piece is checked (no NUL byte, strict UTF-8; errors name the file offset) and normalised as
 /// <see cref="TextNormalizer"/> does. Pieces are cut where no token of any level can cross, so tokenizing them one
-/// by one gives the tokens of the whole text: after a line end between two printable ASCII characters (a line starts
-/// a new word, BPE pre-token and document), failing that before a space that follows a printable ASCII character
-/// (one-line corpora such as text8), failing that at a character boundary (a line of over a MB without spaces).
+/// by one gives the tokens of the whole text: after a line end between two visible characters of any script (a line
+/// starts a new word, BPE pre-token and document), failing that before a space that follows a visible character
+/// (one-line corpora such as text8), failing that at a character boundary (over a MB with neither).
 /// </summary>
 public sealed class CorpusFile
 {
@@ -98,6 +98,10 @@ public sealed class CorpusFile
             buffer.AsSpan(end, filled - end).CopyTo(buffer);
             filled -= end;
             offset += end;
+            if (buffer.Length > _chunkBytes && filled <= _chunkBytes)
+            {
+                Array.Resize(ref buffer, _chunkBytes); // a long line made it grow; the lines after it get normal pieces
+            }
         }
         if (!sawText)
         {
@@ -144,16 +148,15 @@ public sealed class CorpusFile
     /// <summary>Where the piece in <paramref name="bytes"/> (not the last of the file) ends; see the class summary.</summary>
     internal static int Boundary(ReadOnlySpan<byte> bytes)
     {
-        static bool Printable(byte b) => b is > 0x20 and < 0x7f;
         for (var i = bytes.Length - 1; i > 1; i--)
         {
             // "x\nY": a lone line end between visible characters. After a run of white space ("x\n\nY") BPE's
             // pre-tokenizer would split the run differently with and without what follows it.
-            if (bytes[i - 1] == (byte)'\n' && Printable(bytes[i]) && Printable(bytes[i - 2])) return i;
+            if (bytes[i - 1] == (byte)'\n' && VisibleAt(bytes, i) && VisibleBefore(bytes, i - 1)) return i;
         }
         for (var i = bytes.Length - 1; i > 0; i--)
         {
-            if (bytes[i] == (byte)' ' && Printable(bytes[i - 1])) return i;
+            if (bytes[i] == (byte)' ' && VisibleBefore(bytes, i)) return i;
         }
         for (var i = bytes.Length - 1; i > 0; i--)
         {
@@ -161,6 +164,14 @@ public sealed class CorpusFile
         }
         return bytes.Length;
     }
+
+    /// <summary>Whether a whole character that is not white space starts at <paramref name="at"/> (any script: CJK text has no ASCII around its line ends).</summary>
+    private static bool VisibleAt(ReadOnlySpan<byte> bytes, int at) =>
+        Rune.DecodeFromUtf8(bytes[at..], out var rune, out _) == System.Buffers.OperationStatus.Done && !Rune.IsWhiteSpace(rune) && !Rune.IsControl(rune);
+
+    /// <summary>Whether the character that ends just before <paramref name="end"/> is whole and not white space.</summary>
+    private static bool VisibleBefore(ReadOnlySpan<byte> bytes, int end) =>
+        Rune.DecodeLastFromUtf8(bytes[..end], out var rune, out _) == System.Buffers.OperationStatus.Done && !Rune.IsWhiteSpace(rune) && !Rune.IsControl(rune);
 
     private string Decode(ReadOnlySpan<byte> bytes, long offset)
     {

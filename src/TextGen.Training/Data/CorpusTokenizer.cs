@@ -19,7 +19,10 @@ public sealed record TokenizerChoice
     /// <summary>A given tokenizer (a model's or a checkpoint's): nothing is learned.</summary>
     public ITokenizer? Given { get; init; }
 
-    internal string LearningKey(string contentHash) => TokenCache.Key("vocabulary", Level, Words.MinCount.ToString(), Words.MaxVocabulary.ToString(),
+    /// <summary>Changes whenever learning would give another vocabulary from the same corpus and settings.</summary>
+    private const string LearnerVersion = "2"; // 2: BPE merges from the 200,000 most frequent pieces
+
+    internal string LearningKey(string contentHash) => TokenCache.Key("vocabulary", LearnerVersion, Level, Words.MinCount.ToString(), Words.MaxVocabulary.ToString(),
         Words.Lowercase.ToString(), BpeVocabularySize.ToString(), contentHash);
 }
 
@@ -29,7 +32,7 @@ public sealed class TokenizedCorpus(ITokenizer tokenizer, TokenIds ids, TokenCac
     public ITokenizer Tokenizer { get; } = tokenizer;
     public TokenIds Ids { get; } = ids;
     /// <summary>How often each id occurs.</summary>
-    public long[] Counts => entry.Counts;
+    public long[] Counts => entry.Counts!;
     public long Unknown => entry.Unknown;
     public string? FirstUnknown => entry.FirstUnknown;
     /// <summary>Line documents: where each starts in <see cref="Ids"/> (its start marker); it ends where the next starts.</summary>
@@ -56,6 +59,7 @@ public static class CorpusTokenizer
         IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default)
     {
         cache.EnsureWritable();
+        var before = Stamp(corpus);
         var hash = cache.ContentHash(corpus, Bytes(progress, "hashing", corpus.Length));
         var tokenizer = choice.Given ?? LearnedTokenizer(corpus, choice, cache, hash, progress, cancel);
         if (choice.Documents && tokenizer is not DocumentTokenizer)
@@ -68,23 +72,23 @@ public static class CorpusTokenizer
         {
             try
             {
-                return Open(tokenizer, hit, fromCache: true);
+                return Open(tokenizer, hit, corpus, hash, fromCache: true);
             }
             catch (Exception e) when (e is TextGenException or IOException or UnauthorizedAccessException or OverflowException)
             {
                 // A damaged or half-deleted entry is a miss: tokenize again and rewrite it.
             }
         }
-        Encode(corpus, tokenizer, cache, key, hash, progress, cancel);
+        Encode(corpus, tokenizer, cache, key, hash, () => Stamp(corpus) == before, progress, cancel);
         var written = cache.FindIds(key) ?? throw new TextGenException($"the token cache in {cache.Directory} lost an entry while it was written; run again.");
-        return Open(tokenizer, written, fromCache: false);
+        return Open(tokenizer, written, corpus, hash, fromCache: false);
     }
 
     private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,
         IProgress<TokenizationProgress>? progress, CancellationToken cancel)
     {
         var key = choice.LearningKey(hash);
-        if (cache.FindTokenizer(key) is { } known)
+        if (cache.FindTokenizer(key) is { } known && known.Level == choice.Level && !known.Documents)
         {
             try
             {
@@ -103,7 +107,8 @@ public static class CorpusTokenizer
         return tokenizer;
     }
 
-    private static void Encode(CorpusFile corpus, ITokenizer tokenizer, TokenCache cache, string key, string hash,
+    /// <param name="unchanged">Whether the corpus is still the file that was hashed: ids of a file being written are not kept.</param>
+    private static void Encode(CorpusFile corpus, ITokenizer tokenizer, TokenCache cache, string key, string hash, Func<bool> unchanged,
         IProgress<TokenizationProgress>? progress, CancellationToken cancel)
     {
         var elementSize = TokenIds.ElementSize(tokenizer.VocabularySize);
@@ -146,6 +151,11 @@ public static class CorpusTokenizer
                 }
             });
         }
+        if (!unchanged())
+        {
+            File.Delete(cache.IdsPath(key));
+            throw new TextGenException($"{corpus.Path} changed while it was read; run again once it is complete.");
+        }
         cache.StoreEntry(key, new TokenCacheEntry
         {
             Corpus = Path.GetFullPath(corpus.Path), CorpusBytes = corpus.Length, ContentHash = hash, ElementSize = elementSize,
@@ -155,32 +165,64 @@ public static class CorpusTokenizer
 
     private static EncodedText Flatten(IReadOnlyList<int[]> documents, int unknown) => new([.. documents.SelectMany(d => d)], unknown, null);
 
-    /// <summary>Opens an entry, checking what it says against the tokenizer and the files (the cache is a folder anyone can edit).</summary>
-    private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, bool fromCache)
+    /// <summary>Opens an entry, checking what it says against the corpus, the tokenizer and the files (the cache is a folder anyone can edit).</summary>
+    private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, CorpusFile corpus, string hash, bool fromCache)
     {
         var (entry, idsPath, documentsPath) = found;
-        if (entry.Counts.Length != tokenizer.VocabularySize || entry.Counts.Any(c => c < 0) || entry.Counts.Sum() != entry.Count
-            || entry.ElementSize != TokenIds.ElementSize(tokenizer.VocabularySize) || entry.Unknown < 0)
+        if (entry.Counts is not { } counts || counts.Length != tokenizer.VocabularySize || counts.Any(c => c < 0) || counts.Sum() != entry.Count
+            || entry.ElementSize != TokenIds.ElementSize(tokenizer.VocabularySize) || entry.Unknown < 0
+            || entry.CorpusBytes != corpus.Length || entry.ContentHash != hash)
         {
             throw Damaged(idsPath);
         }
-        long[]? starts = null;
-        if (tokenizer is DocumentTokenizer)
+        var ids = TokenIds.OpenFile(idsPath, entry.Count, entry.ElementSize, tokenizer.VocabularySize);
+        try
         {
-            var bytes = File.Exists(documentsPath) ? File.ReadAllBytes(documentsPath) : [];
-            if (bytes.Length != entry.Documents * 8) throw Damaged(idsPath);
-            starts = new long[entry.Documents];
+            var starts = tokenizer is DocumentTokenizer documents ? DocumentStarts(documentsPath, entry, ids, documents) : null;
+            return new TokenizedCorpus(tokenizer, ids, entry, starts, fromCache);
+        }
+        catch
+        {
+            ids.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The .docs file: increasing starts from 0, each (of a sample of them) on a start marker.</summary>
+    private static long[] DocumentStarts(string path, TokenCacheEntry entry, TokenIds ids, DocumentTokenizer documents)
+    {
+        if (entry.Documents < 1 || entry.Documents > entry.Count || !File.Exists(path) || new FileInfo(path).Length / 8 != entry.Documents || new FileInfo(path).Length % 8 != 0)
+        {
+            throw Damaged(path);
+        }
+        var starts = new long[entry.Documents];
+        using (var stream = new BufferedStream(File.OpenRead(path), 1 << 20))
+        {
+            var bytes = new byte[8];
             for (var i = 0; i < starts.Length; i++)
             {
-                starts[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(8 * i));
-                if (starts[i] < 0 || starts[i] >= entry.Count || (i > 0 && starts[i] <= starts[i - 1])) throw Damaged(idsPath);
+                stream.ReadExactly(bytes);
+                starts[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+                if (starts[i] < 0 || starts[i] >= entry.Count || (i == 0 ? starts[i] != 0 : starts[i] <= starts[i - 1])) throw Damaged(path);
             }
         }
-        return new TokenizedCorpus(tokenizer, TokenIds.OpenFile(idsPath, entry.Count, entry.ElementSize, tokenizer.VocabularySize), entry, starts, fromCache);
+        var every = Math.Max(1, starts.Length / 1000);
+        for (var i = 0; i < starts.Length; i += every)
+        {
+            if (ids[starts[i]] != documents.Start) throw Damaged(path);
+        }
+        return starts;
     }
 
     private static TextGenException Damaged(string path) =>
         new($"the token cache entry {Path.GetFileNameWithoutExtension(path)} does not match its files; delete {Path.GetDirectoryName(path)} and run again.");
+
+    /// <summary>The corpus file's size and modification time, to notice it changing while it is read.</summary>
+    private static (long, DateTime) Stamp(CorpusFile corpus)
+    {
+        var info = new FileInfo(corpus.Path);
+        return (info.Length, info.LastWriteTimeUtc);
+    }
 
     private static IProgress<long>? Bytes(IProgress<TokenizationProgress>? progress, string stage, long total) =>
         progress is null ? null : new Progress(progress, stage, total);

@@ -18,7 +18,7 @@ public sealed record TokenCacheEntry
     public int ElementSize { get; init; }
     public long Count { get; init; }
     /// <summary>How often each id occurs (the model header's token counts).</summary>
-    public long[] Counts { get; init; } = [];
+    public long[]? Counts { get; init; } = [];
     public long Unknown { get; init; }
     public string? FirstUnknown { get; init; }
     /// <summary>Line documents: how many documents the .docs file (their start positions, int64 each) holds.</summary>
@@ -89,8 +89,12 @@ public sealed class TokenCache(string directory)
     public void StoreEntry(string key, TokenCacheEntry entry) =>
         Store(Path.ChangeExtension(IdsPath(key), ".json"), entry, TokenCacheJson.Default.TokenCacheEntry);
 
-    /// <summary>Checks, before any work, that the folder can be written.</summary>
-    public void EnsureWritable() => AtomicFile.EnsureWritable(Path.Combine(Tokens, "write-check"));
+    /// <summary>Checks, before any work, that the folder can be written, and removes what killed runs left half-written.</summary>
+    public void EnsureWritable()
+    {
+        AtomicFile.EnsureWritable(Path.Combine(Tokens, "write-check"));
+        AtomicFile.RemoveStaleTemps(Tokens);
+    }
 
     /// <summary>A file-name key: XxHash128 of the parts, in hex.</summary>
     public static string Key(params string[] parts) =>

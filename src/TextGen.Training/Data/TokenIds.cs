@@ -120,7 +120,7 @@ public abstract class TokenIds : IDisposable
         {
             _file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
             var bytes = RandomAccess.GetLength(_file);
-            if (count < 0 || bytes != count * elementSize || elementSize is not (1 or 2 or 4))
+            if (elementSize is not (1 or 2 or 4) || count < 0 || bytes % elementSize != 0 || bytes / elementSize != count)
             {
                 _file.Dispose();
                 throw new TextGenException($"{path} holds {bytes} bytes, not the {count} ids of {elementSize} bytes its record names; the token cache is damaged: delete {Path.GetDirectoryName(path)}.");

@@ -46,6 +46,23 @@ public class CorpusTokenizerTests
         }
     }
 
+    [Theory]
+    [InlineData("word")]
+    [InlineData("bpe")]
+    public void TextWithoutAsciiIsCutAtItsLineEnds(string level)
+    {
+        using var dir = new TempDirectory();
+        var random = new Random(5);
+        string[] lines = ["他说。", "她笑了，然后走了。", "こんにちは世界", "ขอบคุณมาก", "我们明天见"];
+        var text = string.Join("\n", Enumerable.Range(0, 3000).Select(_ => lines[random.Next(lines.Length)]));
+        var path = dir.Write("cjk.txt", text);
+        var chunks = CorpusFile.Open(path, 700).Chunks().ToArray();
+        Assert.True(chunks.Length > 20);
+        Assert.All(chunks.SkipLast(1), c => Assert.EndsWith("\n", c.Text));
+        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 700), Choice(level), new TokenCache(dir.File("cache")));
+        Assert.Equal(VocabularyLearner.For(level, new WordVocabularyOptions { MinCount = 1 }, 300).Learn(text).Encode(text).Ids, corpus.Ids.ToArray());
+    }
+
     [Fact]
     public void OneLineCorporaAreCutBetweenWords()
     {
@@ -68,6 +85,11 @@ public class CorpusTokenizerTests
         using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 1000), Choice("char", documents: true), new TokenCache(dir.File("cache")));
         var documents = LineDocuments.FromStarts(corpus.Ids, corpus.DocumentStarts!);
         Assert.Equal(4, documents.Count);
+        // The piece that holds a long line grows; the pieces after it are back to their size.
+        var longThenShort = dir.Write("long.txt", new string('x', 5000) + "\n" + string.Concat(Enumerable.Repeat("a short line of thirty bytes.\n", 400)));
+        var pieces = CorpusFile.Open(longThenShort, 1000).Chunks(wholeLines: true).ToArray();
+        Assert.True(pieces[0].Bytes > 5000);
+        Assert.All(pieces.Skip(1), c => Assert.True(c.Bytes <= 1000, $"a piece of {c.Bytes} bytes after the long line"));
         var tokenizer = (DocumentTokenizer)corpus.Tokenizer;
         Assert.Equal(["short one", new string('x', 5000), "another", "  indented last"],
             Enumerable.Range(0, 4).Select(d => tokenizer.Decode(documents.Document(d))));
@@ -111,6 +133,9 @@ public class CorpusTokenizerTests
     [InlineData("truncated ids")]
     [InlineData("garbage record")]
     [InlineData("counts edited")]
+    [InlineData("counts null")]
+    [InlineData("count overflows")]
+    [InlineData("another corpus's entry")]
     [InlineData("ids out of range")]
     public void ADamagedEntryIsTokenizedAgainNotTrusted(string damage)
     {
@@ -126,6 +151,9 @@ public class CorpusTokenizerTests
             case "truncated ids": File.WriteAllBytes(ids, File.ReadAllBytes(ids)[..10]); break;
             case "garbage record": File.WriteAllText(record, "{\"format\": 1, \"count\": -5"); break;
             case "counts edited": File.WriteAllText(record, File.ReadAllText(record).Replace("\"counts\":[", "\"counts\":[1000000,")); break;
+            case "counts null": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"counts\":\\[[^\\]]*\\]", "\"counts\":null")); break;
+            case "count overflows": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"count\":\\d+", "\"count\":4611686018427387904")); break;
+            case "another corpus's entry": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"content_hash\":\"[0-9a-f]+\"", "\"content_hash\":\"00\"")); break;
             default: File.WriteAllBytes(ids, Enumerable.Repeat((byte)250, expected.Length).ToArray()); break;
         }
         using var again = CorpusTokenizer.Tokenize(path, Choice("char"), cache);
