@@ -12,7 +12,7 @@ public static class SharedOptions
     /// <summary>--precision fp32|int8: how sample and serve compute the network's products.</summary>
     public static Option<string> Precision() => new("--precision")
     {
-        Description = "Generation arithmetic: fp32 (the reference) or int8 (per-row int8 weights on AVX-VNNI CPUs; about 3x the tokens/s of one stream, docs/runtime.md).",
+        Description = "Generation arithmetic: fp32 (the reference) or int8 (per-row int8 weights on AVX-VNNI CPUs; about 2.6x the tokens/s of one stream, docs/runtime.md).",
         DefaultValueFactory = _ => "fp32",
     };
 

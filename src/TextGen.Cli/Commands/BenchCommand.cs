@@ -44,8 +44,10 @@ public static class BenchCommand
                     cpu = report.Cpu,
                     matmul_gflops = report.MatmulGflops,
                     bf16_matmul_gflops = report.Bf16MatmulGflops,
+                    int8_gops = report.Int8Gops,
+                    mkl_vendor = report.MklVendor,
                     train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
-                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, precision = s.Precision, tokens_per_second = s.TokensPerSecond }),
+                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, precision = s.Precision, tokens_per_second = s.TokensPerSecond, fraction_of_peak = s.FractionOfPeak }),
                     train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
                         cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
                     corpus = report.Corpus.Select(c => new { level = c.Level, megabytes = c.Megabytes, tokens = c.Tokens, hash_mb_per_second = c.HashMegabytesPerSecond, learn_mb_per_second = c.LearnMegabytesPerSecond,
@@ -53,8 +55,9 @@ public static class BenchCommand
                 });
                 return 0;
             }
-            output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores of {report.Cpu})" +
-                             (report.Bf16MatmulGflops is { } bf16 ? $"; bf16 {bf16:F1} GFLOP/s ({bf16 / report.MatmulGflops:F1}x)" : "; no bf16 instructions"));
+            output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores of {report.Cpu}; {MklVendor(report.MklVendor)})" +
+                             (report.Bf16MatmulGflops is { } bf16 ? $"; bf16 {bf16:F1} GFLOP/s ({bf16 / report.MatmulGflops:F1}x)" : "; no bf16 instructions") +
+                             (report.Int8Gops is { } int8 ? $"; int8 dot products {int8:F0} GOP/s (AVX-VNNI)" : "; no AVX-VNNI"));
             output.WriteLine();
             output.WriteLine($"{"train",-16}{"batch x seq",12}{"tokens/s",12}{"GFLOP/s",10}{"of peak",9}");
             foreach (var t in report.Train)
@@ -62,11 +65,11 @@ public static class BenchCommand
                 output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.TokensPerSecond,12:N0}{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
             }
             output.WriteLine();
-            output.WriteLine($"{"sample",-16}{"batch",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}");
+            output.WriteLine($"{"sample",-16}{"batch",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}{"of peak",9}");
             foreach (var s in report.Sample)
             {
                 var fp32 = report.Sample.First(f => f.Cell == s.Cell && f.Batch == s.Batch && f.Precision == "fp32").TokensPerSecond;
-                output.WriteLine($"{$"{s.Cell} {s.Layers}x{s.Hidden}",-16}{s.Batch,12}{s.Precision,11}{s.TokensPerSecond,12:N0}{s.TokensPerSecond / fp32,8:F2}x");
+                output.WriteLine($"{$"{s.Cell} {s.Layers}x{s.Hidden}",-16}{s.Batch,12}{s.Precision,11}{s.TokensPerSecond,12:N0}{s.TokensPerSecond / fp32,8:F2}x{s.FractionOfPeak,9:P0}");
             }
             if (report.TrainLoop is { } loop)
             {
@@ -91,6 +94,13 @@ public static class BenchCommand
         });
         return command;
     }
+
+    private static string MklVendor(string state) => state switch
+    {
+        "answered" => "MKL's vendor check answered Intel by the preloaded shim",
+        "amd" => "MKL's slower AMD kernels: run through ./textgen with a C compiler on PATH for the full speed",
+        _ => "MKL",
+    };
 
     private static int ParseCount(string text) =>
         int.TryParse(text, out var value) && value > 0 ? value : throw new TextGenException($"'{text}' is not a positive whole number.");

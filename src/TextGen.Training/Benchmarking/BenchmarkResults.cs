@@ -8,6 +8,9 @@ public sealed record SampleThroughput(string Cell, int Layers, int Hidden, int V
 {
     /// <summary>The engine's arithmetic: fp32, or int8 where the CPU has AVX-VNNI.</summary>
     public string Precision { get; init; } = "fp32";
+
+    /// <summary>Achieved operations per second over the peak of the same arithmetic (the fp32 matmul peak, or the int8 dot-product peak).</summary>
+    public double FractionOfPeak { get; init; }
 }
 
 /// <summary>The full training loop (data, metrics, progress, evaluation, checkpoints) next to a bare loop of the same shape.</summary>
@@ -44,6 +47,12 @@ public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThr
 {
     /// <summary>The bf16 matrix-product peak where the CPU has bf16 instructions; null elsewhere.</summary>
     public double? Bf16MatmulGflops { get; init; }
+
+    /// <summary>The int8 dot-product peak (AVX-VNNI, every core) in GOP/s; null where the CPU lacks it.</summary>
+    public double? Int8Gops { get; init; }
+
+    /// <summary>How MKL's vendor check stood for the fp32 peak: "intel", "answered" (AMD, shim preloaded) or "amd" (slower kernels).</summary>
+    public string MklVendor { get; init; } = "intel";
 
     /// <summary>The CPU's model name, as the figures only mean something beside it.</summary>
     public string Cpu { get; init; } = "";

@@ -41,6 +41,8 @@ public static class BenchmarkSuite
         var peak = Throughput.MatmulGflops();
         progress?.Report("bf16 matmul peak");
         var bf16 = Throughput.Bf16MatmulGflops();
+        progress?.Report("int8 dot-product peak");
+        var int8 = Throughput.Int8Gops();
 
         var train = new List<TrainThroughput>();
         foreach (var cell in options.Cells)
@@ -65,9 +67,12 @@ public static class BenchmarkSuite
             cancel.ThrowIfCancellationRequested();
             progress?.Report($"sample {Name(cell)} 2x512 batch {batch} {precision}");
             var config = Config(options, cell, 2, 512);
-            sample.Add(new SampleThroughput(Name(cell), 2, 512, options.Vocab, batch, Throughput.SamplingTokensPerSecond(config, batch, options.Seconds, precision))
+            var tokens = Throughput.SamplingTokensPerSecond(config, batch, options.Seconds, precision);
+            var isInt8 = precision == Inference.GenerationPrecision.Int8;
+            sample.Add(new SampleThroughput(Name(cell), 2, 512, options.Vocab, batch, tokens)
             {
-                Precision = precision == Inference.GenerationPrecision.Int8 ? "int8" : "fp32",
+                Precision = isInt8 ? "int8" : "fp32",
+                FractionOfPeak = tokens * FlopCount.GenerationPerToken(config) / 1e9 / (isInt8 ? int8!.Value : peak),
             });
         }
 
@@ -83,7 +88,11 @@ public static class BenchmarkSuite
             progress?.Report($"token cache on a generated {options.CorpusMegabytes} MB corpus");
             corpus = CorpusBenchmark.Run(options.CorpusMegabytes, options.Batch, options.SeqLength, options.Seconds, Tokenization.TokenizerFactory.Levels, cancel);
         }
-        return new BenchmarkReport(peak, train, sample, loop) { Bf16MatmulGflops = bf16, Cpu = CpuFeatures.ModelName, Corpus = corpus };
+        return new BenchmarkReport(peak, train, sample, loop)
+        {
+            Bf16MatmulGflops = bf16, Int8Gops = int8, Cpu = CpuFeatures.ModelName, Corpus = corpus,
+            MklVendor = !CpuFeatures.IsAmd ? "intel" : CpuFeatures.MklVendorShimLoaded ? "answered" : "amd",
+        };
     }
 
     /// <summary>

@@ -18,6 +18,10 @@ public static class FlopCount
         return flops + 2.0 * config.Hidden * config.VocabularySize;
     }
 
+    /// <summary>Generation FLOPs per token: the forward pass but layer 0's input product, which the engine looks up.</summary>
+    public static double GenerationPerToken(RecurrentNetConfig config) =>
+        ForwardPerToken(config) - 2.0 * RecurrentNetConfig.Gates(config.Cell) * config.Hidden * (config.OneHot ? config.VocabularySize : config.Embedding);
+
     /// <summary>Training FLOPs per token: the forward pass and a backward pass that costs twice as much.</summary>
     public static double TrainingPerToken(RecurrentNetConfig config) => 3 * ForwardPerToken(config);
 }

@@ -34,6 +34,24 @@ public static class Throughput
         CpuFeatures.HasBf16 ? Native.OneDnnSwitch.WithOneDnn(() => MatmulGflops(size, seconds, ScalarType.BFloat16)) : null;
 
     /// <summary>
+    /// The int8 dot-product peak in GOP/s (a multiply and an add per byte pair) that the generation engine's kernel can
+    /// reach: AVX-VNNI's vpdpbusd on registers, on every core; null where the CPU lacks it.
+    /// </summary>
+    public static double? Int8Gops(double seconds = 1)
+    {
+        if (!Inference.Int8Matrix.IsSupported) return null;
+        const int rounds = 1 << 16;
+        var clock = Stopwatch.StartNew();
+        long calls = 0;
+        while (clock.Elapsed.TotalSeconds < seconds)
+        {
+            Parallel.For(0, Environment.ProcessorCount, _ => Inference.Int8Matrix.DotProductLoop(rounds));
+            calls++;
+        }
+        return calls * Environment.ProcessorCount * (double)rounds * Inference.Int8Matrix.DotProductLoopOps / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    /// <summary>
     /// A bare training loop (random windows, Adam, clipping; nothing else) on random tokens, for at least
     /// <paramref name="seconds"/> after warm-up steps.
     /// </summary>
