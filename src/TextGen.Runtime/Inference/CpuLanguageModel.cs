@@ -76,7 +76,7 @@ public sealed class CpuLanguageModel
         {
             if (!Int8Matrix.IsSupported)
             {
-                throw new TextGenException("int8 generation needs AVX-VNNI (Intel from Sapphire Rapids or Alder Lake, AMD from Zen 4), which this CPU lacks; use --precision fp32.");
+                throw new TextGenException("int8 generation needs AVX-VNNI (Intel from Sapphire Rapids or Alder Lake, AMD from Zen 5), which this CPU lacks; use --precision fp32.");
             }
             _inputInt8 = _inputWeights.Select((w, i) => i == 0 ? null : new Int8Matrix(w, width, Hidden)).ToArray();
             _hiddenInt8 = _hiddenWeights.Select(w => new Int8Matrix(w, width, Hidden)).ToArray();
