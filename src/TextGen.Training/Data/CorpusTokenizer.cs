@@ -59,7 +59,7 @@ public static class CorpusTokenizer
         IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default)
     {
         cache.EnsureWritable();
-        var before = Stamp(corpus);
+        var before = corpus.Stamp();
         var hash = cache.ContentHash(corpus, Bytes(progress, "hashing", corpus.Length));
         var tokenizer = choice.Given ?? LearnedTokenizer(corpus, choice, cache, hash, progress, cancel);
         if (choice.Documents && tokenizer is not DocumentTokenizer)
@@ -79,7 +79,7 @@ public static class CorpusTokenizer
                 // A damaged or half-deleted entry is a miss: tokenize again and rewrite it.
             }
         }
-        Encode(corpus, tokenizer, cache, key, hash, () => Stamp(corpus) == before, progress, cancel);
+        Encode(corpus, tokenizer, cache, key, hash, () => corpus.Stamp() == before, progress, cancel);
         var written = cache.FindIds(key) ?? throw new TextGenException($"the token cache in {cache.Directory} lost an entry while it was written; run again.");
         return Open(tokenizer, written, corpus, hash, fromCache: false);
     }
@@ -117,7 +117,6 @@ public static class CorpusTokenizer
         string? firstUnknown = null;
         var documentStarts = new List<long>();
         var documents = tokenizer as DocumentTokenizer;
-        cache.EnsureWritable();
         AtomicFile.Write(cache.IdsPath(key), stream =>
         {
             corpus.ForEachChunk(
@@ -153,7 +152,8 @@ public static class CorpusTokenizer
         }
         if (!unchanged())
         {
-            File.Delete(cache.IdsPath(key));
+            File.Delete(cache.IdsPath(key)); // no record was written: the entry never existed, so its files go
+            File.Delete(Path.ChangeExtension(cache.IdsPath(key), ".docs"));
             throw new TextGenException($"{corpus.Path} changed while it was read; run again once it is complete.");
         }
         cache.StoreEntry(key, new TokenCacheEntry
@@ -191,7 +191,8 @@ public static class CorpusTokenizer
     /// <summary>The .docs file: increasing starts from 0, each (of a sample of them) on a start marker.</summary>
     private static long[] DocumentStarts(string path, TokenCacheEntry entry, TokenIds ids, DocumentTokenizer documents)
     {
-        if (entry.Documents < 1 || entry.Documents > entry.Count || !File.Exists(path) || new FileInfo(path).Length / 8 != entry.Documents || new FileInfo(path).Length % 8 != 0)
+        var bytesOnDisk = File.Exists(path) ? new FileInfo(path).Length : -1;
+        if (entry.Documents < 1 || entry.Documents > entry.Count || bytesOnDisk != entry.Documents * 8)
         {
             throw Damaged(path);
         }
@@ -216,13 +217,6 @@ public static class CorpusTokenizer
 
     private static TextGenException Damaged(string path) =>
         new($"the token cache entry {Path.GetFileNameWithoutExtension(path)} does not match its files; delete {Path.GetDirectoryName(path)} and run again.");
-
-    /// <summary>The corpus file's size and modification time, to notice it changing while it is read.</summary>
-    private static (long, DateTime) Stamp(CorpusFile corpus)
-    {
-        var info = new FileInfo(corpus.Path);
-        return (info.Length, info.LastWriteTimeUtc);
-    }
 
     private static IProgress<long>? Bytes(IProgress<TokenizationProgress>? progress, string stage, long total) =>
         progress is null ? null : new Progress(progress, stage, total);

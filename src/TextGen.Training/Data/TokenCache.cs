@@ -57,15 +57,15 @@ public sealed class TokenCache(string directory)
     public string ContentHash(CorpusFile corpus, IProgress<long>? bytesRead = null)
     {
         var full = Path.GetFullPath(corpus.Path);
-        var info = new FileInfo(full);
+        var (length, written) = corpus.Stamp();
         var record = Path.Combine(Tokens, "corpora", Key(full) + ".json");
         if (TryRead(record, TokenCacheJson.Default.CorpusIdentity) is { } known
-            && known.Path == full && known.Length == info.Length && known.LastWriteTicks == info.LastWriteTimeUtc.Ticks)
+            && known.Path == full && known.Length == length && known.LastWriteTicks == written.Ticks)
         {
             return known.ContentHash;
         }
         var hash = corpus.ContentHash(bytesRead);
-        Store(record, new CorpusIdentity(full, info.Length, info.LastWriteTimeUtc.Ticks, hash), TokenCacheJson.Default.CorpusIdentity);
+        Store(record, new CorpusIdentity(full, length, written.Ticks, hash), TokenCacheJson.Default.CorpusIdentity);
         return hash;
     }
 
@@ -92,7 +92,14 @@ public sealed class TokenCache(string directory)
     /// <summary>Checks, before any work, that the folder can be written, and removes what killed runs left half-written.</summary>
     public void EnsureWritable()
     {
-        AtomicFile.EnsureWritable(Path.Combine(Tokens, "write-check"));
+        try
+        {
+            AtomicFile.EnsureWritable(Path.Combine(Tokens, "write-check"));
+        }
+        catch (TextGenException e)
+        {
+            throw new TextGenException($"the token cache {Tokens} cannot be written ({e.Message.TrimEnd('.')}); set TEXTGEN_CACHE to a writable folder.", e);
+        }
         AtomicFile.RemoveStaleTemps(Tokens);
     }
 

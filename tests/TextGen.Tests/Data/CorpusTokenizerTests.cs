@@ -169,6 +169,16 @@ public class CorpusTokenizerTests
     }
 
     [Fact]
+    public void AnUnwritableCacheIsOneLineNamingTheSetting()
+    {
+        using var dir = new TempDirectory();
+        var notAFolder = dir.Write("cache", "a file where the cache folder should be");
+        var error = Assert.Throws<TextGenException>(() => CorpusTokenizer.Tokenize(dir.Write("c.txt", Corpora.Prose(2)), Choice("char"), new TokenCache(notAFolder)));
+        Assert.Contains("set TEXTGEN_CACHE to a writable folder", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
     public void IdsUseTheNarrowestIntegerTheVocabularyAllows()
     {
         Assert.Equal(1, TokenIds.ElementSize(256));
