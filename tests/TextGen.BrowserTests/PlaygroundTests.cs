@@ -38,7 +38,7 @@ public sealed class PlaygroundFixture : IAsyncLifetime
             session.Run();
         }
         Generator = TextGenerator.Load(model);
-        Server = await CompletionServer.StartAsync(Generator, "prose", new ServerOptions { Port = 0, MaxConcurrent = 1, MaxTokens = 200_000 });
+        Server = await CompletionServer.StartAsync(Generator, "prose", new ServerOptions { Port = 0, MaxConcurrent = 1, MaxTokens = ServerSettings.MaxTokens.Max!.Value });
         _playwright = await Playwright.CreateAsync();
         var executable = Environment.GetEnvironmentVariable("TEXTGEN_CHROMIUM") ?? "/usr/bin/chromium";
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] });
@@ -90,12 +90,15 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture) : IClassFixture<P
     [Fact]
     public async Task StopEndsTheGenerationOnTheServer()
     {
-        await _page.FillAsync("#max_tokens", "150000");
+        // As many tokens as the server allows (10 million, minutes of generation): the stream must not end by itself
+        // before the click, however slow or busy the machine (150,000 tokens took 13 s, and CI once clicked too late).
+        await _page.FillAsync("#max_tokens", ServerSettings.MaxTokens.Max!.Value.ToString());
         await _page.ClickAsync("#generate");
         await Assertions.Expect(_page.Locator("#output-0")).Not.ToBeEmptyAsync();
+        await Assertions.Expect(_page.Locator("#stop-button")).ToBeEnabledAsync();
         await _page.ClickAsync("#stop-button");
         await WaitForIdle();
-        // One slot: had the generation gone on (150,000 tokens), this request would wait behind it.
+        // One slot: had the generation gone on, this request would wait behind it.
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Server.Url) };
         var clock = Stopwatch.StartNew();
         using var response = await http.PostAsJsonAsync("/v1/completions", new { prompt = "Call me", max_tokens = 5 });
