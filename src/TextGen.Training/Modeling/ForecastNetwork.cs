@@ -54,7 +54,7 @@ public sealed class ForecastNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly RecurrentStack recurrent;
     private readonly ModuleList<Linear> dense;
-    private readonly Dropout dropout;
+    private readonly CounterDropout dropout;
     private readonly Linear output;
 
     public ForecastNetwork(ForecastNetConfig config) : base("ForecastNetwork")
@@ -69,7 +69,7 @@ public sealed class ForecastNetwork : nn.Module<Tensor, Tensor>
             dense.Add(nn.Linear(width, next));
             width = next;
         }
-        dropout = nn.Dropout(config.Dropout);
+        dropout = new CounterDropout(config.Dropout);
         output = nn.Linear(width, config.Horizon);
         RegisterComponents();
     }

@@ -14,7 +14,7 @@ public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor L
 {
     private readonly Embedding? embedding;
     private readonly RecurrentStack recurrent;
-    private readonly Dropout dropout;
+    private readonly CounterDropout dropout;
     private readonly Linear head;
 
     public LanguageModel(RecurrentNetConfig config) : base("LanguageModel")
@@ -27,7 +27,7 @@ public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor L
             embedding = nn.Embedding(config.VocabularySize, config.Embedding);
         }
         recurrent = new RecurrentStack(config.Cell, inputSize, config.Hidden, config.Layers, config.Dropout);
-        dropout = nn.Dropout(config.Dropout);
+        dropout = new CounterDropout(config.Dropout);
         head = nn.Linear(config.Hidden, config.VocabularySize);
         RegisterComponents();
     }

@@ -11,7 +11,7 @@ namespace TextGen.Modeling;
 /// </summary>
 public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor Output, RecurrentState State)>
 {
-    private readonly LSTM? lstm;
+    private readonly FusedLstm? lstm;
     private readonly GRU? gru;
     private readonly RNN? rnn;
 
@@ -23,7 +23,7 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
         var betweenLayers = layers > 1 ? dropout : 0;
         switch (cell)
         {
-            case CellType.Lstm: lstm = nn.LSTM(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
+            case CellType.Lstm: lstm = new FusedLstm(inputSize, hidden, layers, betweenLayers); break;
             case CellType.Gru: gru = nn.GRU(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
             case CellType.Rnn: rnn = nn.RNN(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
             default: throw new ArgumentOutOfRangeException(nameof(cell), cell, null);

@@ -28,6 +28,7 @@ public static class TorchRuntime
             NativeLibrary.Free(NativeLibrary.Load("libLibTorchSharp.so", typeof(torch).Assembly, null));
             torch.InitializeDeviceType(DeviceType.CPU);
             OneDnnSwitch.TurnOff();
+            LargeAllocations.KeepInHeap();
             return null;
         }
         catch (Exception e)

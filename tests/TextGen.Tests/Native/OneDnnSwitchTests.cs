@@ -31,3 +31,9 @@ public class OneDnnSwitchTests
         Assert.False(OneDnnSwitch.IsOn() ?? true);
     }
 }
+
+public class LargeAllocationsTests
+{
+    [Fact]
+    public void GlibcTakesTheHeapSettings() => Assert.True(LargeAllocations.KeepInHeap(), "mallopt refused the settings or was not found: see Native/LargeAllocations.cs");
+}

@@ -1,0 +1,59 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace TextGen.Modeling;
+
+/// <summary>
+/// Stacked LSTM layers over batch-first input, a drop-in for <c>nn.LSTM(batchFirst: true)</c>: the same parameters
+/// under the same names, drawn from the random generator in the same order, the same dropout between layers, and
+/// each layer one <see cref="LstmLayerFunction"/> (docs/training.md has its speed against nn.LSTM).
+/// </summary>
+public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Output, Tensor Hidden, Tensor Cell)>
+{
+    private readonly int _layers;
+    private readonly double _dropout;
+
+    public FusedLstm(int inputSize, int hidden, int layers, double dropout) : base("FusedLstm")
+    {
+        Hidden = hidden;
+        _dropout = dropout;
+        // nn.LSTM's initialisation: every parameter uniform in ±1/√hidden, layer by layer in this order.
+        var bound = 1.0 / Math.Sqrt(hidden);
+        _layers = layers;
+        for (var l = 0; l < layers; l++)
+        {
+            Register($"weight_ih_l{l}", empty(4 * hidden, l == 0 ? inputSize : hidden));
+            Register($"weight_hh_l{l}", empty(4 * hidden, hidden));
+            Register($"bias_ih_l{l}", empty(4 * hidden));
+            Register($"bias_hh_l{l}", empty(4 * hidden));
+        }
+        void Register(string name, Tensor value)
+        {
+            using (no_grad()) value.uniform_(-bound, bound);
+            register_parameter(name, new Parameter(value));
+        }
+    }
+
+    public int Hidden { get; }
+
+    public override (Tensor Output, Tensor Hidden, Tensor Cell) forward(Tensor input, (Tensor, Tensor)? state)
+    {
+        using var scope = NewDisposeScope();
+        long batch = input.shape[0];
+        var (h0, c0) = state ?? (zeros(_layers, batch, Hidden, input.dtype), zeros(_layers, batch, Hidden, input.dtype));
+        var sequence = input.transpose(0, 1).contiguous(); // time-major inside: each step's rows are contiguous
+        var finalHidden = new Tensor[_layers];
+        var finalCell = new Tensor[_layers];
+        for (var l = 0; l < _layers; l++)
+        {
+            if (l > 0) sequence = CounterDropout.Apply(sequence, _dropout, training);
+            // Looked up by name on each call: Module.to(dtype) replaces the parameters.
+            var results = LstmLayerFunction.apply(sequence, h0[l].contiguous(), c0[l].contiguous(),
+                get_parameter($"weight_ih_l{l}"), get_parameter($"weight_hh_l{l}"), get_parameter($"bias_ih_l{l}"), get_parameter($"bias_hh_l{l}"));
+            (sequence, finalHidden[l], finalCell[l]) = (results[0], results[1], results[2]);
+        }
+        var output = sequence.transpose(0, 1).contiguous();
+        return (output.MoveToOuterDisposeScope(), stack(finalHidden).MoveToOuterDisposeScope(), stack(finalCell).MoveToOuterDisposeScope());
+    }
+}

@@ -1,0 +1,97 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TextGen.Modeling;
+
+/// <summary>
+/// One LSTM layer over a whole time-major sequence, as one autograd node, laid out as cuDNN lays it: the input
+/// projection of every timestep is one matrix product, each step is one recurrent product plus one pass of fused gate
+/// arithmetic (<see cref="LstmGates"/>), and the backward pass computes the weight gradients as one product over all
+/// timesteps. libtorch's own CPU layer runs about ten autograd nodes a step and one small weight-gradient product per
+/// step and weight.
+/// </summary>
+/// <remarks>
+/// Arguments of <c>apply</c>: input (time, batch, in), h0 and c0 (batch, hidden), weight_ih (4·hidden, in), weight_hh
+/// (4·hidden, hidden), bias_ih and bias_hh (4·hidden); PyTorch's gate order i, f, g, o. Results: output (time, batch,
+/// hidden), hT, cT. Float32 or float64 (the parity tests' reference), contiguous, CPU.
+/// </remarks>
+internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayerFunction>
+{
+    public override string Name => "TextGenLstmLayer";
+
+    public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
+    {
+        var (input, h0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
+        var (weightIh, weightHh, biasIh, biasHh) = ((Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5], (Tensor)vars[6]);
+        long time = input.shape[0], batch = input.shape[1], features = input.shape[2], hidden = weightHh.shape[1];
+
+        // gates[t] starts as the input projection plus both biases, gets the recurrent product added, and is turned
+        // into the activated gates in place: what the backward pass needs.
+        using var bias = biasIh + biasHh;
+        var gates = addmm(bias, input.reshape(time * batch, features), weightIh.t(), beta: 1, alpha: 1).view(time, batch, 4 * hidden);
+        // hs[0] = h0 and hs[t + 1] = h_t, so hs[0..T) are the previous states and hs[1..T] the output, both contiguous.
+        var hs = empty(time + 1, batch, hidden, input.dtype);
+        var cs = empty(time + 1, batch, hidden, input.dtype);
+        var cellTanh = empty(time, batch, hidden, input.dtype);
+        hs[0].copy_(h0);
+        cs[0].copy_(c0);
+        using var weightHhT = weightHh.t();
+        for (long t = 0; t < time; t++)
+        {
+            using var step = gates[t];
+            using var previous = hs[t];
+            step.addmm_(previous, weightHhT);
+            using var cellPrevious = cs[t];
+            using var cell = cs[t + 1];
+            using var tanhCell = cellTanh[t];
+            using var output = hs[t + 1];
+            if (step.dtype == ScalarType.Float32) LstmGates.Forward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(cell), Elements<float>(tanhCell), Elements<float>(output), (int)batch, (int)hidden);
+            else LstmGates.Forward(Elements<double>(step), Elements<double>(cellPrevious), Elements<double>(cell), Elements<double>(tanhCell), Elements<double>(output), (int)batch, (int)hidden);
+        }
+
+        ctx.save_for_backward([input, weightIh, weightHh, gates, hs, cs, cellTanh]);
+        // Unused results get no gradient, not zeros: TorchSharp would make those from output copies it keeps in the
+        // caller's dispose scope, which ends before the backward pass.
+        ctx.set_materialize_grads(false);
+        // Copies, not views of the saved buffers: a caller may change its outputs in place.
+        return [hs.narrow(0, 1, time).clone(), hs[time].clone(), cs[time].clone()];
+    }
+
+    public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradients)
+    {
+        using var scope = NewDisposeScope();
+        var saved = ctx.get_saved_variables();
+        var (input, weightIh, weightHh, gates, hs, cs, cellTanh) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6]);
+        long time = input.shape[0], batch = input.shape[1], features = input.shape[2], hidden = weightHh.shape[1];
+        Tensor Gradient(int i, params long[] shape) => gradients[i].IsInvalid ? zeros(shape, input.dtype) : gradients[i].contiguous();
+        var gradOutput = Gradient(0, time, batch, hidden);
+        // dh and dc run backwards through time: the gradient reaching h_t and c_t from the steps after t.
+        var dh = Gradient(1, batch, hidden).clone();
+        var dc = Gradient(2, batch, hidden).clone();
+        var gateGradients = empty(time, batch, 4 * hidden, input.dtype);
+        for (var t = time - 1; t >= 0; t--)
+        {
+            using var dy = gradOutput[t];
+            using var step = gates[t];
+            using var cellPrevious = cs[t];
+            using var tanhCell = cellTanh[t];
+            using var dGates = gateGradients[t];
+            if (step.dtype == ScalarType.Float32) LstmGates.Backward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(tanhCell), Elements<float>(dy), Elements<float>(dh), Elements<float>(dc), Elements<float>(dGates), (int)batch, (int)hidden);
+            else LstmGates.Backward(Elements<double>(step), Elements<double>(cellPrevious), Elements<double>(tanhCell), Elements<double>(dy), Elements<double>(dh), Elements<double>(dc), Elements<double>(dGates), (int)batch, (int)hidden);
+            dh.addmm_(dGates, weightHh, beta: 0); // dh for h_{t-1}: this step's gates through the recurrent weights
+        }
+
+        var dGatesAll = gateGradients.view(time * batch, 4 * hidden);
+        var dInput = mm(dGatesAll, weightIh).view(time, batch, features);
+        var dWeightIh = mm(dGatesAll.t(), input.reshape(time * batch, features));
+        var dWeightHh = mm(dGatesAll.t(), hs.narrow(0, 0, time).reshape(time * batch, hidden));
+        var dBias = dGatesAll.sum(0L); // 0L: a literal 0 would convert to ScalarType and sum everything
+        List<Tensor> result = [dInput, dh, dc, dWeightIh, dWeightHh, dBias, dBias.clone()];
+        foreach (var tensor in result) tensor.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    /// <summary>The elements of a contiguous CPU tensor, in place (the kernels check their lengths).</summary>
+    private static Span<T> Elements<T>(Tensor tensor) where T : unmanaged => MemoryMarshal.Cast<byte, T>(tensor.bytes);
+}

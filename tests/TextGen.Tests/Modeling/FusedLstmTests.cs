@@ -1,0 +1,116 @@
+using TextGen.Modeling;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace TextGen.Tests.Modeling;
+
+/// <summary>
+/// The fused LSTM against libtorch's nn.LSTM (same seed: same weights, outputs, final states and every gradient) and
+/// against finite differences of its own loss.
+/// </summary>
+public class FusedLstmTests
+{
+    private static (FusedLstm Fused, TorchSharp.Modules.LSTM Reference) Pair(int input, int hidden, int layers)
+    {
+        TextGen.Native.TorchRuntime.EnsureLoaded();
+        manual_seed(7);
+        var fused = new FusedLstm(input, hidden, layers, dropout: 0);
+        manual_seed(7);
+        var reference = nn.LSTM(input, hidden, layers, batchFirst: true);
+        return (fused, reference);
+    }
+
+    private static Dictionary<string, Tensor> Parameters(nn.Module module) =>
+        module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+
+    [Theory]
+    [InlineData(5, 16, 1, 3, 7)]
+    [InlineData(24, 300, 2, 4, 9)] // a width that is no multiple of any vector length
+    [InlineData(3, 7, 3, 2, 1)]
+    public void MatchesNnLstmInValuesAndGradients(int input, int hidden, int layers, int batch, int time)
+    {
+        var (fused, reference) = Pair(input, hidden, layers);
+        using var _ = fused;
+        using var __ = reference;
+        var fusedParameters = Parameters(fused);
+        var referenceParameters = Parameters(reference);
+        Assert.Equal(referenceParameters.Keys.Order(), fusedParameters.Keys.Order());
+        foreach (var (name, value) in referenceParameters) Assert.True(value.allclose(fusedParameters[name], rtol: 0, atol: 0), $"{name} initialised differently");
+
+        manual_seed(3);
+        var x = randn(batch, time, input);
+        var h0 = randn(layers, batch, hidden);
+        var c0 = randn(layers, batch, hidden);
+        var weights = randn(batch, time, hidden); // a loss that weights every output differently
+        var xs = new[] { x.clone().requires_grad_(), x.clone().requires_grad_() };
+        var h0s = new[] { h0.clone().requires_grad_(), h0.clone().requires_grad_() };
+        var c0s = new[] { c0.clone().requires_grad_(), c0.clone().requires_grad_() };
+
+        var (y1, h1, c1) = fused.call(xs[0], (h0s[0], c0s[0]));
+        var (y2, h2, c2) = reference.call(xs[1], (h0s[1], c0s[1]));
+        AssertClose(y2, y1, 1e-5, "output");
+        AssertClose(h2, h1, 1e-5, "final hidden state");
+        AssertClose(c2, c1, 1e-5, "final cell state");
+
+        ((y1 * weights).sum() + h1.sum() * 0.5 + (c1 * c1).sum()).backward();
+        ((y2 * weights).sum() + h2.sum() * 0.5 + (c2 * c2).sum()).backward();
+        AssertClose(xs[1].grad!, xs[0].grad!, 1e-4, "input gradient");
+        AssertClose(h0s[1].grad!, h0s[0].grad!, 1e-4, "h0 gradient");
+        AssertClose(c0s[1].grad!, c0s[0].grad!, 1e-4, "c0 gradient");
+        foreach (var (name, value) in referenceParameters) AssertClose(value.grad!, fusedParameters[name].grad!, 1e-4, $"{name} gradient");
+    }
+
+    [Fact]
+    public void GradientsMatchFiniteDifferences()
+    {
+        var (fused, reference) = Pair(4, 6, 2);
+        using var _ = fused;
+        reference.Dispose();
+        manual_seed(5);
+        var x = randn(3, 5, 4);
+        var weights = randn(3, 5, 6);
+        Tensor Loss() => (fused.call(x, null).Output * weights).sum();
+
+        foreach (var parameter in fused.parameters().Append(x.requires_grad_()))
+        {
+            parameter.grad?.zero_();
+            Loss().backward();
+            var analytic = parameter.grad!.clone();
+            // The directional derivative along a random direction, by central differences.
+            var direction = randn_like(parameter);
+            const double step = 1e-2;
+            double Shifted(double by)
+            {
+                using var d = no_grad();
+                parameter.add_(direction * by);
+                var loss = Loss().item<float>();
+                parameter.add_(direction * -by);
+                return loss;
+            }
+            var numeric = (Shifted(step) - Shifted(-step)) / (2 * step);
+            var expected = (analytic * direction).sum().item<float>();
+            Assert.True(Math.Abs(numeric - expected) <= 2e-3 * Math.Max(1, Math.Abs(expected)), $"directional derivative {expected} by backward, {numeric} by finite differences");
+        }
+    }
+
+    [Fact]
+    public void DropoutActsBetweenLayersOnlyWhileTraining()
+    {
+        TextGen.Native.TorchRuntime.EnsureLoaded();
+        manual_seed(1);
+        using var lstm = new FusedLstm(4, 8, 2, dropout: 0.5);
+        var x = randn(2, 6, 4);
+        lstm.eval();
+        var first = lstm.call(x, null).Output;
+        Assert.True(first.allclose(lstm.call(x, null).Output, rtol: 0, atol: 0), "eval mode must be deterministic");
+        lstm.train();
+        Assert.False(first.allclose(lstm.call(x, null).Output), "training mode must drop units between layers");
+    }
+
+    private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
+    {
+        var error = (expected - actual).abs().max().item<float>();
+        var scale = Math.Max(1, expected.abs().max().item<float>());
+        Assert.True(error <= tolerance * scale, $"{what}: largest difference {error:G3} (scale {scale:G3})");
+    }
+}
