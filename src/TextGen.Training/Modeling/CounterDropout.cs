@@ -22,9 +22,12 @@ public sealed class CounterDropout(double probability) : nn.Module<Tensor, Tenso
     public static Tensor Apply(Tensor input, double probability, bool training)
     {
         if (!training || probability <= 0) return input.alias();
-        if (probability >= 1) return zeros_like(input);
-        var key = (uint)randint(0, int.MaxValue, [1], ScalarType.Int64).item<long>(); // from libtorch: manual_seed decides it
-        using var mask = empty(input.shape, input.dtype);
+        if (input.dtype is not (ScalarType.Float32 or ScalarType.Float64)) return nn.functional.dropout(input, probability, training);
+        if (probability >= 1) return input * 0; // still in the graph: its gradient is zero, not missing
+        long drawn;
+        using (var draw = randint(0, int.MaxValue, [1], ScalarType.Int64)) drawn = draw.item<long>(); // manual_seed decides it
+        var key = (uint)drawn;
+        using var mask = empty(input.shape, input.dtype, input.device);
         if (input.dtype == ScalarType.Float32) Fill(MemoryMarshal.Cast<byte, float>(mask.bytes), key, probability);
         else Fill(MemoryMarshal.Cast<byte, double>(mask.bytes), key, probability);
         return input * mask;

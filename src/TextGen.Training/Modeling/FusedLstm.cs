@@ -40,6 +40,7 @@ public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Out
     public override (Tensor Output, Tensor Hidden, Tensor Cell) forward(Tensor input, (Tensor, Tensor)? state)
     {
         using var scope = NewDisposeScope();
+        Check(input, state);
         long batch = input.shape[0];
         var (h0, c0) = state ?? (zeros(_layers, batch, Hidden, input.dtype), zeros(_layers, batch, Hidden, input.dtype));
         var sequence = input.transpose(0, 1).contiguous(); // time-major inside: each step's rows are contiguous
@@ -55,5 +56,23 @@ public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Out
         }
         var output = sequence.transpose(0, 1).contiguous();
         return (output.MoveToOuterDisposeScope(), stack(finalHidden).MoveToOuterDisposeScope(), stack(finalCell).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>What nn.LSTM would refuse, refused here too: the layer's kernels read memory by these shapes.</summary>
+    private void Check(Tensor input, (Tensor Hidden, Tensor Cell)? state)
+    {
+        var inputWeight = get_parameter("weight_ih_l0")!;
+        var dtype = inputWeight.dtype;
+        if (dtype is not (ScalarType.Float32 or ScalarType.Float64)) throw new NotSupportedException($"the fused LSTM computes in float32 or float64, not {dtype}");
+        if (input.dim() != 3 || input.dtype != dtype || input.device_type != DeviceType.CPU)
+            throw new ArgumentException($"input must be a (batch, time, features) {dtype} CPU tensor, got {input.dtype} of shape [{string.Join(", ", input.shape)}]");
+        if (input.shape[2] != inputWeight.shape[1]) throw new ArgumentException($"input has {input.shape[2]} features, the layer takes {inputWeight.shape[1]}");
+        if (state is not { } s) return;
+        long[] expected = [_layers, input.shape[0], Hidden];
+        foreach (var tensor in new[] { s.Hidden, s.Cell })
+        {
+            if (!tensor.shape.SequenceEqual(expected) || tensor.dtype != dtype)
+                throw new ArgumentException($"the state must be ({string.Join(", ", expected)}) {dtype}, got {tensor.dtype} of shape [{string.Join(", ", tensor.shape)}]");
+        }
     }
 }

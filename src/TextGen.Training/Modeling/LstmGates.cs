@@ -103,6 +103,6 @@ internal static class LstmGates
     /// <summary>The unchecked loads above stay inside every span: each holds (batch, gates·width) elements.</summary>
     private static void Check(int length, int gates, int batch, int width)
     {
-        if (length != gates * batch * width) throw new ArgumentException($"expected {gates * batch * width} elements, got {length}");
+        if (length != (long)gates * batch * width) throw new ArgumentException($"expected {(long)gates * batch * width} elements, got {length}");
     }
 }

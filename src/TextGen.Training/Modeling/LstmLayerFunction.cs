@@ -65,6 +65,8 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> backward(autograd.AutogradContext ctx, List<Tensor> gradients)
     {
+        // The gate arithmetic is not itself differentiable: a double backward (create_graph) would be silently wrong.
+        if (is_grad_enabled()) throw new NotSupportedException("the fused LSTM layer has no second derivatives (backward with create_graph)");
         using var scope = NewDisposeScope();
         var saved = ctx.get_saved_variables();
         var (input, weightIh, weightHh, gates, hs, cs, cellTanh) = (saved[0], saved[1], saved[2], saved[3], saved[4], saved[5], saved[6]);

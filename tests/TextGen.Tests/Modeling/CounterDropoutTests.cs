@@ -12,18 +12,36 @@ public class CounterDropoutTests
     {
         TextGen.Native.TorchRuntime.EnsureLoaded();
         manual_seed(2);
-        var x = ones(64, 50, 257).requires_grad_(); // an odd width: the scalar tail after the vector lanes
+        var x = ones(64, 50, 257).requires_grad_();
         var y = CounterDropout.Apply(x, p, training: true);
-        var kept = (y != 0).to(ScalarType.Float64).mean().item<double>();
+        var keptMask = (y != 0).to(ScalarType.Float64).reshape(-1);
+        var kept = keptMask.mean().item<double>();
         var n = x.numel();
         Assert.InRange(kept, 1 - p - 5 * Math.Sqrt(p * (1 - p) / n), 1 - p + 5 * Math.Sqrt(p * (1 - p) / n));
         Assert.Equal(1 / (1 - p), y.max().item<float>(), 4);
         y.sum().backward();
         Assert.True(x.grad!.allclose(y.detach(), rtol: 0, atol: 0), "the gradient is the mask");
-        // Neighbouring elements and rows are independent: the keep rate of pairs is the square of the rate.
-        var keptMask = (y != 0).to(ScalarType.Float64).reshape(-1);
-        var pairs = (keptMask[..^1] * keptMask[1..]).mean().item<double>();
-        Assert.InRange(pairs, kept * kept - 0.01, kept * kept + 0.01);
+        // Neighbours, rows and calls are independent: pairs are kept at the square of the rate (within 5 sigma).
+        var sigma = 5 * Math.Sqrt(kept * kept * (1 - kept * kept) / n);
+        foreach (var lag in new[] { 1, 257, 50 * 257 })
+        {
+            var pairs = (keptMask[..^lag] * keptMask[lag..]).mean().item<double>();
+            Assert.InRange(pairs, kept * kept - sigma, kept * kept + sigma);
+        }
+        var again = (CounterDropout.Apply(x.detach(), p, training: true) != 0).to(ScalarType.Float64).reshape(-1);
+        Assert.InRange((keptMask * again).mean().item<double>(), kept * kept - sigma, kept * kept + sigma);
+    }
+
+    [Fact]
+    public void TheVectorLanesAndTheScalarTailDrawTheSameMask()
+    {
+        // 1,003 elements: vector lanes, then a tail; float64 takes the scalar path for every element.
+        var single = new float[1003];
+        var wide = new double[1003];
+        CounterDropout.Fill<float>(single, 12345, 0.3);
+        CounterDropout.Fill<double>(wide, 12345, 0.3);
+        Assert.Equal(wide.Select(v => v != 0), single.Select(v => v != 0));
+        Assert.InRange(single.Count(v => v == 0), 230, 370);
     }
 
     [Fact]

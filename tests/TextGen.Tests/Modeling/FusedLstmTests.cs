@@ -10,13 +10,15 @@ namespace TextGen.Tests.Modeling;
 /// </summary>
 public class FusedLstmTests
 {
-    private static (FusedLstm Fused, TorchSharp.Modules.LSTM Reference) Pair(int input, int hidden, int layers)
+    private static (FusedLstm Fused, TorchSharp.Modules.LSTM Reference) Pair(int input, int hidden, int layers, ScalarType type = ScalarType.Float32)
     {
         TextGen.Native.TorchRuntime.EnsureLoaded();
         manual_seed(7);
         var fused = new FusedLstm(input, hidden, layers, dropout: 0);
         manual_seed(7);
         var reference = nn.LSTM(input, hidden, layers, batchFirst: true);
+        fused.to(type);
+        reference.to(type);
         return (fused, reference);
     }
 
@@ -24,12 +26,15 @@ public class FusedLstmTests
         module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
 
     [Theory]
-    [InlineData(5, 16, 1, 3, 7)]
-    [InlineData(24, 300, 2, 4, 9)] // a width that is no multiple of any vector length
-    [InlineData(3, 7, 3, 2, 1)]
-    public void MatchesNnLstmInValuesAndGradients(int input, int hidden, int layers, int batch, int time)
+    [InlineData(5, 16, 1, 3, 7, false)]
+    [InlineData(24, 300, 2, 4, 9, false)] // a width that is no multiple of any vector length
+    [InlineData(3, 7, 3, 2, 1, false)]
+    [InlineData(6, 20, 2, 3, 5, true)] // float64, the parity tests' reference: every branch of the kernels in double
+    public void MatchesNnLstmInValuesAndGradients(int input, int hidden, int layers, int batch, int time, bool float64)
     {
-        var (fused, reference) = Pair(input, hidden, layers);
+        var type = float64 ? ScalarType.Float64 : ScalarType.Float32;
+        var tolerance = float64 ? 1e-12 : 1e-4;
+        var (fused, reference) = Pair(input, hidden, layers, type);
         using var _ = fused;
         using var __ = reference;
         var fusedParameters = Parameters(fused);
@@ -38,26 +43,57 @@ public class FusedLstmTests
         foreach (var (name, value) in referenceParameters) Assert.True(value.allclose(fusedParameters[name], rtol: 0, atol: 0), $"{name} initialised differently");
 
         manual_seed(3);
-        var x = randn(batch, time, input);
-        var h0 = randn(layers, batch, hidden);
-        var c0 = randn(layers, batch, hidden);
-        var weights = randn(batch, time, hidden); // a loss that weights every output differently
+        var x = randn(batch, time, input).to(type);
+        var h0 = randn(layers, batch, hidden).to(type);
+        var c0 = randn(layers, batch, hidden).to(type);
+        var weights = randn(batch, time, hidden).to(type); // a loss that weights every output differently
         var xs = new[] { x.clone().requires_grad_(), x.clone().requires_grad_() };
         var h0s = new[] { h0.clone().requires_grad_(), h0.clone().requires_grad_() };
         var c0s = new[] { c0.clone().requires_grad_(), c0.clone().requires_grad_() };
 
         var (y1, h1, c1) = fused.call(xs[0], (h0s[0], c0s[0]));
         var (y2, h2, c2) = reference.call(xs[1], (h0s[1], c0s[1]));
-        AssertClose(y2, y1, 1e-5, "output");
-        AssertClose(h2, h1, 1e-5, "final hidden state");
-        AssertClose(c2, c1, 1e-5, "final cell state");
+        AssertClose(y2, y1, tolerance / 10, "output");
+        AssertClose(h2, h1, tolerance / 10, "final hidden state");
+        AssertClose(c2, c1, tolerance / 10, "final cell state");
 
         ((y1 * weights).sum() + h1.sum() * 0.5 + (c1 * c1).sum()).backward();
         ((y2 * weights).sum() + h2.sum() * 0.5 + (c2 * c2).sum()).backward();
-        AssertClose(xs[1].grad!, xs[0].grad!, 1e-4, "input gradient");
-        AssertClose(h0s[1].grad!, h0s[0].grad!, 1e-4, "h0 gradient");
-        AssertClose(c0s[1].grad!, c0s[0].grad!, 1e-4, "c0 gradient");
-        foreach (var (name, value) in referenceParameters) AssertClose(value.grad!, fusedParameters[name].grad!, 1e-4, $"{name} gradient");
+        AssertClose(xs[1].grad!, xs[0].grad!, tolerance, "input gradient");
+        AssertClose(h0s[1].grad!, h0s[0].grad!, tolerance, "h0 gradient");
+        AssertClose(c0s[1].grad!, c0s[0].grad!, tolerance, "c0 gradient");
+        foreach (var (name, value) in referenceParameters) AssertClose(value.grad!, fusedParameters[name].grad!, tolerance, $"{name} gradient");
+    }
+
+    [Fact]
+    public void GradientsFromTheFinalStateAloneAndFromARetainedGraphMatch()
+    {
+        var (fused, reference) = Pair(4, 9, 2);
+        using var _ = fused;
+        using var __ = reference;
+        manual_seed(4);
+        var x = randn(3, 6, 4);
+        var xs = new[] { x.clone().requires_grad_(), x.clone().requires_grad_() };
+        // Only hT reaches the loss: the outputs' gradient is undefined, the final state's is not.
+        var fusedLoss = fused.call(xs[0], null).Hidden.sum();
+        reference.call(xs[1], null).Item2.sum().backward();
+        fusedLoss.backward(retain_graph: true);
+        AssertClose(xs[1].grad!, xs[0].grad!, 1e-5, "input gradient through hT");
+        // A retained graph gives the same gradient again (they add up).
+        fusedLoss.backward();
+        AssertClose(xs[1].grad! * 2, xs[0].grad!, 1e-5, "second pass through the retained graph");
+    }
+
+    [Fact]
+    public void WrongShapesAndTypesAreRefused()
+    {
+        TextGen.Native.TorchRuntime.EnsureLoaded();
+        using var lstm = new FusedLstm(4, 8, 2, dropout: 0);
+        Assert.Throws<ArgumentException>(() => lstm.call(randn(2, 3, 5), null));
+        Assert.Throws<ArgumentException>(() => lstm.call(randn(2, 3), null));
+        Assert.Throws<ArgumentException>(() => lstm.call(randn(2, 3, 4).to(ScalarType.Float64), null));
+        Assert.Throws<ArgumentException>(() => lstm.call(randn(2, 3, 4), (randn(1, 2, 8), randn(1, 2, 8))));
+        Assert.Throws<ArgumentException>(() => lstm.call(randn(2, 3, 4), (randn(2, 3, 8), randn(2, 3, 8))));
     }
 
     [Fact]
@@ -94,6 +130,19 @@ public class FusedLstmTests
     }
 
     [Fact]
+    public void OneLayerHasNoDropoutAnywhere()
+    {
+        TextGen.Native.TorchRuntime.EnsureLoaded();
+        manual_seed(1);
+        using var lstm = new FusedLstm(4, 8, 1, dropout: 0.5);
+        var x = randn(2, 6, 4);
+        lstm.eval();
+        var expected = lstm.call(x, null).Output;
+        lstm.train();
+        Assert.True(expected.allclose(lstm.call(x, null).Output, rtol: 0, atol: 0), "dropout acts between layers only, not on the input or the last output");
+    }
+
+    [Fact]
     public void DropoutActsBetweenLayersOnlyWhileTraining()
     {
         TextGen.Native.TorchRuntime.EnsureLoaded();
@@ -109,8 +158,8 @@ public class FusedLstmTests
 
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
     {
-        var error = (expected - actual).abs().max().item<float>();
-        var scale = Math.Max(1, expected.abs().max().item<float>());
+        var error = (expected - actual).abs().max().to(ScalarType.Float64).item<double>();
+        var scale = Math.Max(1, expected.abs().max().to(ScalarType.Float64).item<double>());
         Assert.True(error <= tolerance * scale, $"{what}: largest difference {error:G3} (scale {scale:G3})");
     }
 }
