@@ -52,7 +52,7 @@ public static class BenchmarkSuite
             cancel.ThrowIfCancellationRequested();
             var config = Config(options, cell, layers, hidden);
             progress?.Report($"train {Name(cell)} {layers}x{hidden}");
-            var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds);
+            var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3);
             var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
             train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / peak));
         }
@@ -104,7 +104,7 @@ public static class BenchmarkSuite
     {
         var defaults = new RecurrentNetConfig();
         var config = defaults with { VocabularySize = options.Vocab };
-        var bare = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.LoopSeconds);
+        var bare = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.LoopSeconds, warmupSeconds: 3);
 
         var folder = Directory.CreateTempSubdirectory("textgen-bench-");
         try
