@@ -39,12 +39,13 @@ public sealed class CounterDropout(double probability) : nn.Module<Tensor, Tenso
     {
         var threshold = (uint)Math.Min(uint.MaxValue, probability * 4294967296.0);
         var kept = T.CreateChecked(1 / (1 - probability));
+        var mixed = Mix(key);
         var lanes = Vector<uint>.Count;
         var i = 0;
         if (Vector<T>.Count == lanes) // float32: one hash lane per element
         {
-            var index = new Vector<uint>(Enumerable.Range(0, lanes).Select(n => (uint)n).ToArray());
-            var keys = new Vector<uint>(Mix(key));
+            var index = Vector<uint>.Indices;
+            var keys = new Vector<uint>(mixed);
             var thresholds = new Vector<uint>(threshold);
             var keptLanes = new Vector<T>(kept);
             ref var m0 = ref MemoryMarshal.GetReference(mask);
@@ -55,7 +56,6 @@ public sealed class CounterDropout(double probability) : nn.Module<Tensor, Tenso
                 Vector.ConditionalSelect(Vector.As<uint, T>(keep), keptLanes, Vector<T>.Zero).StoreUnsafe(ref m0, (nuint)i);
             }
         }
-        var mixed = Mix(key);
         for (; i < mask.Length; i++) mask[i] = Mix((uint)i * 0x9E3779B9u ^ mixed) >= threshold ? kept : T.Zero;
     }
 

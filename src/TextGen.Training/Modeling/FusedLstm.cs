@@ -17,10 +17,10 @@ public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Out
     public FusedLstm(int inputSize, int hidden, int layers, double dropout) : base("FusedLstm")
     {
         Hidden = hidden;
+        _layers = layers;
         _dropout = dropout;
         // nn.LSTM's initialisation: every parameter uniform in ±1/√hidden, layer by layer in this order.
         var bound = 1.0 / Math.Sqrt(hidden);
-        _layers = layers;
         for (var l = 0; l < layers; l++)
         {
             Register($"weight_ih_l{l}", empty(4 * hidden, l == 0 ? inputSize : hidden));
