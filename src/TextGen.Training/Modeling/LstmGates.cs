@@ -6,8 +6,9 @@ using System.Runtime.InteropServices;
 namespace TextGen.Modeling;
 
 /// <summary>
-/// An LSTM step's gate arithmetic, one pass over the batch for each direction (<see cref="LstmLayerFunction"/>): what
-/// libtorch runs as about ten separate tensor operations, each a pass over memory and an autograd node.
+/// An LSTM step's gate arithmetic, one call per step in each direction (<see cref="LstmLayerFunction"/>), row by row so
+/// each row's gates stay in cache: what libtorch runs as about ten tensor operations over the whole batch, each an
+/// autograd node.
 /// Rows are (batch, 4·hidden) in PyTorch's gate order i, f, g, o, and (batch, hidden) for states.
 /// </summary>
 internal static class LstmGates

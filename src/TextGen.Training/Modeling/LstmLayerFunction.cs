@@ -7,7 +7,7 @@ namespace TextGen.Modeling;
 
 /// <summary>
 /// One LSTM layer over a whole time-major sequence, as one autograd node, laid out as cuDNN lays it: the input
-/// projection of every timestep is one matrix product, each step is one recurrent product plus one pass of fused gate
+/// projection of every timestep is one matrix product, each step is one recurrent product plus one call of gate
 /// arithmetic (<see cref="LstmGates"/>), and the backward pass computes the weight gradients as one product over all
 /// timesteps. libtorch's own CPU layer runs about ten autograd nodes a step and one small weight-gradient product per
 /// step and weight.
