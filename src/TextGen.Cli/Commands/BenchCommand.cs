@@ -46,9 +46,9 @@ public static class BenchCommand
                     bf16_matmul_gflops = report.Bf16MatmulGflops,
                     int8_gops = report.Int8Gops,
                     mkl_vendor = report.MklVendor,
-                    train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
+                    train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, precision = t.Precision, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
                     sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, precision = s.Precision, tokens_per_second = s.TokensPerSecond, fraction_of_peak = s.FractionOfPeak }),
-                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
+                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, precision = l.Precision, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
                         cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
                     corpus = report.Corpus.Select(c => new { level = c.Level, megabytes = c.Megabytes, tokens = c.Tokens, hash_mb_per_second = c.HashMegabytesPerSecond, learn_mb_per_second = c.LearnMegabytesPerSecond,
                         tokenize_mb_per_second = c.TokenizeMegabytesPerSecond, cached_seconds = c.CachedSeconds, stream_tokens_per_second = c.StreamTokensPerSecond }),
@@ -59,10 +59,11 @@ public static class BenchCommand
                              (report.Bf16MatmulGflops is { } bf16 ? $"; bf16 {bf16:F1} GFLOP/s ({bf16 / report.MatmulGflops:F1}x)" : "; no bf16 instructions") +
                              (report.Int8Gops is { } int8 ? $"; int8 dot products {int8:F0} GOP/s (AVX-VNNI)" : "; no AVX-VNNI"));
             output.WriteLine();
-            output.WriteLine($"{"train",-16}{"batch x seq",12}{"tokens/s",12}{"GFLOP/s",10}{"of peak",9}");
+            output.WriteLine($"{"train",-16}{"batch x seq",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}{"GFLOP/s",10}{"of peak",9}");
             foreach (var t in report.Train)
             {
-                output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.TokensPerSecond,12:N0}{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
+                var fp32 = report.Train.First(f => f.Cell == t.Cell && f.Layers == t.Layers && f.Hidden == t.Hidden && f.Precision == "fp32").TokensPerSecond;
+                output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.Precision,11}{t.TokensPerSecond,12:N0}{t.TokensPerSecond / fp32,8:F2}x{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
             }
             output.WriteLine();
             output.WriteLine($"{"sample",-16}{"batch",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}{"of peak",9}");
@@ -74,7 +75,7 @@ public static class BenchCommand
             if (report.TrainLoop is { } loop)
             {
                 output.WriteLine();
-                output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength}: textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
+                output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength} {loop.Precision}: textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
                 if (loop.TrainerCpu is { } cpu)
                 {
                     output.WriteLine($"  CPU time while training: user {cpu.UserSeconds:F1} s, system {cpu.SystemSeconds:F1} s ({cpu.SystemShare:P0} system), {cpu.CoresBusy:F2} cores busy over {cpu.WallSeconds:F1} s");

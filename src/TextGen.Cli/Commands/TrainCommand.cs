@@ -35,6 +35,11 @@ public static class TrainCommand
         var epochs = SharedOptions.FromOptional(TrainingSettings.Epochs);
         
         var seed = SharedOptions.Seed();
+        var precision = new Option<string>("--precision")
+        {
+            Description = "Products in training: bf16 (bfloat16 operands, float32 weights and arithmetic; LSTM on CPUs with avx512_bf16 or AMX), fp32, or auto: bf16 where it runs, else fp32. Models are saved in fp32 either way.",
+            DefaultValueFactory = _ => "auto",
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
         var json = SharedOptions.Json();
 
@@ -53,7 +58,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
         {
             corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
-            maxTime, epochs, seed, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze, plot,
+            maxTime, epochs, seed, precision, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze, plot,
         };
         command.SetAction(parse =>
         {
@@ -86,6 +91,7 @@ public static class TrainCommand
                     MaxTime = timeBudget,
                     Epochs = epochBudget,
                     Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
+                    Precision = TrainingPrecisions.Parse(parse.GetValue(precision)!),
                 },
                 ChooseWidth = parse.GetValue(hidden) is null,
                 Resume = parse.GetValue(resume),
@@ -130,7 +136,7 @@ public static class TrainCommand
         {
             error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? $" (width fitted to the budget{(session.MeasuredBaseThroughput is { } speed ? $", this machine's {speed / 1000:F1}k tokens/s at {ModelSizing.BaseWidth}" : "")} and the corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
                             $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}{(session.Data.HeldOutTokens > session.Data.ValidationTokens ? $" (a fixed sample of the {session.Data.HeldOutTokens:N0} held out)" : "")}; " +
-                            $"batch {options.BatchSize}x{options.SequenceLength}, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
+                            $"batch {options.BatchSize}x{options.SequenceLength}, {options.Precision?.Name()} products, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
         }
 
         var result = TrainingDisplay.Run(session, error, interrupt.Token);
@@ -160,6 +166,7 @@ public static class TrainCommand
                 first_step_seconds = result.FirstStepSeconds,
                 tokens_from_cache = session.TokensFromCache,
                 seed = options.Seed,
+                precision = options.Precision?.Name(),
                 interrupted = result.Cancelled,
                 sample,
             });

@@ -1,7 +1,11 @@
 namespace TextGen.Benchmarking;
 
 /// <summary>Forward+backward throughput of one configuration.</summary>
-public sealed record TrainThroughput(string Cell, int Layers, int Hidden, int Batch, int SeqLength, double TokensPerSecond, double Gflops, double FractionOfPeak);
+public sealed record TrainThroughput(string Cell, int Layers, int Hidden, int Batch, int SeqLength, double TokensPerSecond, double Gflops, double FractionOfPeak)
+{
+    /// <summary>The products' precision: fp32, or bf16 (LSTM, where the CPU has bf16 instructions), whose fraction is of the bf16 peak.</summary>
+    public string Precision { get; init; } = "fp32";
+}
 
 /// <summary>Generation throughput of one configuration.</summary>
 public sealed record SampleThroughput(string Cell, int Layers, int Hidden, int Vocab, int Batch, double TokensPerSecond)
@@ -20,6 +24,9 @@ public sealed record LoopComparison(string Cell, int Layers, int Hidden, int Bat
 
     /// <summary>CPU time of the whole process while the trainer ran: user, system (kernel), and the wall time around them.</summary>
     public CpuTime? TrainerCpu { get; init; }
+
+    /// <summary>The products' precision of both loops: what <c>textgen train</c> takes by default on this CPU.</summary>
+    public string Precision { get; init; } = "fp32";
 }
 
 /// <summary>

@@ -51,10 +51,16 @@ public static class BenchmarkSuite
         {
             cancel.ThrowIfCancellationRequested();
             var config = Config(options, cell, layers, hidden);
-            progress?.Report($"train {Name(cell)} {layers}x{hidden}");
-            var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3);
-            var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
-            train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / peak));
+            // bf16 beside fp32 wherever training would take it (Training.TrainingPrecisions.Resolve).
+            var products = bf16 is not null && cell == CellType.Lstm ? new[] { false, true } : [false];
+            foreach (var bf16Products in products)
+            {
+                var precision = bf16Products ? "bf16" : "fp32";
+                progress?.Report($"train {Name(cell)} {layers}x{hidden} {precision}");
+                var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3, bf16Products);
+                var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
+                train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / (bf16Products ? bf16!.Value : peak)) { Precision = precision });
+            }
         }
 
         var sample = new List<SampleThroughput>();
@@ -104,7 +110,8 @@ public static class BenchmarkSuite
     {
         var defaults = new RecurrentNetConfig();
         var config = defaults with { VocabularySize = options.Vocab };
-        var bare = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.LoopSeconds, warmupSeconds: 3);
+        var precision = TrainingPrecisions.Resolve(null, defaults.Cell); // what textgen train takes by default, on both sides
+        var bare = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.LoopSeconds, warmupSeconds: 3, precision == TrainingPrecision.Bf16);
 
         var folder = Directory.CreateTempSubdirectory("textgen-bench-");
         try
@@ -116,11 +123,11 @@ public static class BenchmarkSuite
                 CorpusPath = corpus,
                 OutputPath = Path.Combine(folder.FullName, "bench.tgm"),
                 Network = defaults,
-                Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1 },
+                Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1, Precision = precision },
                 Cache = new Data.TokenCache(folder.FullName),
             });
             var (result, cpu) = CpuTime.Measure(() => session.Run(new NullProgress(), cancel));
-            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond) { TrainerCpu = cpu };
+            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond) { TrainerCpu = cpu, Precision = precision.Name() };
         }
         finally
         {

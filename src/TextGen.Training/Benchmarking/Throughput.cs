@@ -59,10 +59,11 @@ public static class Throughput
     /// for 3 s: the tiered JIT and the heap reach their steady state (its first seconds ran 10-25% slower); the width
     /// probe keeps its start-up short.
     /// </summary>
-    public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds, double warmupSeconds = 0.5)
+    public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds, double warmupSeconds = 0.5, bool bf16Products = false)
     {
         manual_seed(1);
         using var model = new LanguageModel(config);
+        model.Recurrent.Bf16Products = bf16Products;
         var parameters = model.parameters().ToArray();
         using var optimizer = optim.Adam(parameters, 2e-3);
         var random = new Random(1);

@@ -37,6 +37,12 @@ public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Out
 
     public int Hidden { get; }
 
+    /// <summary>
+    /// Whether training runs the products in bf16 (<see cref="LstmLayerFunction"/>'s mixed precision: float32 weights,
+    /// gate arithmetic, states and gradients). Evaluation mode and float64 always compute in the weights' type.
+    /// </summary>
+    public bool Bf16Products { get; set; }
+
     public override (Tensor Output, Tensor Hidden, Tensor Cell) forward(Tensor input, (Tensor, Tensor)? state)
     {
         using var scope = NewDisposeScope();
@@ -51,7 +57,8 @@ public sealed class FusedLstm : nn.Module<Tensor, (Tensor, Tensor)?, (Tensor Out
             if (l > 0) sequence = CounterDropout.Apply(sequence, _dropout, training);
             // Looked up by name on each call: Module.to(dtype) replaces the parameters.
             var results = LstmLayerFunction.apply(sequence, h0[l].contiguous(), c0[l].contiguous(),
-                get_parameter($"weight_ih_l{l}"), get_parameter($"weight_hh_l{l}"), get_parameter($"bias_ih_l{l}"), get_parameter($"bias_hh_l{l}"));
+                get_parameter($"weight_ih_l{l}"), get_parameter($"weight_hh_l{l}"), get_parameter($"bias_ih_l{l}"), get_parameter($"bias_hh_l{l}"),
+                Bf16Products && training && input.dtype == ScalarType.Float32);
             (sequence, finalHidden[l], finalCell[l]) = (results[0], results[1], results[2]);
         }
         var output = sequence.transpose(0, 1).contiguous();

@@ -33,6 +33,17 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
 
     public CellType Cell { get; }
 
+    /// <summary>Bf16 products while training (<see cref="FusedLstm.Bf16Products"/>); LSTM layers only, GRU and RNN run libtorch's float32 layers.</summary>
+    public bool Bf16Products
+    {
+        get => lstm?.Bf16Products ?? false;
+        set
+        {
+            if (value && lstm is null) throw new NotSupportedException($"bf16 products are for LSTM layers, not {Cell}");
+            if (lstm is not null) lstm.Bf16Products = value;
+        }
+    }
+
     /// <summary>Layer <paramref name="layer"/>'s input and recurrent weights and biases, in PyTorch's gate order.</summary>
     public (Tensor InputWeight, Tensor HiddenWeight, Tensor InputBias, Tensor HiddenBias) Layer(int layer)
     {

@@ -51,16 +51,23 @@ internal static class OneDnnSwitch
     /// </summary>
     public static T WithOneDnn<T>(Func<T> work)
     {
-        if (IsOn() is not false) return work();
-        var context = GlobalContext();
-        SetUserEnabledMkldnn(context, true);
-        try
+        using var on = TurnedOn();
+        return work();
+    }
+
+    /// <summary>oneDNN on until the result is disposed, then off again if it was off (as <see cref="WithOneDnn{T}"/>).</summary>
+    public static Scope TurnedOn()
+    {
+        if (IsOn() is not false) return default;
+        SetUserEnabledMkldnn(GlobalContext(), true);
+        return new Scope(true);
+    }
+
+    public readonly struct Scope(bool turnOffAfterwards) : IDisposable
+    {
+        public void Dispose()
         {
-            return work();
-        }
-        finally
-        {
-            SetUserEnabledMkldnn(context, false);
+            if (turnOffAfterwards) SetUserEnabledMkldnn(GlobalContext(), false);
         }
     }
 

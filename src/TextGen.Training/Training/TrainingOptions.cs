@@ -35,6 +35,8 @@ public sealed record TrainingOptions
     /// <summary>Epoch budget; null for none. At least one budget must be set.</summary>
     public int? Epochs { get; init; }
     public long Seed { get; init; } = 1;
+    /// <summary>The products' precision; null: bf16 where it wins, fp32 elsewhere (<see cref="TrainingPrecisions.Resolve"/>).</summary>
+    public TrainingPrecision? Precision { get; init; }
 
     /// <summary>
     /// The defaults for a tokenizer level: characters and BPE pieces train best at a high peak rate on long windows;

@@ -71,7 +71,7 @@ public sealed class TrainingSession : IDisposable
     public long TrainTokens { get; }
     /// <summary>Whether the corpus's token ids came from the token cache (no pass over the corpus).</summary>
     public bool TokensFromCache => _corpus.FromCache;
-    /// <summary>The options in force, after the batch shape was fitted to the corpus.</summary>
+    /// <summary>The options in force, after the batch shape was fitted to the corpus and the precision resolved.</summary>
     public TrainingOptions Options { get; }
     public RecurrentNetConfig Network => _model.Network.Config;
     /// <summary>Whether the width was chosen from the budget and corpus rather than given.</summary>
@@ -154,6 +154,7 @@ public sealed class TrainingSession : IDisposable
             RequireSameRun(request, resume.State.Model, counts);
         }
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
+        options = options with { Precision = TrainingPrecisions.Resolve(options.Precision, network.Cell) };
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
         double? measured = null;
         if (widthChosen)
@@ -166,6 +167,7 @@ public sealed class TrainingSession : IDisposable
         var frozen = request.FreezeEmbeddings && !network.OneHot;
         var model = new TrainedModel(new LanguageModel(network), tokenizer,
             new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts, FrozenEmbedding = frozen });
+        model.Network.Recurrent.Bf16Products = options.Precision == TrainingPrecision.Bf16;
         if (resume is not null && frozen)
         {
             model.Network.EmbeddingWeight!.requires_grad = false; // as in the run the checkpoint continues: its optimizer has no state for it

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TextGen.Modeling;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -154,6 +155,78 @@ public class FusedLstmTests
         Assert.True(first.allclose(lstm.call(x, null).Output, rtol: 0, atol: 0), "eval mode must be deterministic");
         lstm.train();
         Assert.False(first.allclose(lstm.call(x, null).Output), "training mode must drop units between layers");
+    }
+
+    [Theory]
+    [InlineData(5, 7, 1, 3, 4)] // every kernel's scalar tail
+    [InlineData(24, 300, 2, 16, 9)]
+    public void Bf16ProductsTrainCloseToFloat32AndLeaveEvaluationInFloat32(int input, int hidden, int layers, int batch, int time)
+    {
+        var (fused, reference) = Pair(input, hidden, layers);
+        using var _ = fused;
+        reference.Dispose();
+        manual_seed(3);
+        var x = randn(batch, time, input);
+        var h0 = randn(layers, batch, hidden);
+        var c0 = randn(layers, batch, hidden);
+        var weights = randn(batch, time, hidden);
+        (Tensor Output, Tensor Hidden, Tensor Cell, Tensor[] Gradients) Run(bool bf16)
+        {
+            fused.Bf16Products = bf16;
+            var (xg, hg, cg) = (x.clone().requires_grad_(), h0.clone().requires_grad_(), c0.clone().requires_grad_());
+            foreach (var p in fused.parameters()) p.grad = null;
+            var (y, h, c) = fused.call(xg, (hg, cg));
+            Assert.Equal(ScalarType.Float32, y.dtype);
+            ((y * weights).sum() + h.sum() * 0.5 + (c * c).sum()).backward();
+            return (y.detach(), h.detach(), c.detach(), [xg.grad!, hg.grad!, cg.grad!, .. fused.parameters().Select(p => p.grad!.clone())]);
+        }
+
+        var exact = Run(bf16: false);
+        var mixed = Run(bf16: true);
+        // bfloat16 keeps 8 significant bits (relative rounding 2^-9 ≈ 0.2%); errors grow through the steps but stay small.
+        AssertRelative(exact.Output, mixed.Output, 0.02, "output");
+        AssertRelative(exact.Hidden, mixed.Hidden, 0.02, "final hidden state");
+        AssertRelative(exact.Cell, mixed.Cell, 0.02, "final cell state");
+        for (var i = 0; i < exact.Gradients.Length; i++) AssertRelative(exact.Gradients[i], mixed.Gradients[i], 0.03, $"gradient {i}");
+        Assert.False(exact.Output.allclose(mixed.Output, rtol: 0, atol: 1e-6), "the bf16 products must round: this would be the float32 path");
+        Assert.All(fused.parameters(), p => Assert.Equal(ScalarType.Float32, p.grad!.dtype));
+
+        fused.eval(); // evaluation keeps float32 products
+        fused.Bf16Products = true;
+        using var noGrad = no_grad();
+        var evaluated = fused.call(x, (h0, c0)).Output;
+        fused.Bf16Products = false;
+        Assert.True(evaluated.allclose(fused.call(x, (h0, c0)).Output, rtol: 0, atol: 0), "eval mode must not take the bf16 products");
+    }
+
+    [Fact]
+    public void Bf16ConversionRoundsAsLibtorchDoes()
+    {
+        TextGen.Native.TorchRuntime.EnsureLoaded();
+        manual_seed(2);
+        // 93 values: 64 through the 512-bit loop, 16 through the 256-bit one, 13 scalar; specials, ties and values near overflow among them.
+        var values = (randn(93) * 100).data<float>().ToArray();
+        float[] specials = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, -float.MaxValue, float.Epsilon,
+            BitConverter.UInt32BitsToSingle(0x3F80_8000), BitConverter.UInt32BitsToSingle(0x3F81_8000), BitConverter.UInt32BitsToSingle(0x7F7F_FFFF), 1e-40f];
+        specials.CopyTo(values, 30);
+        var narrowed = new ushort[values.Length];
+        BFloat16Rows.Narrow(values, narrowed);
+        var expected = MemoryMarshal.Cast<byte, ushort>(tensor(values).to(ScalarType.BFloat16).bytes).ToArray();
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (float.IsNaN(values[i])) Assert.True((narrowed[i] & 0x7F80) == 0x7F80 && (narrowed[i] & 0x7F) != 0, "NaN must stay NaN");
+            else Assert.True(expected[i] == narrowed[i], $"{values[i]:R}: libtorch {expected[i]:X4}, here {narrowed[i]:X4}");
+        }
+        var widened = new float[values.Length];
+        BFloat16Rows.Widen(narrowed, widened);
+        var back = tensor(values).to(ScalarType.BFloat16).to(ScalarType.Float32).data<float>().ToArray();
+        for (var i = 0; i < values.Length; i++) Assert.Equal(BitConverter.SingleToUInt32Bits(back[i]) | (float.IsNaN(back[i]) ? 0xFFFF_FFFF : 0), BitConverter.SingleToUInt32Bits(widened[i]) | (float.IsNaN(widened[i]) ? 0xFFFF_FFFF : 0));
+    }
+
+    private static void AssertRelative(Tensor expected, Tensor actual, double tolerance, string what)
+    {
+        var error = ((expected - actual).norm() / expected.norm()).item<float>();
+        Assert.True(error <= tolerance, $"{what}: relative difference {error:G3}");
     }
 
     private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
