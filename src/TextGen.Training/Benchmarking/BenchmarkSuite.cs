@@ -51,15 +51,13 @@ public static class BenchmarkSuite
         {
             cancel.ThrowIfCancellationRequested();
             var config = Config(options, cell, layers, hidden);
-            // bf16 beside fp32 wherever training would take it (Training.TrainingPrecisions.Resolve).
-            var products = bf16 is not null && cell == CellType.Lstm ? new[] { false, true } : [false];
-            foreach (var bf16Products in products)
+            foreach (var precision in TrainingPrecisions.Available(cell))
             {
-                var precision = bf16Products ? "bf16" : "fp32";
-                progress?.Report($"train {Name(cell)} {layers}x{hidden} {precision}");
-                var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3, bf16Products);
+                progress?.Report($"train {Name(cell)} {layers}x{hidden} {precision.Name()}");
+                var isBf16 = precision == TrainingPrecision.Bf16;
+                var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3, isBf16);
                 var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
-                train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / (bf16Products ? bf16!.Value : peak)) { Precision = precision });
+                train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / (isBf16 ? bf16 ?? peak : peak)) { Precision = precision.Name() });
             }
         }
 

@@ -31,10 +31,11 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
         var (input, h0, c0) = ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2]);
         var (weightIh, weightHh, biasIh, biasHh) = ((Tensor)vars[3], (Tensor)vars[4], (Tensor)vars[5], (Tensor)vars[6]);
         long time = input.shape[0], batch = input.shape[1], features = input.shape[2], hidden = weightHh.shape[1];
-        // bf16 products: the weights and the input are rounded once per call, each product (oneDNN, float32 accumulation
-        // inside) writes bfloat16 pre-activations, which the gate kernel widens in cache, and the kernel writes the hidden
-        // state in both types. Gates, states and outputs stay float32: only the products' operands change.
+        // bf16 products: the weights, the summed bias and the input are rounded once per call, each product (oneDNN,
+        // float32 accumulation inside) writes bfloat16 pre-activations, which the gate kernel widens in cache, and the
+        // kernel writes the hidden state in both types. Activated gates, states and outputs stay float32.
         var bf16 = vars.Length > 7 && vars[7] is true;
+        if (bf16 && input.dtype != ScalarType.Float32) throw new NotSupportedException($"bf16 products are for float32 layers, not {input.dtype}");
         using var oneDnn = bf16 ? OneDnnSwitch.TurnedOn() : default;
         var operand = bf16 ? ScalarType.BFloat16 : input.dtype;
         var inputOperand = input.to(operand);

@@ -16,19 +16,26 @@ public static class ModelSizing
 {
     public const int BaseWidth = 256;
     public static readonly int[] WiderWidths = [320, 384, 512, 768, 1024];
-    public const double TokensPerParameter = 3.5;
+    public const double TokensPerParameter = 4;
     public const double ParametersPerCorpusToken = 2;
 
-    /// <summary>Seconds the throughput probe times, after its warm-up.</summary>
+    /// <summary>Seconds the throughput probe times, after <see cref="ProbeWarmupSeconds"/> of warm-up.</summary>
     public const double ProbeSeconds = 1;
 
     /// <summary>
+    /// The probe's warm-up (JIT tiers, libgomp's threads, oneDNN's first call of each bf16 product shape): after half a
+    /// second, the probe read 27-28k tokens/s in fp32 and 33-36k in bf16 against a steady 40k and 48-52k; after 3 s,
+    /// 36-40k and 47-55k (AMD EPYC Zen 5, 2×256).
+    /// </summary>
+    public const double ProbeWarmupSeconds = 3;
+
+    /// <summary>
     /// Training tokens/s of <paramref name="network"/> at <see cref="BaseWidth"/> on this machine, batch shape of
-    /// <paramref name="options"/>: a bare training loop on random tokens, about two seconds in all.
+    /// <paramref name="options"/> and in its precision: a bare training loop on random tokens, about four seconds in all.
     /// </summary>
     public static double MeasureBaseThroughput(RecurrentNetConfig network, TrainingOptions options) =>
         Benchmarking.Throughput.BareTrainingTokensPerSecond(network with { Hidden = BaseWidth }, options.BatchSize, options.SequenceLength, ProbeSeconds,
-            bf16Products: options.Precision == TrainingPrecision.Bf16);
+            ProbeWarmupSeconds, options.Precision == TrainingPrecision.Bf16);
 
     /// <summary>
     /// Training tokens/s expected of <paramref name="network"/> when the same network at <see cref="BaseWidth"/> trains

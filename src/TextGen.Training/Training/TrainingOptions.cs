@@ -35,7 +35,7 @@ public sealed record TrainingOptions
     /// <summary>Epoch budget; null for none. At least one budget must be set.</summary>
     public int? Epochs { get; init; }
     public long Seed { get; init; } = 1;
-    /// <summary>The products' precision; null: bf16 where it wins, fp32 elsewhere (<see cref="TrainingPrecisions.Resolve"/>).</summary>
+    /// <summary>The products' precision; null: bf16 where it wins, fp32 elsewhere (<see cref="TrainingPrecisions.Resolve(TrainingPrecision?, Modeling.CellType)"/>).</summary>
     public TrainingPrecision? Precision { get; init; }
 
     /// <summary>

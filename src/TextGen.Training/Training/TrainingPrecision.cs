@@ -4,9 +4,11 @@ using TextGen.Modeling;
 namespace TextGen.Training;
 
 /// <summary>
-/// How training computes its products. Either way the weights, Adam's moments, the gate arithmetic, the states and the
-/// saved model are float32; bf16 rounds only the operands of the LSTM layers' matrix products (oneDNN, float32
-/// accumulation), which run about twice as fast on CPUs with bf16 instructions (docs/training.md has the figures).
+/// How training computes its products. Either way the weights, Adam's moments, the gate arithmetic, the cell state and
+/// the saved model are float32. bf16 runs the LSTM layers' matrix products in bfloat16 (oneDNN: bfloat16 operands and
+/// results, float32 accumulation inside each product), about twice as fast on CPUs with bf16 instructions; so the
+/// pre-activations and the gradients those products give keep bfloat16's 8 significant bits before they are widened
+/// (docs/training.md has the figures).
 /// </summary>
 public enum TrainingPrecision
 {
@@ -18,7 +20,7 @@ public static class TrainingPrecisions
 {
     public const string Names = "auto, fp32 or bf16";
 
-    /// <summary>"auto" (or null) is null: <see cref="Resolve"/> picks.</summary>
+    /// <summary>"auto" (or null) is null: <see cref="Resolve(TrainingPrecision?, CellType)"/> picks.</summary>
     public static TrainingPrecision? Parse(string text) => text.Trim().ToLowerInvariant() switch
     {
         "auto" => null,
@@ -33,19 +35,24 @@ public static class TrainingPrecisions
     /// The precision a run takes: the one asked for, checked against the CPU and the cell, or by default bf16 where it
     /// trains faster to the same loss (an LSTM on a CPU with avx512_bf16 or AMX), fp32 elsewhere.
     /// </summary>
-    public static TrainingPrecision Resolve(TrainingPrecision? requested, CellType cell)
+    public static TrainingPrecision Resolve(TrainingPrecision? requested, CellType cell) => Resolve(requested, cell, CpuFeatures.HasBf16);
+
+    internal static TrainingPrecision Resolve(TrainingPrecision? requested, CellType cell, bool cpuHasBf16)
     {
-        var bf16Runs = CpuFeatures.HasBf16;
         switch (requested)
         {
             case TrainingPrecision.Bf16 when cell != CellType.Lstm:
                 throw new SettingException("precision", $"bf16 is for LSTM layers; {cell.ToString().ToLowerInvariant()} layers train in fp32, so use --precision fp32 (or auto).");
-            case TrainingPrecision.Bf16 when !bf16Runs:
+            case TrainingPrecision.Bf16 when !cpuHasBf16:
                 throw new SettingException("precision", "bf16 needs a CPU with bf16 instructions (avx512_bf16 or AMX), and this one has none; use --precision fp32 (or auto).");
             case { } asked:
                 return asked;
             default:
-                return bf16Runs && cell == CellType.Lstm ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+                return cpuHasBf16 && cell == CellType.Lstm ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
         }
     }
+
+    /// <summary>The precisions a run of <paramref name="cell"/> layers can take on this CPU: fp32, and bf16 where it applies.</summary>
+    public static IReadOnlyList<TrainingPrecision> Available(CellType cell) =>
+        Resolve(null, cell) == TrainingPrecision.Bf16 ? [TrainingPrecision.Fp32, TrainingPrecision.Bf16] : [TrainingPrecision.Fp32];
 }

@@ -114,6 +114,9 @@ public sealed class TrainingSession : IDisposable
         {
             throw new TextGenException($"{Checkpoint.PathFor(outputPath)} lacks its tokenizer or architecture; the checkpoint is corrupt, train anew without resuming.");
         }
+        // Before the corpus is read: a precision the cell or the CPU cannot take is refused at once.
+        var precision = TrainingPrecisions.Resolve(request.Training.Precision, (resume?.State.Model.Network ?? request.Network).Cell);
+        request = request with { Training = request.Training with { Precision = precision } };
         var given = resume is not null ? TokenizerFactory.FromDescription(resume.State.Model.Tokenizer) : null;
         if (resume is not null)
         {
@@ -154,7 +157,6 @@ public sealed class TrainingSession : IDisposable
             RequireSameRun(request, resume.State.Model, counts);
         }
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
-        options = options with { Precision = TrainingPrecisions.Resolve(options.Precision, network.Cell) };
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
         double? measured = null;
         if (widthChosen)

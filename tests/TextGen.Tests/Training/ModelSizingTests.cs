@@ -24,7 +24,7 @@ public class ModelSizingTests
         Assert.Equal(320, Width(TimeSpan.FromMinutes(10), OneMegabyte));
         Assert.Equal(320, Width(TimeSpan.FromMinutes(5), OneMegabyte, tokensPerSecond: 2 * MeasuredMachine));
         Assert.Equal(384, ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = TimeSpan.FromMinutes(5), Precision = TrainingPrecision.Bf16 }, OneMegabyte, 52_000));
-        Assert.Equal(256, ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = TimeSpan.FromMinutes(2), Precision = TrainingPrecision.Bf16 }, 1_100_000, 52_000));
+        Assert.Equal(256, ModelSizing.ChooseWidth(Characters, new TrainingOptions { MaxTime = TimeSpan.FromMinutes(2), Precision = TrainingPrecision.Bf16 }, 1_100_000, 59_000));
         // 2x512 has more weights than twice the corpus's characters, whatever the budget.
         Assert.Equal(384, Width(TimeSpan.FromHours(24), OneMegabyte));
     }
@@ -76,11 +76,11 @@ public class ModelSizingTests
     public void Bf16WidensSoonerThanFp32AtTheSameBaseSpeed()
     {
         // bf16's wider layers run closer to its peak: at the same 2x256 speed they get more tokens than fp32's.
-        var tenMinutes = new TrainingOptions { MaxTime = TimeSpan.FromMinutes(10) };
-        var fp32 = ModelSizing.ChooseWidth(Characters, tenMinutes with { Precision = TrainingPrecision.Fp32 }, 10 * OneMegabyte, MeasuredMachine);
-        var bf16 = ModelSizing.ChooseWidth(Characters, tenMinutes with { Precision = TrainingPrecision.Bf16 }, 10 * OneMegabyte, MeasuredMachine);
-        Assert.Equal(320, fp32);
-        Assert.Equal(384, bf16);
+        var threeHours = new TrainingOptions { MaxTime = TimeSpan.FromHours(3) };
+        var fp32 = ModelSizing.ChooseWidth(Characters, threeHours with { Precision = TrainingPrecision.Fp32 }, 10 * OneMegabyte, MeasuredMachine);
+        var bf16 = ModelSizing.ChooseWidth(Characters, threeHours with { Precision = TrainingPrecision.Bf16 }, 10 * OneMegabyte, MeasuredMachine);
+        Assert.Equal(512, fp32);
+        Assert.Equal(768, bf16);
     }
 
     [Theory]

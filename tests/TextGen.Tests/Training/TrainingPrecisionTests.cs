@@ -34,17 +34,28 @@ public class TrainingPrecisionTests
     }
 
     [Fact]
-    public void AutoTakesBf16ForLstmExactlyWhereTheCpuHasBf16Instructions()
+    public void AutoTakesBf16ForLstmOnlyOnACpuWithBf16Instructions()
     {
-        Assert.Equal(CpuFeatures.HasBf16 ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32, TrainingPrecisions.Resolve(null, CellType.Lstm));
-        if (!CpuFeatures.HasBf16)
-        {
-            Assert.Throws<SettingException>(() => TrainingPrecisions.Resolve(TrainingPrecision.Bf16, CellType.Lstm));
-        }
+        Assert.Equal(TrainingPrecision.Bf16, TrainingPrecisions.Resolve(null, CellType.Lstm, cpuHasBf16: true));
+        Assert.Equal(TrainingPrecision.Fp32, TrainingPrecisions.Resolve(null, CellType.Lstm, cpuHasBf16: false));
+        Assert.Equal(TrainingPrecision.Fp32, TrainingPrecisions.Resolve(TrainingPrecision.Fp32, CellType.Lstm, cpuHasBf16: true));
+        var error = Assert.Throws<SettingException>(() => TrainingPrecisions.Resolve(TrainingPrecision.Bf16, CellType.Lstm, cpuHasBf16: false));
+        Assert.Contains("needs a CPU with bf16 instructions", error.Message);
+        Assert.Equal(CpuFeatures.HasBf16 ? [TrainingPrecision.Fp32, TrainingPrecision.Bf16] : [TrainingPrecision.Fp32], TrainingPrecisions.Available(CellType.Lstm));
+        Assert.Equal([TrainingPrecision.Fp32], TrainingPrecisions.Available(CellType.Gru));
     }
 
     [Fact]
-    public void Bf16ProductsLearnAsFp32DoesAndKeepFloat32Weights()
+    public void AnImpossiblePrecisionIsRefusedBeforeTheCorpusIsRead()
+    {
+        using var dir = new TempDirectory();
+        var request = SmallModels.Request(dir.File("missing.txt"), dir.File("m.tgm"), CellType.Gru);
+        var error = Assert.Throws<SettingException>(() => TrainingSession.Prepare(request with { Training = request.Training with { Precision = TrainingPrecision.Bf16 } }));
+        Assert.Equal("precision", error.Setting);
+    }
+
+    [Fact]
+    public void Bf16ProductsLearnAsFp32Does()
     {
         // On any CPU: without bf16 instructions libtorch computes the same rounded products, only slower.
         TextGen.Native.TorchRuntime.EnsureLoaded();
@@ -67,7 +78,6 @@ public class TrainingPrecisionTests
                 optimizer.step();
                 loss = crossEntropy.item<float>();
             }
-            Assert.All(model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
             return loss;
         }
 
