@@ -56,8 +56,8 @@ public static class Throughput
     /// <summary>
     /// A bare training loop (random windows, Adam, clipping; nothing else) on random tokens, for at least
     /// <paramref name="seconds"/> after at least <paramref name="warmupSeconds"/> of warm-up steps. The bench warms up
-    /// for 3 s: the tiered JIT and the heap reach their steady state (its first seconds ran 10-25% slower); the width
-    /// probe keeps its start-up short.
+    /// for 3 s, and so does the width probe (ModelSizing.ProbeWarmupSeconds): the tiered JIT, the heap and oneDNN's bf16
+    /// kernels reach their steady state (the first seconds ran 10-35% slower).
     /// </summary>
     public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds, double warmupSeconds = 0.5, bool bf16Products = false)
     {
