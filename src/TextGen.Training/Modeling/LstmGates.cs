@@ -101,7 +101,7 @@ internal static class LstmGates
         CheckBackward(gates.Length, cellPrevious.Length, cellTanh.Length, outputGradient.Length, cellGradient.Length, batch, width);
         Check(hiddenGradient.Length, 1, batch, width);
         Check(gateGradients.Length, 4, batch, width);
-        // On the stack up to 2×1024 (40 KB): this runs once per step and layer.
+        // On the stack up to width 2048 (40 KB): this runs once per step and layer.
         var scratch = width <= 2048 ? stackalloc float[5 * width] : new float[5 * width];
         Span<float> dh = scratch[..width], dGates = scratch[width..];
         for (var b = 0; b < batch; b++)
