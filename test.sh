@@ -7,8 +7,12 @@ cd "$repo"
 # The `dotnet` that can load libtorch here (a private launcher where the system's C++ runtime is too old).
 torch_dotnet=$(./scripts/setup.sh)
 dotnet build TextGen.sln -c Release --nologo -v q -clp:ErrorsOnly
-# The packages (TextGen.Runtime, TextGen.Training, the textgen tool) into artifacts/packages: tests consume them.
-dotnet pack TextGen.sln -c Release --no-build --nologo -v q -clp:ErrorsOnly
+# The packages (TextGen.Runtime, TextGen.Training, the textgen tool) into artifacts/packages: tests consume them. The
+# tool is one package per platform, each published (and so built) for its platform.
+for library in TextGen.Runtime TextGen.Training; do
+  dotnet pack "src/$library" -c Release --no-build --nologo -v q -clp:ErrorsOnly
+done
+dotnet pack src/TextGen.Cli -c Release --nologo -v q -clp:ErrorsOnly
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command as a newcomer on Debian 12 meets it, whatever this machine already has: in a private
 # mount namespace, bookworm's own libstdc++ (GLIBCXX up to 3.4.30) is bound over the installed one, /etc/os-release
-# says Debian 12, and textgen's cache is empty. Then libtorch must fail to load without the set-up, and
+# says Debian 12, and textgen's cache is empty. Then libtorch must be refused without the private runtime, and
 # `./textgen train` on a small corpus must set up its private runtime, train and save a model that `sample` reads.
+# Then .ci/installed-tool.sh does the same for the installed tool and the training package.
 # Nothing outside the namespace changes. Fails loudly (exit 1, a `fresh-machine:` line) where it cannot simulate.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,9 +46,9 @@ cd "$repo"
 corpus="$repo/README.md"
 ./textgen --help >/dev/null  # builds the CLI when needed; help loads no native library
 
-say "without the set-up, libtorch must fail to load here:"
+say "without the private runtime (TEXTGEN_PRIVATE_RUNTIME=off), libtorch must be refused here:"
 status=0
-dotnet src/TextGen.Cli/bin/Release/net10.0/textgen.dll train "$corpus" --max-time 5s -o "$work/plain.tgm" 2>"$work/plain.err" >/dev/null || status=$?
+TEXTGEN_PRIVATE_RUNTIME=off dotnet src/TextGen.Cli/bin/Release/net10.0/textgen.dll train "$corpus" --max-time 5s -o "$work/plain.tgm" 2>"$work/plain.err" >/dev/null || status=$?
 cat "$work/plain.err" >&2
 [ $status -ne 0 ] && grep -q 'GLIBCXX_3.4.32' "$work/plain.err" || die "the system dotnet loaded libtorch (exit $status): the simulation is not a fresh Debian 12."
 [ "$(wc -l <"$work/plain.err")" -eq 1 ] || die "the failure was not one line."
@@ -59,3 +60,6 @@ say "./textgen train $corpus --max-time 20s (the README's first command, on a sm
 sample=$(./textgen sample -m "$work/model.tgm" --length 80 --seed 1)
 [ -n "$sample" ] || die "./textgen sample printed nothing."
 say "passed: trained on a simulated fresh Debian 12 with a private runtime in $work/cache/textgen; system libraries untouched."
+
+# The installed tool and the training package, with no clone's scripts: the same machine, empty caches again.
+"$repo/.ci/installed-tool.sh" "$work"

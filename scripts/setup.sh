@@ -15,6 +15,7 @@
 # Settings (all optional; the tests point them at fixtures):
 #   TEXTGEN_CACHE   cache folder (default ${XDG_CACHE_HOME:-$HOME/.cache}/textgen)
 #   TEXTGEN_SYSROOT prefix for /etc/os-release, /etc/apt and the archive keyrings (default: none)
+#   TEXTGEN_DOTNET  the dotnet launcher to copy (default: the `dotnet` on PATH; a running textgen passes its own)
 set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/private-apt.sh"
 
@@ -40,7 +41,7 @@ system_libstdcxx() {
 
 has_needed_symbol() { [ -f "$1" ] && grep -aq "$needed" "$1"; }
 
-dotnet_cmd=$(command -v dotnet 2>/dev/null) || fail "no \`dotnet\` on PATH; install the .NET 10 SDK (https://dot.net) and run this again."
+dotnet_cmd=${TEXTGEN_DOTNET:-$(command -v dotnet 2>/dev/null)} || fail "no \`dotnet\` on PATH; install the .NET 10 SDK (https://dot.net) and run this again."
 
 arch=$(uname -m)
 [ "$arch" = x86_64 ] || fail "TorchSharp's CPU package has native libraries for Linux x86-64 only, and this machine is $arch; train on an x86-64 machine."

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TextGen.Cli.Commands;
+using TextGen.Native;
 
 namespace TextGen.Cli;
 
@@ -21,7 +22,23 @@ public static class CommandLineApp
         ServeCommand.Create(),
         EmbedCommand.Create(),
         InfoCommand.Create(),
+        SetupCommand.Create(),
     };
+
+    /// <summary>The commands that run libtorch; generation (sample, serve, embed) and info need none.</summary>
+    private static readonly HashSet<string> LibtorchCommands = ["train", "eval", "forecast", "bench", "setup"];
+
+    private static bool NeedsLibtorch(ParseResult parse) =>
+        parse.Action is not System.CommandLine.Help.HelpAction and not null
+        && parse.CommandResult.Command != parse.RootCommandResult.Command
+        && LibtorchCommands.Contains(CommandPath(parse).First());
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent) names.Insert(0, result.Command.Name);
+        return names;
+    }
 
     /// <summary>The parser's conversion error names .NET types (System.Nullable`1[System.Int32]); users need the option.</summary>
     private static string Plain(string message) => System.Text.RegularExpressions.Regex.Replace(message,
@@ -41,6 +58,12 @@ public static class CommandLineApp
         }
         try
         {
+            if (NeedsLibtorch(parse))
+            {
+                // Before any output: an old C++ runtime restarts the process here, and a first run fetches libtorch.
+                PrivateCppRuntime.RestartIfNeeded();
+                ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
+            }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
         }
         catch (SettingException e)

@@ -98,8 +98,8 @@ public static class BenchCommand
 
     private static string MklVendor(string state) => state switch
     {
-        "answered" => "MKL's vendor check answered Intel by the preloaded shim",
-        "amd" => "MKL's slower AMD kernels: run through ./textgen with a C compiler on PATH for the full speed",
+        "answered" => "MKL's vendor check answered Intel",
+        "amd" => "MKL's slower AMD kernels: TEXTGEN_MKL_VENDOR=off, or the vendor answer could not be loaded",
         _ => "MKL",
     };
 

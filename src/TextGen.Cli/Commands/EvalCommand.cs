@@ -18,7 +18,7 @@ public static class EvalCommand
         {
             var output = parse.InvocationConfiguration.Output;
             using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
-            var result = TokenizingDisplay.Run(parse.InvocationConfiguration.Error,
+            var result = ByteProgressDisplay.Run(parse.InvocationConfiguration.Error,
                 tokenizing => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: tokenizing));
             if (result.Unknown > 0)
             {

@@ -100,13 +100,13 @@ public static class CorpusBenchmark
     }
 
     /// <summary>Seconds per pass, from the reports: a pass ends with its last report and the next begins there.</summary>
-    private sealed class StageClock : IProgress<TokenizationProgress>
+    private sealed class StageClock : IProgress<ByteProgress>
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
         private readonly Dictionary<string, (double Start, double End)> _stages = [];
         private double _lastEnd;
 
-        public void Report(TokenizationProgress value)
+        public void Report(ByteProgress value)
         {
             var now = _clock.Elapsed.TotalSeconds;
             _stages[value.Stage] = _stages.TryGetValue(value.Stage, out var known) ? (known.Start, now) : (_lastEnd, now);

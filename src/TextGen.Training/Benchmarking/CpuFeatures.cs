@@ -11,24 +11,8 @@ public static class CpuFeatures
     /// <summary>Whether the CPU is AMD's: MKL (inside libtorch) picks slower matrix kernels unless its vendor check says Intel.</summary>
     public static bool IsAmd => Field("vendor_id") == "AuthenticAMD";
 
-    /// <summary>
-    /// Whether this process runs with the shim that answers MKL's vendor check "Intel" (scripts/mkl-vendor.sh builds
-    /// it, ./textgen preloads it on AMD CPUs); only a preload can reach the check inside libtorch.
-    /// </summary>
-    public static bool MklVendorShimLoaded
-    {
-        get
-        {
-            try
-            {
-                return File.ReadLines("/proc/self/maps").Any(l => l.EndsWith("/libtextgen-mkl-vendor.so", StringComparison.Ordinal));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return false;
-            }
-        }
-    }
+    /// <summary>Whether this process answers MKL's vendor check "Intel" (<see cref="Native.MklVendorAnswer"/>).</summary>
+    public static bool MklVendorShimLoaded => Native.MklVendorAnswer.Installed;
 
     /// <summary>The model name the kernel reports, for benchmark reports.</summary>
     public static string ModelName => Field("model name") ?? "unknown CPU";

@@ -5,9 +5,6 @@ using TextGen.Tokenization;
 
 namespace TextGen.Data;
 
-/// <summary>What tokenizing reports: the stage, and bytes of the corpus done out of its size.</summary>
-public readonly record struct TokenizationProgress(string Stage, long Bytes, long TotalBytes);
-
 /// <summary>How to get a corpus's tokenizer: learn one with these settings (then cached), or use a model's.</summary>
 public sealed record TokenizerChoice
 {
@@ -52,11 +49,11 @@ public sealed class TokenizedCorpus(ITokenizer tokenizer, TokenIds ids, TokenCac
 public static class CorpusTokenizer
 {
     public static TokenizedCorpus Tokenize(string corpusPath, TokenizerChoice choice, TokenCache cache,
-        IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default) =>
+        IProgress<ByteProgress>? progress = null, CancellationToken cancel = default) =>
         Tokenize(CorpusFile.Open(corpusPath), choice, cache, progress, cancel);
 
     internal static TokenizedCorpus Tokenize(CorpusFile corpus, TokenizerChoice choice, TokenCache cache,
-        IProgress<TokenizationProgress>? progress = null, CancellationToken cancel = default)
+        IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
         cache.EnsureWritable();
         var before = corpus.Stamp();
@@ -85,7 +82,7 @@ public static class CorpusTokenizer
     }
 
     private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,
-        IProgress<TokenizationProgress>? progress, CancellationToken cancel)
+        IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         var key = choice.LearningKey(hash);
         if (cache.FindTokenizer(key) is { } known && known.Level == choice.Level && !known.Documents)
@@ -109,7 +106,7 @@ public static class CorpusTokenizer
 
     /// <param name="unchanged">Whether the corpus is still the file that was hashed: ids of a file being written are not kept.</param>
     private static void Encode(CorpusFile corpus, ITokenizer tokenizer, TokenCache cache, string key, string hash, Func<bool> unchanged,
-        IProgress<TokenizationProgress>? progress, CancellationToken cancel)
+        IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         var elementSize = TokenIds.ElementSize(tokenizer.VocabularySize);
         var counts = new long[tokenizer.VocabularySize];
@@ -218,11 +215,11 @@ public static class CorpusTokenizer
     private static TextGenException Damaged(string path) =>
         new($"the token cache entry {Path.GetFileNameWithoutExtension(path)} does not match its files; delete {Path.GetDirectoryName(path)} and run again.");
 
-    private static IProgress<long>? Bytes(IProgress<TokenizationProgress>? progress, string stage, long total) =>
+    private static IProgress<long>? Bytes(IProgress<ByteProgress>? progress, string stage, long total) =>
         progress is null ? null : new Progress(progress, stage, total);
 
-    private sealed class Progress(IProgress<TokenizationProgress> progress, string stage, long total) : IProgress<long>
+    private sealed class Progress(IProgress<ByteProgress> progress, string stage, long total) : IProgress<long>
     {
-        public void Report(long value) => progress.Report(new TokenizationProgress(stage, value, total));
+        public void Report(long value) => progress.Report(new ByteProgress(stage, value, total));
     }
 }

@@ -40,16 +40,7 @@ public sealed class TokenCache(string directory)
 {
     public string Directory { get; } = directory;
 
-    public static string DefaultDirectory
-    {
-        get
-        {
-            if (Environment.GetEnvironmentVariable("TEXTGEN_CACHE") is { Length: > 0 } configured) return configured;
-            var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(root, "textgen");
-        }
-    }
+    public static string DefaultDirectory => UserCache.Root;
 
     private string Tokens => Path.Combine(Directory, "tokens");
 

@@ -1,68 +1,112 @@
 using System.Runtime.InteropServices;
+using TextGen.Data;
 using TorchSharp;
 
 namespace TextGen.Native;
 
 /// <summary>
 /// Loads TorchSharp's native library once, with the settings every libtorch computation here relies on, and turns a
-/// load failure into an actionable message.
+/// load failure into an actionable message. A program without libtorch beside it (the installed tool) gets it here:
+/// the C++ runtime is checked first (<see cref="PrivateCppRuntime"/>: an old one restarts the program once under a
+/// private one), then libtorch is found or fetched (<see cref="LibtorchFetch"/>) and loaded from its folder.
 /// </summary>
 public static class TorchRuntime
 {
-    private static readonly Lazy<Exception?> LoadFailure = new(TryLoad);
+    private static readonly Lock Gate = new();
+    private static Exception? _failure;
+    private static bool _loaded;
 
-    public static void EnsureLoaded()
+    /// <summary>Where libtorch was loaded from: null beside the program, else the folder it was found or fetched in.</summary>
+    public static string? LibtorchFolder { get; private set; }
+
+    /// <summary>
+    /// Makes libtorch usable in this process, or throws a <see cref="TextGenException"/> naming the fix. A library
+    /// user calls it first in <c>Main</c>: on a system whose C++ runtime is too old it restarts the program once.
+    /// </summary>
+    /// <param name="progress">Hears the download when libtorch must be fetched (about 130 MB, once per user); null: a line on stderr.</param>
+    public static void EnsureLoaded(IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
-        if (LoadFailure.Value is { } failure)
+        lock (Gate)
         {
-            throw new TextGenException(Describe(failure), failure);
+            if (_loaded) return;
+            if (_failure is not null) throw new TextGenException(_failure.Message, _failure);
+            try
+            {
+                Load(progress, cancel);
+                _loaded = true;
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (TextGenException e)
+            {
+                _failure = e;
+                throw;
+            }
+            catch (Exception e)
+            {
+                _failure = new TextGenException(Describe(e), e);
+                throw _failure;
+            }
         }
     }
 
-    private static Exception? TryLoad()
+    private static void Load(IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
-        try
+        PrivateCppRuntime.RestartIfNeeded();
+        MklVendorAnswer.Install(); // before libtorch: its definition must come first in the global scope
+        var package = LibtorchPackage.ForThisMachine();
+        if (!BesideProgram(package?.MainLibrary ?? "*torch_cpu*"))
         {
-            // Loading the library first gives the loader's own reason on failure, and keeps TorchSharp from its
-            // fallback, which copies all of libtorch (~600 MB) into the program's folder before failing the same way.
-            NativeLibrary.Free(NativeLibrary.Load("libLibTorchSharp.so", typeof(torch).Assembly, null));
-            torch.InitializeDeviceType(DeviceType.CPU);
-            OneDnnSwitch.TurnOff();
-            LargeAllocations.KeepInHeap();
-            return null;
+            if (package is null)
+            {
+                throw new TextGenException($"TorchSharp's CPU build has libtorch for Linux x64, Windows x64 and macOS arm64, and this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}; " +
+                                              "generation (sample, serve, embed) works here, train on one of those.");
+            }
+            LibtorchFolder = LibtorchFetch.NativeFolder(package, progress ?? new FetchLines(Console.Error), cancel);
+            // The libraries load each other from their own folder; TorchSharp's shim beside the program then finds them loaded.
+            NativeLibrary.Load(Path.Combine(LibtorchFolder, package.EntryLibrary));
         }
-        catch (Exception e)
-        {
-            return e;
-        }
+        // Loading the library first gives the loader's own reason on failure, and keeps TorchSharp from its
+        // fallback, which copies all of libtorch (~600 MB) into the program's folder before failing the same way.
+        NativeLibrary.Free(NativeLibrary.Load("LibTorchSharp", typeof(torch).Assembly, null));
+        torch.InitializeDeviceType(DeviceType.CPU);
+        OneDnnSwitch.TurnOff();
+        LargeAllocations.KeepInHeap();
     }
 
     private static string Describe(Exception failure)
     {
-        if (!Bundled)
-        {
-            return "this textgen has no libtorch (the dotnet tool and runtime-only installs leave its 600 MB out; generation needs none): " +
-                   "train, eval, forecast and bench need it; run them from a clone of TextGen with ./textgen, or reference the TextGen.Training package.";
-        }
         var details = string.Join(" ", Flatten(failure).Select(e => e.Message));
-        if (details.Contains("GLIBCXX", StringComparison.Ordinal))
-        {
-            return "TorchSharp's native library could not be loaded: this system's libstdc++ lacks GLIBCXX_3.4.32. " +
-                   "Start textgen with ./textgen, or with the dotnet that ./scripts/setup.sh prints (a private C++ runtime; the system is not changed).";
-        }
         var firstLine = failure.Message.Split('\n', 2)[0].Trim();
-        return $"TorchSharp's native library could not be loaded ({firstLine}). Start textgen with ./textgen, or with the dotnet that ./scripts/setup.sh prints.";
+        if (details.Contains("LibTorchSharp", StringComparison.Ordinal) && !details.Contains("GLIBCXX", StringComparison.Ordinal))
+        {
+            return $"TorchSharp's native library (LibTorchSharp) is not beside this program ({firstLine}); reinstall textgen, or reference TorchSharp-cpu (or TextGen.Training) from your program.";
+        }
+        return $"libtorch could not be loaded ({firstLine}); delete {UserCache.Root}/libtorch and run this again, or run `textgen setup` to see each step.";
     }
 
-    /// <summary>Whether TorchSharp's native library ships beside this program (it does in a build; not in the tool package).</summary>
-    private static bool Bundled =>
-        Directory.EnumerateFiles(AppContext.BaseDirectory, "*LibTorchSharp*", SearchOption.AllDirectories).Any();
+    /// <summary>Whether libtorch ships beside this program (a build, or a program referencing TorchSharp-cpu); the tool leaves it out.</summary>
+    private static bool BesideProgram(string mainLibrary) =>
+        Directory.EnumerateFiles(AppContext.BaseDirectory, mainLibrary, SearchOption.AllDirectories).Any();
 
     private static IEnumerable<Exception> Flatten(Exception e)
     {
         for (var current = e; current is not null; current = current.InnerException)
         {
             yield return current;
+        }
+    }
+
+    /// <summary>The default display of a fetch (the fetch itself says where from when it starts): a line when it ends.</summary>
+    private sealed class FetchLines(TextWriter error) : IProgress<ByteProgress>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+
+        public void Report(ByteProgress value)
+        {
+            if (value.Bytes == value.TotalBytes) error.WriteLine($"{value.Stage}: {value.TotalBytes / 1e6:N0} MB in {_clock.Elapsed.TotalSeconds:N1} s");
         }
     }
 }

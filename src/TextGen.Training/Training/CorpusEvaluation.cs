@@ -12,7 +12,7 @@ public static class CorpusEvaluation
     public sealed record Result(Evaluator.Loss Loss, long Unknown, string? FirstUnknown);
 
     public static Result Run(TrainedModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100, TokenCache? cache = null,
-        IProgress<TokenizationProgress>? tokenizing = null, CancellationToken cancel = default)
+        IProgress<ByteProgress>? tokenizing = null, CancellationToken cancel = default)
     {
         var choice = new TokenizerChoice { Given = model.Tokenizer };
         using var corpus = CorpusTokenizer.Tokenize(corpusPath, choice, cache ?? new TokenCache(TokenCache.DefaultDirectory), tokenizing, cancel);

@@ -80,8 +80,9 @@ public sealed class TrainingSession : IDisposable
     public double? MeasuredBaseThroughput { get; private init; }
     public long Parameters => _model.Network.ParameterCount;
 
-    /// <param name="tokenizing">Hears the passes over the corpus (hashing, learning the vocabulary, tokenizing), when there are any.</param>
-    public static TrainingSession Prepare(TrainRequest request, IProgress<TokenizationProgress>? tokenizing = null, CancellationToken cancel = default)
+    /// <param name="progress">Hears the passes over bytes, when there are any: fetching libtorch (a program without it, once), then
+    /// the corpus (hashing, learning the vocabulary, tokenizing).</param>
+    public static TrainingSession Prepare(TrainRequest request, IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
         request.Training.Validate();
@@ -106,7 +107,7 @@ public sealed class TrainingSession : IDisposable
             throw new SettingException("embeddings-from", "initialises a new run; a resumed run continues the checkpoint's embedding, so drop --embeddings-from.");
         }
         AtomicFile.EnsureWritable(outputPath);
-        TorchRuntime.EnsureLoaded();
+        TorchRuntime.EnsureLoaded(progress, cancel);
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
@@ -128,7 +129,7 @@ public sealed class TrainingSession : IDisposable
             Level = request.Level.Trim().ToLowerInvariant(), Words = request.Words, BpeVocabularySize = request.BpeVocabularySize,
             Documents = request.LineDocuments, Given = given,
         };
-        var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), tokenizing, cancel);
+        var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
         try
         {
             return Prepare(request, corpus, resume, outputPath, warnings, clock);
@@ -267,6 +268,18 @@ public sealed class TrainingSession : IDisposable
     }
 
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
+
+    /// <summary>
+    /// Trains a model and saves it (the one call a program needs): <c>Prepare</c>, then <see cref="Run"/>. The
+    /// first call on a machine fetches libtorch, and on a system whose C++ runtime is too old restarts the program once
+    /// under a private one (call <see cref="Native.TorchRuntime.EnsureLoaded"/> first in Main to do that before anything
+    /// else).
+    /// </summary>
+    public static TrainingResult Train(TrainRequest request, CancellationToken cancel = default)
+    {
+        using var session = Prepare(request, null, cancel);
+        return session.Run(null, cancel);
+    }
 
     public void Dispose()
     {

@@ -192,8 +192,8 @@ public class CorpusTokenizerTests
         Assert.Equal(corpus.Ids.Length, new FileInfo(ids).Length); // one byte per character
     }
 
-    private sealed class Progress(List<string> stages) : IProgress<TokenizationProgress>
+    private sealed class Progress(List<string> stages) : IProgress<ByteProgress>
     {
-        public void Report(TokenizationProgress value) => stages.Add(value.Stage);
+        public void Report(ByteProgress value) => stages.Add(value.Stage);
     }
 }

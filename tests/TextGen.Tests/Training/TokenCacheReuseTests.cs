@@ -43,8 +43,8 @@ public class TokenCacheReuseTests
         Assert.Equal(fresh.Loss, cached.Loss);
     }
 
-    private sealed class Stages(List<string> stages) : IProgress<TokenizationProgress>
+    private sealed class Stages(List<string> stages) : IProgress<ByteProgress>
     {
-        public void Report(TokenizationProgress value) => stages.Add(value.Stage);
+        public void Report(ByteProgress value) => stages.Add(value.Stage);
     }
 }

@@ -5,13 +5,20 @@ using TextGen.Data;
 namespace TextGen.Cli;
 
 /// <summary>
-/// Shows the passes over a corpus (hashing, learning the vocabulary, tokenizing) with bytes/s: live bars when stderr
-/// is a terminal, one line per pass that took a while when it is redirected. A corpus found in the token cache shows
-/// nothing.
+/// Shows long passes over bytes (fetching libtorch; hashing, learning the vocabulary and tokenizing a corpus) with
+/// bytes/s and the time left: live bars when stderr is a terminal, one line per pass that took a while when it is
+/// redirected. Work that is already done (libtorch in
+/// place, a corpus in the token cache) shows nothing.
 /// </summary>
-public static class TokenizingDisplay
+public static class ByteProgressDisplay
 {
-    public static T Run<T>(TextWriter error, Func<IProgress<TokenizationProgress>, T> work)
+    public static void Run(TextWriter error, Action<IProgress<ByteProgress>> work) => Run(error, progress =>
+    {
+        work(progress);
+        return 0;
+    });
+
+    public static T Run<T>(TextWriter error, Func<IProgress<ByteProgress>, T> work)
     {
         if (Console.IsErrorRedirected || !ReferenceEquals(error, Console.Error))
         {
@@ -33,11 +40,11 @@ public static class TokenizingDisplay
 
     private static string Megabytes(long bytes) => $"{bytes / 1e6:N1} MB";
 
-    private sealed class Bars(ProgressContext context) : IProgress<TokenizationProgress>
+    private sealed class Bars(ProgressContext context) : IProgress<ByteProgress>
     {
         private readonly Dictionary<string, ProgressTask> _tasks = [];
 
-        public void Report(TokenizationProgress value)
+        public void Report(ByteProgress value)
         {
             if (!_tasks.TryGetValue(value.Stage, out var task))
             {
@@ -47,13 +54,13 @@ public static class TokenizingDisplay
         }
     }
 
-    private sealed class PlainLines(TextWriter error) : IProgress<TokenizationProgress>
+    private sealed class PlainLines(TextWriter error) : IProgress<ByteProgress>
     {
         private readonly Stopwatch _stage = Stopwatch.StartNew(); // since the previous pass ended: a pass reports first after its first piece
         private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
-        private TokenizationProgress? _current;
+        private ByteProgress? _current;
 
-        public void Report(TokenizationProgress value)
+        public void Report(ByteProgress value)
         {
             if (_current is { } current && current.Stage != value.Stage) Finish();
             _current = value;
