@@ -62,7 +62,12 @@ public static class CommandLineApp
             {
                 // Before any output: an old C++ runtime restarts the process here, and a first run fetches libtorch.
                 PrivateCppRuntime.RestartIfNeeded();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
+                if (TorchRuntime.LibtorchDownloadedFrom is { } source)
+                {
+                    error.WriteLine($"fetched libtorch from {source} into {TorchRuntime.LibtorchFolder} in {clock.Elapsed.TotalSeconds:N1} s, once: training needs it, generation does not.");
+                }
             }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
         }

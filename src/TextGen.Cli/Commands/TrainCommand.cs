@@ -114,7 +114,12 @@ public static class TrainCommand
 
     private static string DefaultCorpus()
     {
-        var path = Environment.GetEnvironmentVariable(DefaultCorpusVariable) is { Length: > 0 } configured ? configured : Path.Combine("corpora", "moby-dick.txt");
+        if (Environment.GetEnvironmentVariable(DefaultCorpusVariable) is not { Length: > 0 } path)
+        {
+            var clone = Path.Combine("corpora", "moby-dick.txt");
+            if (File.Exists(clone)) return clone;
+            throw new TextGenException("no corpus given; pass a text file: textgen train corpus.txt (a clone's ./textgen train fetches a default one).");
+        }
         if (!File.Exists(path))
         {
             throw new TextGenException($"no corpus given and the default corpus {path} is missing; run corpora/fetch-default.sh (or ./textgen train, which fetches it) or pass a text file.");

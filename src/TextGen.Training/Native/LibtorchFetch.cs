@@ -21,16 +21,20 @@ public static class LibtorchFetch
 {
     public const string SourceVariable = "TEXTGEN_LIBTORCH_SOURCE";
 
+    /// <summary>Where libtorch's native libraries are, and where they were downloaded from when this call fetched them.</summary>
+    public sealed record Found(string Folder, string? DownloadedFrom = null);
+
     /// <summary>The folder holding the package's native libraries, fetched if no copy is on this machine.</summary>
-    public static string NativeFolder(LibtorchPackage package, IProgress<ByteProgress>? progress, CancellationToken cancel = default) =>
+    /// <param name="progress">Hears the download, as stage "fetching ID VERSION from SOURCE", bytes of the package's size.</param>
+    public static Found NativeFolder(LibtorchPackage package, IProgress<ByteProgress>? progress, CancellationToken cancel = default) =>
         NativeFolder(package, LoadSettings(), progress, cancel);
 
     /// <param name="settings">NuGet's settings: the sources, and the global packages folder.</param>
-    internal static string NativeFolder(LibtorchPackage package, ISettings settings, IProgress<ByteProgress>? progress, CancellationToken cancel)
+    internal static Found NativeFolder(LibtorchPackage package, ISettings settings, IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
-        if (package.InGlobalPackages(SettingsUtility.GetGlobalPackagesFolder(settings)) is { } restored) return restored;
+        if (package.InGlobalPackages(SettingsUtility.GetGlobalPackagesFolder(settings)) is { } restored) return new Found(restored);
         var cached = Path.Combine(package.CacheFolder, "native");
-        if (File.Exists(Path.Combine(cached, package.MainLibrary))) return cached;
+        if (File.Exists(Path.Combine(cached, package.MainLibrary))) return new Found(cached);
 
         var parent = Path.GetDirectoryName(package.CacheFolder)!;
         try
@@ -43,18 +47,19 @@ public static class LibtorchFetch
         }
         using (TakeLock(parent, cancel))
         {
-            if (File.Exists(Path.Combine(cached, package.MainLibrary))) return cached; // another first run fetched it
+            if (File.Exists(Path.Combine(cached, package.MainLibrary))) return new Found(cached); // another first run fetched it
             foreach (var stale in Directory.EnumerateDirectories(parent, ".partial-*")) TryDelete(stale); // killed runs
             var work = Path.Combine(parent, $".partial-{Guid.NewGuid():N}");
             try
             {
                 Directory.CreateDirectory(work);
                 var nupkg = Path.Combine(work, "package.nupkg");
-                Download(package, Sources(settings), nupkg, progress, cancel);
+                var source = Download(package, Sources(settings), nupkg, progress, cancel);
                 Extract(package, nupkg, Path.Combine(work, "native"));
                 File.Delete(nupkg);
                 if (Directory.Exists(package.CacheFolder)) TryDelete(package.CacheFolder); // incomplete: no main library
                 Directory.Move(work, package.CacheFolder);
+                return new Found(cached, source);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -65,7 +70,6 @@ public static class LibtorchFetch
                 TryDelete(work);
             }
         }
-        return cached;
     }
 
     private static ISettings LoadSettings()
@@ -92,28 +96,25 @@ public static class LibtorchFetch
         return sources;
     }
 
-    private static void Download(LibtorchPackage package, IReadOnlyList<PackageSource> sources, string target, IProgress<ByteProgress>? progress, CancellationToken cancel)
+    /// <summary>Downloads the package from the first source that has it whole; returns that source.</summary>
+    private static string Download(LibtorchPackage package, IReadOnlyList<PackageSource> sources, string target, IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         if (sources.Count == 0)
         {
             throw new TextGenException($"training needs {package.Describe} and no NuGet source is configured; add one (dotnet nuget add source URL), or set {SourceVariable} to a folder holding {package.Id}.{package.Version}.nupkg.");
         }
         var failures = new List<string>();
-        var stage = $"fetching {package.Id} {package.Version}";
         foreach (var source in sources)
         {
             cancel.ThrowIfCancellationRequested();
+            var stage = $"fetching {package.Id} {package.Version} from {source.Source}";
             try
             {
                 using var cache = new SourceCacheContext { NoCache = true, DirectDownload = true };
                 var finder = Repository.Factory.GetCoreV3(source).GetResourceAsync<FindPackageByIdResource>(cancel).GetAwaiter().GetResult()
                              ?? throw new InvalidOperationException("it is not a NuGet feed");
                 using (var file = new FileStream(target, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-                using (var counted = new CountingStream(file, bytes =>
-                       {
-                           if (bytes == 0) Console.Error.WriteLine($"{stage} ({package.Size / 1e6:N0} MB) from {source.Source} into {package.CacheFolder}, once: training needs it, generation does not.");
-                           else progress?.Report(new ByteProgress(stage, bytes, package.Size));
-                       }))
+                using (var counted = new CountingStream(file, bytes => progress?.Report(new ByteProgress(stage, bytes, package.Size))))
                 {
                     var found = finder.CopyNupkgToStreamAsync(package.Id, NuGetVersion.Parse(package.Version), counted, cache, NullLogger.Instance, cancel).GetAwaiter().GetResult();
                     if (!found)
@@ -127,7 +128,7 @@ public static class LibtorchFetch
                     failures.Add($"{source.Name} served a file that {problem}");
                     continue;
                 }
-                return;
+                return source.Source;
             }
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
@@ -220,7 +221,7 @@ public static class LibtorchFetch
         return e.Message;
     }
 
-    /// <summary>A write-only stream that reports how many bytes went through it, and 0 just before the first.</summary>
+    /// <summary>A write-only stream that reports how many bytes went through it, and 0 when the first arrive.</summary>
     private sealed class CountingStream(Stream inner, Action<long> report) : Stream
     {
         private long _written;

@@ -19,6 +19,9 @@ public static class TorchRuntime
     /// <summary>Where libtorch was loaded from: null beside the program, else the folder it was found or fetched in.</summary>
     public static string? LibtorchFolder { get; private set; }
 
+    /// <summary>The source libtorch was downloaded from by this process, when it was (a first run); null otherwise.</summary>
+    public static string? LibtorchDownloadedFrom { get; private set; }
+
     /// <summary>
     /// Makes libtorch usable in this process, or throws a <see cref="TextGenException"/> naming the fix. A library
     /// user calls it first in <c>Main</c>: on a system whose C++ runtime is too old it restarts the program once.
@@ -64,7 +67,8 @@ public static class TorchRuntime
                 throw new TextGenException($"TorchSharp's CPU build has libtorch for Linux x64, Windows x64 and macOS arm64, and this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}; " +
                                               "generation (sample, serve, embed) works here, train on one of those.");
             }
-            LibtorchFolder = LibtorchFetch.NativeFolder(package, progress ?? new FetchLines(Console.Error), cancel);
+            var found = LibtorchFetch.NativeFolder(package, progress ?? new FetchLines(Console.Error), cancel);
+            (LibtorchFolder, LibtorchDownloadedFrom) = (found.Folder, found.DownloadedFrom);
             // The libraries load each other from their own folder; TorchSharp's shim beside the program then finds them loaded.
             NativeLibrary.Load(Path.Combine(LibtorchFolder, package.EntryLibrary));
         }
@@ -99,14 +103,19 @@ public static class TorchRuntime
         }
     }
 
-    /// <summary>The default display of a fetch (the fetch itself says where from when it starts): a line when it ends.</summary>
+    /// <summary>The default display of a fetch (a library user's first run): a line when it starts, one when it ends.</summary>
     private sealed class FetchLines(TextWriter error) : IProgress<ByteProgress>
     {
-        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private readonly System.Diagnostics.Stopwatch _clock = new();
 
         public void Report(ByteProgress value)
         {
-            if (value.Bytes == value.TotalBytes) error.WriteLine($"{value.Stage}: {value.TotalBytes / 1e6:N0} MB in {_clock.Elapsed.TotalSeconds:N1} s");
+            if (!_clock.IsRunning)
+            {
+                _clock.Start();
+                error.WriteLine($"{value.Stage} ({value.TotalBytes / 1e6:N0} MB) into {UserCache.Root}, once: training needs it.");
+            }
+            if (value.Bytes == value.TotalBytes) error.WriteLine($"{value.Stage}: done in {_clock.Elapsed.TotalSeconds:N1} s.");
         }
     }
 }

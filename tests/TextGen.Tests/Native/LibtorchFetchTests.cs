@@ -82,20 +82,23 @@ public sealed class LibtorchFetchTests : IDisposable
         var package = Pinned(nupkg);
         var progress = new Recorder();
 
-        var folder = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), progress, CancellationToken.None);
+        var found = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), progress, CancellationToken.None);
+        var folder = found.Folder;
 
         Assert.Equal(Path.Combine(package.CacheFolder, "native"), folder);
+        Assert.Equal(Feed, found.DownloadedFrom);
         Assert.Equal(["libtorch.so", "libtorch_cpu.so"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!).Order().ToArray());
         Assert.Equal(100_000, new FileInfo(Path.Combine(folder, "libtorch_cpu.so")).Length);
         Assert.NotEmpty(progress.Reports);
         Assert.All(progress.Reports, r => Assert.Equal(nupkg.Length, r.TotalBytes));
+        Assert.All(progress.Reports, r => Assert.Equal($"fetching {Id} 2.10.0 from {Feed}", r.Stage));
         Assert.Equal(nupkg.Length, progress.Reports[^1].Bytes);
         Assert.Equal(progress.Reports.Select(r => r.Bytes).Order(), progress.Reports.Select(r => r.Bytes));
         Assert.Equal([package.CacheFolder], Directory.GetDirectories(Path.GetDirectoryName(package.CacheFolder)!)); // no partial folders
 
         File.Delete(Path.Combine(Feed, $"{Id}.2.10.0.nupkg")); // a second run needs no source
         var again = new Recorder();
-        Assert.Equal(folder, LibtorchFetch.NativeFolder(package, SettingsWith(Feed), again, CancellationToken.None));
+        Assert.Equal(new LibtorchFetch.Found(folder), LibtorchFetch.NativeFolder(package, SettingsWith(Feed), again, CancellationToken.None));
         Assert.Empty(again.Reports);
     }
 
@@ -138,8 +141,9 @@ public sealed class LibtorchFetchTests : IDisposable
         Environment.SetEnvironmentVariable(LibtorchFetch.SourceVariable, Feed);
         try
         {
-            var folder = LibtorchFetch.NativeFolder(Pinned(nupkg), SettingsWith(_dir.File("empty-feed")), null, CancellationToken.None);
-            Assert.True(File.Exists(Path.Combine(folder, "libtorch_cpu.so")));
+            var found = LibtorchFetch.NativeFolder(Pinned(nupkg), SettingsWith(_dir.File("empty-feed")), null, CancellationToken.None);
+            Assert.True(File.Exists(Path.Combine(found.Folder, "libtorch_cpu.so")));
+            Assert.Equal(Feed, found.DownloadedFrom);
         }
         finally
         {
@@ -160,9 +164,9 @@ public sealed class LibtorchFetchTests : IDisposable
         // A cache folder without the main library (an older layout, a hand-made copy) is not taken for a whole one.
         Directory.CreateDirectory(Path.Combine(package.CacheFolder, "native"));
 
-        var folder = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), null, CancellationToken.None);
+        var found = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), null, CancellationToken.None);
 
-        Assert.True(File.Exists(Path.Combine(folder, "libtorch_cpu.so")));
+        Assert.True(File.Exists(Path.Combine(found.Folder, "libtorch_cpu.so")));
         Assert.False(Directory.Exists(partial));
     }
 
@@ -180,9 +184,10 @@ public sealed class LibtorchFetchTests : IDisposable
             return LibtorchFetch.NativeFolder(package, SettingsWith(Feed), progress, CancellationToken.None);
         })).ToArray();
         start.Set();
-        var folders = await Task.WhenAll(runs);
+        var found = await Task.WhenAll(runs);
 
-        Assert.Equal(folders[0], folders[1]);
+        Assert.Equal(found[0].Folder, found[1].Folder);
+        Assert.Single(found, f => f.DownloadedFrom is not null);
         Assert.Single(progress.Reports, r => r.Bytes == r.TotalBytes); // one download reached its end
         Assert.Single(Directory.GetDirectories(Path.GetDirectoryName(package.CacheFolder)!));
     }
