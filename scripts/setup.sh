@@ -55,7 +55,7 @@ fi
 # The launcher copy needs the real `dotnet` executable beside its host/, shared/ and sdk/ folders.
 dotnet_path=$(readlink -f "$dotnet_cmd")
 [ "$(basename "$dotnet_path")" = dotnet ] && [ -d "$(dirname "$dotnet_path")/host" ] \
-  || fail "the dotnet on PATH ($dotnet_cmd -> $dotnet_path) is a wrapper (snap, a version manager), not the dotnet launcher; install the .NET SDK from Microsoft's packages or dotnet-install.sh, then run this again."
+  || fail "the dotnet launcher ($dotnet_cmd -> $dotnet_path) is a wrapper (snap, a version manager), not the dotnet launcher itself; install the .NET SDK from Microsoft's packages or dotnet-install.sh, then run this again."
 
 # --- The distribution's next release, from which the newer C runtime comes. ---
 os_release="$sysroot/etc/os-release"

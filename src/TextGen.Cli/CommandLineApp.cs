@@ -33,6 +33,15 @@ public static class CommandLineApp
         && parse.CommandResult.Command != parse.RootCommandResult.Command
         && LibtorchCommands.Contains(CommandPath(parse).First());
 
+    /// <summary>After a first run's fetch (its progress bar gone): where libtorch came from, in one line.</summary>
+    internal static void SayWhereLibtorchCameFrom(TextWriter error)
+    {
+        if (TorchRuntime.LibtorchDownloadedFrom is { } source)
+        {
+            error.WriteLine($"fetched libtorch from {source} into {TorchRuntime.LibtorchFolder}, once: training needs it, generation does not.");
+        }
+    }
+
     private static IEnumerable<string> CommandPath(ParseResult parse)
     {
         var names = new List<string>();
@@ -60,13 +69,13 @@ public static class CommandLineApp
         {
             if (NeedsLibtorch(parse))
             {
-                // Before any output: an old C++ runtime restarts the process here, and a first run fetches libtorch.
+                // Before any output: an old C++ runtime restarts the process here. A first run then fetches libtorch,
+                // with a progress bar; train does it itself, after checking its arguments (TrainingSession.Prepare).
                 PrivateCppRuntime.RestartIfNeeded();
-                var clock = System.Diagnostics.Stopwatch.StartNew();
-                ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
-                if (TorchRuntime.LibtorchDownloadedFrom is { } source)
+                if (CommandPath(parse).First() != "train")
                 {
-                    error.WriteLine($"fetched libtorch from {source} into {TorchRuntime.LibtorchFolder} in {clock.Elapsed.TotalSeconds:N1} s, once: training needs it, generation does not.");
+                    ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
+                    SayWhereLibtorchCameFrom(error);
                 }
             }
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });

@@ -11,7 +11,8 @@ public static class UserCache
     {
         get
         {
-            if (Environment.GetEnvironmentVariable("TEXTGEN_CACHE") is { Length: > 0 } configured) return configured;
+            // Absolute: the private runtime's launcher keeps its folder as its loader's path.
+            if (Environment.GetEnvironmentVariable("TEXTGEN_CACHE") is { Length: > 0 } configured) return Path.GetFullPath(configured);
             var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
             return Path.Combine(root, "textgen");

@@ -19,7 +19,7 @@ public static class EvalCommand
             var output = parse.InvocationConfiguration.Output;
             using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var result = ByteProgressDisplay.Run(parse.InvocationConfiguration.Error,
-                tokenizing => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: tokenizing));
+                progress => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: progress));
             if (result.Unknown > 0)
             {
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + UnknownText.Warning(trained.Tokenizer, result.Unknown, result.FirstUnknown, "the file"));

@@ -24,11 +24,16 @@ public static class SetupCommand
             }
             var libtorch = TorchRuntime.LibtorchFolder ?? AppContext.BaseDirectory;
             var libstdcxx = PrivateCppRuntime.LoadedLibstdcxx();
-            var mkl = !CpuFeatures.IsAmd ? "not needed (not an AMD CPU)" : CpuFeatures.MklVendorShimLoaded ? "answered Intel" : "not answered (MKL's slower kernels)";
+            var mkl = CpuFeatures.MklVendor switch
+            {
+                "answered" => "answered Intel",
+                "amd" => "not answered (MKL's slower kernels; TEXTGEN_MKL_VENDOR=off, or the answer could not be loaded)",
+                _ => "MKL's own (an Intel CPU)",
+            };
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(output, new { libtorch, libstdcxx, mkl_vendor = CpuFeatures.MklVendorShimLoaded, cache = UserCache.Root });
+                JsonOutput.Write(output, new { libtorch, libstdcxx, mkl_vendor = CpuFeatures.MklVendor, cache = UserCache.Root });
                 return 0;
             }
             output.WriteLine($"libtorch: {libtorch}");

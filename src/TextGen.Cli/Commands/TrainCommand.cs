@@ -130,7 +130,8 @@ public static class TrainCommand
     private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error)
     {
         using var interrupt = new ConsoleInterrupt(); // from the start: Ctrl-C while tokenizing leaves no temp file behind
-        using var session = ByteProgressDisplay.Run(error, tokenizing => TrainingSession.Prepare(request, tokenizing, interrupt.Token));
+        using var session = ByteProgressDisplay.Run(error, progress => TrainingSession.Prepare(request, progress, interrupt.Token));
+        CommandLineApp.SayWhereLibtorchCameFrom(error);
         foreach (var warning in session.Warnings)
         {
             error.WriteLine($"warning: {warning}");

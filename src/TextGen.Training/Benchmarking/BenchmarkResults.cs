@@ -58,7 +58,7 @@ public sealed record BenchmarkReport(double MatmulGflops, IReadOnlyList<TrainThr
     /// <summary>The int8 dot-product peak (AVX-VNNI, every core) in GOP/s; null where the CPU lacks it.</summary>
     public double? Int8Gops { get; init; }
 
-    /// <summary>How MKL's vendor check stood for the fp32 peak: "intel", "answered" (AMD, shim preloaded) or "amd" (slower kernels).</summary>
+    /// <summary>How MKL's vendor check stood for the fp32 peak (<see cref="CpuFeatures.MklVendor"/>).</summary>
     public string MklVendor { get; init; } = "intel";
 
     /// <summary>The CPU's model name, as the figures only mean something beside it.</summary>

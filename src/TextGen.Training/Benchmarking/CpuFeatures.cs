@@ -11,8 +11,11 @@ public static class CpuFeatures
     /// <summary>Whether the CPU is AMD's: MKL (inside libtorch) picks slower matrix kernels unless its vendor check says Intel.</summary>
     public static bool IsAmd => Field("vendor_id") == "AuthenticAMD";
 
-    /// <summary>Whether this process answers MKL's vendor check "Intel" (<see cref="Native.MklVendorAnswer"/>).</summary>
-    public static bool MklVendorShimLoaded => Native.MklVendorAnswer.Installed;
+    /// <summary>
+    /// How MKL's vendor check stands in this process: "intel" (an Intel CPU: MKL's own answer), "answered" (another
+    /// CPU, answered "Intel" by <see cref="Native.MklVendorAnswer"/>) or "amd" (not answered: MKL's slower kernels).
+    /// </summary>
+    public static string MklVendor => Native.MklVendorAnswer.Installed ? "answered" : IsAmd ? "amd" : "intel";
 
     /// <summary>The model name the kernel reports, for benchmark reports.</summary>
     public static string ModelName => Field("model name") ?? "unknown CPU";

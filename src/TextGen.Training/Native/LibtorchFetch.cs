@@ -10,31 +10,36 @@ using TextGen.Data;
 namespace TextGen.Native;
 
 /// <summary>
-/// Finds or fetches the libtorch package's native libraries: from the NuGet global packages folder when a restore put
-/// the pinned file there, else from the per-user cache, else once from the NuGet sources the user has configured
+/// Finds or fetches the libtorch package's native libraries: from the per-user cache, else from the NuGet global
+/// packages folder when a restore put the pinned file there, else once from the NuGet sources the user has configured
 /// (nuget.config, as <c>dotnet restore</c> reads it), with <c>TEXTGEN_LIBTORCH_SOURCE</c> (a folder holding the .nupkg,
-/// or a feed URL) asked first. A fetch shows its bytes, is checked against the pinned size and SHA-512, and lands
-/// whole or not at all: it is extracted into a temporary folder that is renamed into place, under a lock that a second
-/// first run waits on (then finds the work done).
+/// or a feed URL) asked first. A fetch reports its bytes, is checked against the pinned size and SHA-512, and lands
+/// whole or not at all: it is extracted into a temporary folder, flushed to disk, listed in a manifest written last,
+/// and renamed into place, under a lock that a second first run waits on (then finds the work done).
 /// </summary>
 public static class LibtorchFetch
 {
     public const string SourceVariable = "TEXTGEN_LIBTORCH_SOURCE";
+    /// <summary>Written last into a fetched folder: each library's name and size. A folder without it, or whose files differ, is not used.</summary>
+    private const string Manifest = ".complete";
 
     /// <summary>Where libtorch's native libraries are, and where they were downloaded from when this call fetched them.</summary>
     public sealed record Found(string Folder, string? DownloadedFrom = null);
 
     /// <summary>The folder holding the package's native libraries, fetched if no copy is on this machine.</summary>
-    /// <param name="progress">Hears the download, as stage "fetching ID VERSION from SOURCE", bytes of the package's size.</param>
+    /// <param name="progress">Hears the download as stage "fetching ID VERSION from SOURCE" (bytes of the package's
+    /// size), and a wait for another process's fetch as a stage of its own.</param>
     public static Found NativeFolder(LibtorchPackage package, IProgress<ByteProgress>? progress, CancellationToken cancel = default) =>
-        NativeFolder(package, LoadSettings(), progress, cancel);
+        NativeFolder(package, LoadSettings, progress, cancel);
 
-    /// <param name="settings">NuGet's settings: the sources, and the global packages folder.</param>
-    internal static Found NativeFolder(LibtorchPackage package, ISettings settings, IProgress<ByteProgress>? progress, CancellationToken cancel)
+    /// <param name="settings">NuGet's settings (the sources, the global packages folder), read only when the cache lacks
+    /// libtorch; null when they cannot be read and TEXTGEN_LIBTORCH_SOURCE is the only source.</param>
+    internal static Found NativeFolder(LibtorchPackage package, Func<ISettings?> settings, IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
-        if (package.InGlobalPackages(SettingsUtility.GetGlobalPackagesFolder(settings)) is { } restored) return new Found(restored);
         var cached = Path.Combine(package.CacheFolder, "native");
-        if (File.Exists(Path.Combine(cached, package.MainLibrary))) return new Found(cached);
+        if (IsComplete(cached)) return new Found(cached);
+        var nuget = settings();
+        if (nuget is not null && package.InGlobalPackages(SettingsUtility.GetGlobalPackagesFolder(nuget)) is { } restored) return new Found(restored);
 
         var parent = Path.GetDirectoryName(package.CacheFolder)!;
         try
@@ -43,27 +48,28 @@ public static class LibtorchFetch
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new TextGenException($"cannot create {parent} for libtorch ({e.Message}); set TEXTGEN_CACHE to a writable folder.");
+            throw new TextGenException($"cannot create {parent} for libtorch ({e.Message.TrimEnd('.')}); set TEXTGEN_CACHE to a writable folder.");
         }
-        using (TakeLock(parent, cancel))
+        using (TakeLock(parent, progress, cancel))
         {
-            if (File.Exists(Path.Combine(cached, package.MainLibrary))) return new Found(cached); // another first run fetched it
+            if (IsComplete(cached)) return new Found(cached); // another first run fetched it
             foreach (var stale in Directory.EnumerateDirectories(parent, ".partial-*")) TryDelete(stale); // killed runs
             var work = Path.Combine(parent, $".partial-{Guid.NewGuid():N}");
             try
             {
                 Directory.CreateDirectory(work);
                 var nupkg = Path.Combine(work, "package.nupkg");
-                var source = Download(package, Sources(settings), nupkg, progress, cancel);
+                var source = Download(package, Sources(nuget), nupkg, progress, cancel);
                 Extract(package, nupkg, Path.Combine(work, "native"));
                 File.Delete(nupkg);
-                if (Directory.Exists(package.CacheFolder)) TryDelete(package.CacheFolder); // incomplete: no main library
+                TryDelete(package.CacheFolder); // an incomplete one: no manifest, or files that differ from it
                 Directory.Move(work, package.CacheFolder);
                 return new Found(cached, source);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or WriteFailed)
             {
-                throw new TextGenException($"could not write libtorch into {parent} ({e.Message.TrimEnd('.')}); free some space or set TEXTGEN_CACHE to a writable folder, then run this again.");
+                var reason = (e is WriteFailed ? e.InnerException! : e).Message.TrimEnd('.');
+                throw new TextGenException($"could not write libtorch into {parent} ({reason}); free some space or set TEXTGEN_CACHE to a writable folder, then run this again.");
             }
             finally
             {
@@ -72,7 +78,8 @@ public static class LibtorchFetch
         }
     }
 
-    private static ISettings LoadSettings()
+    /// <summary>NuGet's settings for the current folder; null when they cannot be read but TEXTGEN_LIBTORCH_SOURCE names a source.</summary>
+    private static ISettings? LoadSettings()
     {
         try
         {
@@ -80,19 +87,20 @@ public static class LibtorchFetch
         }
         catch (NuGetConfigurationException e)
         {
+            if (Environment.GetEnvironmentVariable(SourceVariable) is { Length: > 0 }) return null;
             throw new TextGenException($"NuGet's settings could not be read ({e.Message.TrimEnd('.')}); fix that nuget.config, or set {SourceVariable} to a folder holding the libtorch .nupkg.");
         }
     }
 
     /// <summary>TEXTGEN_LIBTORCH_SOURCE first, then the enabled sources of the user's NuGet settings.</summary>
-    internal static IReadOnlyList<PackageSource> Sources(ISettings settings)
+    internal static IReadOnlyList<PackageSource> Sources(ISettings? settings)
     {
         var sources = new List<PackageSource>();
         if (Environment.GetEnvironmentVariable(SourceVariable) is { Length: > 0 } given)
         {
             sources.Add(new PackageSource(Uri.TryCreate(given, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? given : Path.GetFullPath(given), SourceVariable));
         }
-        sources.AddRange(new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled));
+        if (settings is not null) sources.AddRange(new PackageSourceProvider(settings).LoadPackageSources().Where(s => s.IsEnabled));
         return sources;
     }
 
@@ -134,9 +142,9 @@ public static class LibtorchFetch
             {
                 throw;
             }
-            catch (Exception e) when (e is not TextGenException)
+            catch (Exception e) when (e is not (TextGenException or WriteFailed))
             {
-                failures.Add($"{source.Name}: {FirstLine(e)}");
+                failures.Add($"{source.Name}: {FirstLine(e)}"); // this source's fault (network, feed, credentials): the next may have it
             }
         }
         throw new TextGenException($"training needs {package.Describe}, which could not be fetched ({string.Join("; ", failures)}); " +
@@ -153,52 +161,93 @@ public static class LibtorchFetch
         return hash == package.Sha512 ? null : "is not the package this textgen was built with (its SHA-512 differs)";
     }
 
+    /// <summary>Extracts the kept libraries, flushes each to disk, then writes the manifest, so that a power loss before the rename leaves no folder that passes <see cref="IsComplete"/>.</summary>
     private static void Extract(LibtorchPackage package, string nupkg, string folder)
     {
         Directory.CreateDirectory(folder);
-        using var zip = ZipFile.OpenRead(nupkg);
-        foreach (var entry in zip.Entries.Where(e => package.Keeps(e.FullName)))
+        var manifest = new List<string>();
+        using (var zip = ZipFile.OpenRead(nupkg))
         {
-            var path = Path.Combine(folder, entry.Name);
-            entry.ExtractToFile(path);
-            if (!OperatingSystem.IsWindows())
+            foreach (var entry in zip.Entries.Where(e => package.Keeps(e.FullName)))
             {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
-                                           | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                var path = Path.Combine(folder, entry.Name);
+                using (var input = entry.Open())
+                using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+                {
+                    input.CopyTo(output);
+                    output.Flush(flushToDisk: true);
+                }
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+                                               | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                }
+                manifest.Add($"{entry.Length} {entry.Name}");
             }
         }
         if (!File.Exists(Path.Combine(folder, package.MainLibrary)))
         {
-            throw new TextGenException($"{package.Id} {package.Version} holds no {package.NativeFolderInPackage}{package.MainLibrary}; delete {package.CacheFolder} and report this.");
+            throw new TextGenException($"{package.Id} {package.Version} holds no {package.NativeFolderInPackage}{package.MainLibrary}; this build cannot train on this platform.");
+        }
+        using var written = new FileStream(Path.Combine(folder, Manifest), FileMode.CreateNew, FileAccess.Write);
+        written.Write(System.Text.Encoding.UTF8.GetBytes(string.Join('\n', manifest) + "\n"));
+        written.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Whether a fetched folder is whole: its manifest exists and every file it lists has the listed size.</summary>
+    internal static bool IsComplete(string folder)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(Path.Combine(folder, Manifest));
+            return lines.Length > 0 && lines.All(line => line.Split(' ', 2) is [var size, var name]
+                                                         && long.TryParse(size, out var length)
+                                                         && new FileInfo(Path.Combine(folder, name)) is { Exists: true } file && file.Length == length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
         }
     }
 
-    /// <summary>An exclusive lock on PARENT/.lock; a second process waits for it (it is released when the first ends, however it ends).</summary>
-    private static FileStream TakeLock(string parent, CancellationToken cancel)
+    /// <summary>
+    /// An exclusive lock on PARENT/.lock, released when the process ends however it ends. A second process waits for it
+    /// (and says so through the progress); any other failure to open the file is an unwritable cache.
+    /// </summary>
+    private static FileStream TakeLock(string parent, IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         var path = Path.Combine(parent, ".lock");
         var said = false;
         while (true)
         {
+            cancel.ThrowIfCancellationRequested();
             try
             {
                 return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException) when (!cancel.IsCancellationRequested)
+            catch (IOException e) when (HeldByAnother(e))
             {
                 if (!said)
                 {
-                    Console.Error.WriteLine($"waiting for another textgen that is fetching libtorch into {parent}...");
+                    progress?.Report(new ByteProgress($"waiting for another textgen that is fetching libtorch into {parent}", 0, 1));
                     said = true;
                 }
                 cancel.WaitHandle.WaitOne(200);
             }
-            catch (UnauthorizedAccessException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                throw new TextGenException($"cannot lock {path} ({e.Message}); set TEXTGEN_CACHE to a writable folder.");
+                throw new TextGenException($"cannot lock {path} ({e.Message.TrimEnd('.')}); set TEXTGEN_CACHE to a writable folder.");
             }
         }
     }
+
+    /// <summary>
+    /// A sharing violation (another process holds the lock), not a disk or permission problem: on Unix .NET's
+    /// exception carries flock's errno (EWOULDBLOCK: 11 on Linux, 35 on macOS), on Windows ERROR_SHARING_VIOLATION or
+    /// ERROR_LOCK_VIOLATION.
+    /// </summary>
+    private static bool HeldByAnother(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult == (OperatingSystem.IsMacOS() ? 35 : 11);
 
     private static void TryDelete(string folder)
     {
@@ -221,6 +270,9 @@ public static class LibtorchFetch
         return e.Message;
     }
 
+    /// <summary>Writing the download to the cache failed: the disk's fault, not the source's.</summary>
+    private sealed class WriteFailed(IOException inner) : Exception(inner.Message, inner);
+
     /// <summary>A write-only stream that reports how many bytes went through it, and 0 when the first arrive.</summary>
     private sealed class CountingStream(Stream inner, Action<long> report) : Stream
     {
@@ -241,14 +293,28 @@ public static class LibtorchFetch
         public override void Write(ReadOnlySpan<byte> buffer)
         {
             if (_written == 0) report(0); // the first bytes arrived: this source has the package
-            inner.Write(buffer);
+            try
+            {
+                inner.Write(buffer);
+            }
+            catch (IOException e)
+            {
+                throw new WriteFailed(e);
+            }
             report(_written += buffer.Length);
         }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (_written == 0) report(0);
-            await inner.WriteAsync(buffer, cancellationToken);
+            try
+            {
+                await inner.WriteAsync(buffer, cancellationToken);
+            }
+            catch (IOException e)
+            {
+                throw new WriteFailed(e);
+            }
             report(_written += buffer.Length);
         }
 

@@ -27,6 +27,7 @@ public sealed record LibtorchPackage(string Platform, string Id, string Version,
     /// <summary>The runtime identifier TorchSharp-cpu's packages use for this machine, or null where it has none.</summary>
     private static string? ThisPlatform() => RuntimeInformation.ProcessArchitecture switch
     {
+        _ when RuntimeInformation.RuntimeIdentifier.StartsWith("linux-musl", StringComparison.Ordinal) => null, // libtorch is built for glibc
         Architecture.X64 when OperatingSystem.IsLinux() => "linux-x64",
         Architecture.X64 when OperatingSystem.IsWindows() => "win-x64",
         Architecture.Arm64 when OperatingSystem.IsMacOS() => "osx-arm64",
@@ -38,7 +39,7 @@ public sealed record LibtorchPackage(string Platform, string Id, string Version,
     /// <summary>Where the package's native libraries sit inside it.</summary>
     public string NativeFolderInPackage => $"runtimes/{Platform}/native/";
 
-    /// <summary>The cache folder this package's libraries are extracted to; complete once it exists (it is renamed in whole).</summary>
+    /// <summary>The cache folder this package's libraries are extracted to (renamed there in whole, its manifest written last).</summary>
     public string CacheFolder => Path.Combine(UserCache.Root, "libtorch", $"{Id}.{Version}");
 
     /// <summary>The file whose presence says that a folder holds this platform's libtorch.</summary>

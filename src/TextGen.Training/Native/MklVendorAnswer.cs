@@ -26,22 +26,34 @@ internal static class MklVendorAnswer
 
     /// <summary>
     /// On Linux x86-64 with an AMD CPU, loads the answer into the global scope; must run before libtorch is loaded.
-    /// Never fails: without it MKL is only slower. <c>TEXTGEN_MKL_VENDOR=off</c> leaves MKL's own answer.
+    /// Never fails: without it MKL is only slower. <c>TEXTGEN_MKL_VENDOR=off</c> leaves MKL's own answer; <c>on</c>
+    /// gives it on any x86-64 CPU (on Intel's it is MKL's own answer; the tests use it to check the binding anywhere).
     /// </summary>
     public static void Install()
     {
+        var setting = Environment.GetEnvironmentVariable("TEXTGEN_MKL_VENDOR");
         if (_installed || !OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64
-            || Environment.GetEnvironmentVariable("TEXTGEN_MKL_VENDOR") == "off" || !CpuFeatures.IsAmd)
+            || setting == "off" || (setting != "on" && !CpuFeatures.IsAmd))
         {
             return;
         }
-        _installed = LoadGlobally(SharedObject()) != 0;
+        try
+        {
+            _installed = Load(SharedObject(), global: true) != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException)
+        {
+            // Not glibc, or no memfd_create: MKL keeps its own answer.
+        }
     }
 
-    /// <summary>Loads an ELF image from memory with RTLD_NOW | RTLD_GLOBAL; 0 when it could not be loaded.</summary>
-    internal static nint LoadGlobally(byte[] image)
+    /// <summary>Loads an ELF image from memory (RTLD_NOW, and RTLD_GLOBAL when asked); 0 when it could not be loaded.</summary>
+    internal static nint Load(byte[] image, bool global)
     {
-        var fd = memfd_create(SharedObjectName, 0);
+        // Close-on-exec, so no child inherits it; executable, where the kernel makes memory files non-executable by
+        // default (vm.memfd_noexec, Linux 6.3+). Kernels before 6.3 refuse MFD_EXEC: then without it.
+        var fd = memfd_create(SharedObjectName, MfdCloexec | MfdExec);
+        if (fd < 0) fd = memfd_create(SharedObjectName, MfdCloexec);
         if (fd < 0) return 0;
         try
         {
@@ -49,7 +61,7 @@ internal static class MklVendorAnswer
             {
                 file.Write(image);
             }
-            return dlopen($"/proc/self/fd/{fd}", RtldNow | RtldGlobal);
+            return dlopen($"/proc/self/fd/{fd}", RtldNow | (global ? RtldGlobal : 0));
         }
         finally
         {
@@ -72,7 +84,7 @@ internal static class MklVendorAnswer
 
         var hash = headerSize + programHeaders * programHeaderSize;
         const int hashSize = 5 * 4; // nbucket = 1, nchain = 2, bucket[0] = 1, chain = {0, 0}
-        var symbols = hash + hashSize;
+        var symbols = (hash + hashSize + 7) & ~7; // ELF64 symbol entries are 8-byte aligned
         var stringTable = symbols + 2 * symbolSize;
         var text = (stringTable + strings.Length + 15) & ~15;
         var textEnd = text + code.Length;
@@ -139,6 +151,7 @@ internal static class MklVendorAnswer
     }
 
     private const int RtldNow = 2, RtldGlobal = 0x100;
+    private const uint MfdCloexec = 1, MfdExec = 0x10;
 
     [DllImport("libc.so.6", SetLastError = true)]
     private static extern int memfd_create([MarshalAs(UnmanagedType.LPUTF8Str)] string name, uint flags);

@@ -21,6 +21,16 @@ public static class PrivateCppRuntime
     /// <summary><c>off</c>: never restart; a too-old runtime is reported in one line instead.</summary>
     public const string SwitchVariable = "TEXTGEN_PRIVATE_RUNTIME";
 
+    /// <summary>Whether this process is the restarted one; the marker is then removed, so that programs it starts decide for themselves.</summary>
+    private static readonly bool Restarted = TakeMarker();
+
+    private static bool TakeMarker()
+    {
+        var restarted = Environment.GetEnvironmentVariable(RestartedVariable) is not null;
+        Environment.SetEnvironmentVariable(RestartedVariable, null);
+        return restarted;
+    }
+
     /// <summary>
     /// Where the C++ runtime this process loaded lacks what libtorch needs: sets up the private one (once, into the
     /// cache) and replaces this process with the same program and arguments under it. Returns where nothing is needed.
@@ -28,7 +38,7 @@ public static class PrivateCppRuntime
     public static void RestartIfNeeded()
     {
         if (!OperatingSystem.IsLinux() || LoadedLibstdcxx() is not { } loaded || HasNeededSymbol(loaded)) return;
-        if (Environment.GetEnvironmentVariable(RestartedVariable) is not null)
+        if (Restarted)
         {
             throw new TextGenException($"the private C++ runtime still loaded {loaded}, which lacks {NeededSymbol}; delete {UserCache.Root}/runtime-* and run this again.");
         }
@@ -38,6 +48,12 @@ public static class PrivateCppRuntime
                                        "install libstdc++ from GCC 13 or newer, or unset it.");
         }
         var dotnet = SetUp();
+        if (dotnet == RunningDotnet())
+        {
+            // setup.sh found a new enough libstdc++ where the loader looks by default; this process mapped another.
+            throw new TextGenException($"this process loaded {loaded}, which lacks {NeededSymbol}, though the system's libstdc++ has it; " +
+                                       "unset LD_LIBRARY_PATH (or put a libstdc++ from GCC 13 or newer first in it) and run this again.");
+        }
         Restart(dotnet);
     }
 
@@ -64,7 +80,7 @@ public static class PrivateCppRuntime
         {
             return File.ReadAllBytes(library).AsSpan().IndexOf(needle) >= 0;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return true; // unreadable: let the loader give its own reason
         }
@@ -116,13 +132,17 @@ public static class PrivateCppRuntime
     private static string RunningDotnet() =>
         Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", "..", "dotnet"));
 
-    /// <summary>Replaces this process with <c>DOTNET ENTRY-ASSEMBLY ARGS...</c>, the environment kept and the marker added.</summary>
+    /// <summary>
+    /// Replaces this process with <c>DOTNET ENTRY-ASSEMBLY ARGS...</c>, the environment kept and the marker added. Only
+    /// a program started plainly (its apphost, or <c>dotnet app.dll</c>) is restarted: one started with host options
+    /// (<c>dotnet exec --runtimeconfig ...</c>, a test host) would lose them, so it is told which launcher to use.
+    /// </summary>
     private static void Restart(string dotnet)
     {
         var entry = Assembly.GetEntryAssembly()?.Location;
-        if (string.IsNullOrEmpty(entry))
+        if (string.IsNullOrEmpty(entry) || StartedWithHostOptions())
         {
-            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs; start this program with {dotnet} (a private runtime, already set up).");
+            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs; start this program with {dotnet} (a private C++ runtime, set up now) instead of dotnet.");
         }
         string?[] argv = [dotnet, entry, .. Environment.GetCommandLineArgs().Skip(1), null];
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()
@@ -135,8 +155,23 @@ public static class PrivateCppRuntime
     }
 
     // LPStr is UTF-8 on Linux.
+    /// <summary>Whether the host was given options (<c>dotnet exec</c>, <c>--runtimeconfig</c>, <c>--depsfile</c>, ...) that a restart would not repeat.</summary>
+    private static bool StartedWithHostOptions()
+    {
+        try
+        {
+            var arguments = File.ReadAllText("/proc/self/cmdline").Split('\0');
+            return Path.GetFileName(arguments[0]) == "dotnet" // an apphost takes no host options
+                   && arguments.Skip(1).TakeWhile(a => !a.EndsWith(".dll", StringComparison.Ordinal)).Any(a => a == "exec" || a.StartsWith("--", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return true;
+        }
+    }
+
     [DllImport("libc.so.6", SetLastError = true)]
-    private static extern int execve([MarshalAs(UnmanagedType.LPUTF8Str)] string path,
+    private static extern int execve([MarshalAs(UnmanagedType.LPStr)] string path,
         [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPStr)] string?[] argv,
         [MarshalAs(UnmanagedType.LPArray, ArraySubType = UnmanagedType.LPStr)] string?[] envp);
 }

@@ -13,7 +13,6 @@ namespace TextGen.Native;
 public static class TorchRuntime
 {
     private static readonly Lock Gate = new();
-    private static Exception? _failure;
     private static bool _loaded;
 
     /// <summary>Where libtorch was loaded from: null beside the program, else the folder it was found or fetched in.</summary>
@@ -29,28 +28,18 @@ public static class TorchRuntime
     /// <param name="progress">Hears the download when libtorch must be fetched (about 130 MB, once per user); null: a line on stderr.</param>
     public static void EnsureLoaded(IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
+        // A failure is not remembered: a network that was down, a cache that was full may be fine on the next call.
         lock (Gate)
         {
             if (_loaded) return;
-            if (_failure is not null) throw new TextGenException(_failure.Message, _failure);
             try
             {
                 Load(progress, cancel);
                 _loaded = true;
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is not (OperationCanceledException or TextGenException))
             {
-                throw;
-            }
-            catch (TextGenException e)
-            {
-                _failure = e;
-                throw;
-            }
-            catch (Exception e)
-            {
-                _failure = new TextGenException(Describe(e), e);
-                throw _failure;
+                throw new TextGenException(Describe(e), e);
             }
         }
     }
@@ -84,11 +73,17 @@ public static class TorchRuntime
     {
         var details = string.Join(" ", Flatten(failure).Select(e => e.Message));
         var firstLine = failure.Message.Split('\n', 2)[0].Trim();
-        if (details.Contains("LibTorchSharp", StringComparison.Ordinal) && !details.Contains("GLIBCXX", StringComparison.Ordinal))
+        if (details.Contains(PrivateCppRuntime.NeededSymbol, StringComparison.Ordinal))
         {
-            return $"TorchSharp's native library (LibTorchSharp) is not beside this program ({firstLine}); reinstall textgen, or reference TorchSharp-cpu (or TextGen.Training) from your program.";
+            return $"libtorch could not be loaded: the C++ runtime lacks {PrivateCppRuntime.NeededSymbol} ({firstLine}); unset {PrivateCppRuntime.SwitchVariable} and LD_LIBRARY_PATH, or install libstdc++ from GCC 13 or newer.";
         }
-        return $"libtorch could not be loaded ({firstLine}); delete {UserCache.Root}/libtorch and run this again, or run `textgen setup` to see each step.";
+        if (failure is DllNotFoundException && details.Contains("LibTorchSharp", StringComparison.Ordinal) && !details.Contains("undefined symbol", StringComparison.Ordinal))
+        {
+            return $"TorchSharp's native library (LibTorchSharp) could not be loaded ({firstLine}); reinstall textgen, or reference TorchSharp (or TextGen.Training) from your program.";
+        }
+        var fetched = LibtorchFolder is { } folder && folder.StartsWith(UserCache.Root, StringComparison.Ordinal);
+        return $"libtorch could not be loaded{(LibtorchFolder is { } from ? $" from {from}" : "")} ({firstLine}); " +
+               (fetched ? $"delete {Path.GetDirectoryName(LibtorchFolder)} and run this again." : "run `textgen setup` to see each step.");
     }
 
     /// <summary>Whether libtorch ships beside this program (a build, or a program referencing TorchSharp-cpu); the tool leaves it out.</summary>

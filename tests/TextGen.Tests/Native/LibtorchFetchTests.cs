@@ -52,8 +52,10 @@ public sealed class LibtorchFetchTests : IDisposable
     private static LibtorchPackage Pinned(byte[] nupkg) =>
         new("linux-x64", Id, "2.10.0", Convert.ToBase64String(SHA512.HashData(nupkg)), nupkg.Length);
 
-    /// <summary>NuGet settings whose only source is SOURCE (nothing from the user's own configuration).</summary>
-    private ISettings SettingsWith(string source)
+    /// <summary>NuGet settings whose only source is SOURCE (nothing from the user's own configuration), read when asked for.</summary>
+    private Func<ISettings?> SettingsWith(string source) => () => ReadSettings(source);
+
+    private ISettings ReadSettings(string source)
     {
         var folder = Directory.CreateDirectory(_dir.File("config-" + Guid.NewGuid().ToString("N"))).FullName;
         File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
@@ -68,9 +70,16 @@ public sealed class LibtorchFetchTests : IDisposable
     private sealed class Recorder : IProgress<ByteProgress>
     {
         public readonly List<ByteProgress> Reports = [];
+        /// <summary>Set once some run reports that it waits for another's fetch.</summary>
+        public readonly ManualResetEventSlim Waiting = new();
+        /// <summary>When set, a download holds at its first bytes until another run is seen waiting (or 30 s pass).</summary>
+        public bool HoldFirstBytes { get; init; }
+
         public void Report(ByteProgress value)
         {
             lock (Reports) Reports.Add(value);
+            if (value.Stage.StartsWith("waiting", StringComparison.Ordinal)) Waiting.Set();
+            else if (HoldFirstBytes && value.Bytes == 0) Waiting.Wait(TimeSpan.FromSeconds(30));
         }
     }
 
@@ -87,7 +96,7 @@ public sealed class LibtorchFetchTests : IDisposable
 
         Assert.Equal(Path.Combine(package.CacheFolder, "native"), folder);
         Assert.Equal(Feed, found.DownloadedFrom);
-        Assert.Equal(["libtorch.so", "libtorch_cpu.so"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!).Order().ToArray());
+        Assert.Equal([".complete", "libtorch.so", "libtorch_cpu.so"], Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!).Order().ToArray());
         Assert.Equal(100_000, new FileInfo(Path.Combine(folder, "libtorch_cpu.so")).Length);
         Assert.NotEmpty(progress.Reports);
         Assert.All(progress.Reports, r => Assert.Equal(nupkg.Length, r.TotalBytes));
@@ -161,13 +170,19 @@ public sealed class LibtorchFetchTests : IDisposable
         // A run killed mid-download leaves its temporary folder with half a package in it.
         var partial = Directory.CreateDirectory(Path.Combine(parent, ".partial-killed")).FullName;
         File.WriteAllBytes(Path.Combine(partial, "package.nupkg"), nupkg[..(nupkg.Length / 2)]);
-        // A cache folder without the main library (an older layout, a hand-made copy) is not taken for a whole one.
+        // A cache folder whose libraries are there but not its manifest (written last) is not taken for a whole one.
         Directory.CreateDirectory(Path.Combine(package.CacheFolder, "native"));
+        File.WriteAllText(Path.Combine(package.CacheFolder, "native", "libtorch_cpu.so"), "truncated");
 
         var found = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), null, CancellationToken.None);
 
-        Assert.True(File.Exists(Path.Combine(found.Folder, "libtorch_cpu.so")));
+        Assert.Equal(100_000, new FileInfo(Path.Combine(found.Folder, "libtorch_cpu.so")).Length);
+        Assert.NotNull(found.DownloadedFrom);
         Assert.False(Directory.Exists(partial));
+
+        // A library that shrank after the fetch (a disk that lost it) makes the folder incomplete again.
+        File.WriteAllText(Path.Combine(found.Folder, "libtorch.so"), "");
+        Assert.False(LibtorchFetch.IsComplete(found.Folder));
     }
 
     [Fact]
@@ -176,7 +191,7 @@ public sealed class LibtorchFetchTests : IDisposable
         var nupkg = Nupkg();
         File.WriteAllBytes(Path.Combine(Feed, $"{Id}.2.10.0.nupkg"), nupkg);
         var package = Pinned(nupkg);
-        var progress = new Recorder();
+        var progress = new Recorder { HoldFirstBytes = true }; // the first download waits until the other run waits for it
         using var start = new ManualResetEventSlim();
         var runs = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
         {
@@ -188,8 +203,26 @@ public sealed class LibtorchFetchTests : IDisposable
 
         Assert.Equal(found[0].Folder, found[1].Folder);
         Assert.Single(found, f => f.DownloadedFrom is not null);
+        Assert.True(progress.Waiting.IsSet, "the second run did not wait for the first one's lock");
         Assert.Single(progress.Reports, r => r.Bytes == r.TotalBytes); // one download reached its end
         Assert.Single(Directory.GetDirectories(Path.GetDirectoryName(package.CacheFolder)!));
+    }
+
+    [Fact]
+    public void ACachedCopyNeedsNoNuGetSettingsAndAnUnwritableCacheIsOneLine()
+    {
+        var nupkg = Nupkg();
+        File.WriteAllBytes(Path.Combine(Feed, $"{Id}.2.10.0.nupkg"), nupkg);
+        var package = Pinned(nupkg);
+        var fetched = LibtorchFetch.NativeFolder(package, SettingsWith(Feed), null, CancellationToken.None);
+        // A nuget.config that cannot be read (a read-only home, a broken file) does not matter once libtorch is cached.
+        Assert.Equal(fetched.Folder, LibtorchFetch.NativeFolder(package, () => throw new InvalidOperationException("settings read"), null, CancellationToken.None).Folder);
+
+        var file = _dir.Write("a-file", "not a folder");
+        Environment.SetEnvironmentVariable("TEXTGEN_CACHE", Path.Combine(file, "cache"));
+        var error = Assert.Throws<TextGenException>(() => LibtorchFetch.NativeFolder(Pinned(nupkg), SettingsWith(Feed), null, CancellationToken.None));
+        Assert.Contains("set TEXTGEN_CACHE to a writable folder", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
     }
 
     [Fact]
