@@ -71,7 +71,7 @@ public static class CommandLineApp
             {
                 // Before any output: an old C++ runtime restarts the process here. A first run then fetches libtorch,
                 // with a progress bar; train does it itself, after checking its arguments (TrainingSession.Prepare).
-                PrivateCppRuntime.RestartIfNeeded();
+                TorchRuntime.RestartIfNeeded();
                 if (CommandPath(parse).First() != "train")
                 {
                     ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));

@@ -35,7 +35,7 @@ public static class PrivateCppRuntime
     /// Where the C++ runtime this process loaded lacks what libtorch needs: sets up the private one (once, into the
     /// cache) and replaces this process with the same program and arguments under it. Returns where nothing is needed.
     /// </summary>
-    public static void RestartIfNeeded()
+    internal static void RestartIfNeeded()
     {
         if (!OperatingSystem.IsLinux() || LoadedLibstdcxx() is not { } loaded || HasNeededSymbol(loaded)) return;
         if (Restarted)

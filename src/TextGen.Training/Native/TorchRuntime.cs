@@ -44,18 +44,32 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// The part of <see cref="EnsureLoaded"/> that must come before a program prints anything: refuses a platform that
+    /// has no libtorch, and restarts the process under the private C++ runtime where the system's is too old.
+    /// </summary>
+    public static void RestartIfNeeded()
+    {
+        _ = PackageToFetch();
+        PrivateCppRuntime.RestartIfNeeded();
+    }
+
+    /// <summary>The package to fetch; null when libtorch is beside the program. Refuses a platform that has neither.</summary>
+    private static LibtorchPackage? PackageToFetch()
+    {
+        var package = LibtorchPackage.ForThisMachine();
+        if (BesideProgram(package?.MainLibrary ?? "*torch_cpu*")) return null;
+        return package ?? throw new TextGenException($"TorchSharp's CPU build has libtorch for Linux x64 (glibc), Windows x64 and macOS arm64, and this is {RuntimeInformation.RuntimeIdentifier}; " +
+                                                     "generation (sample, serve, embed) works here, train on one of those.");
+    }
+
     private static void Load(IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
+        var package = PackageToFetch();
         PrivateCppRuntime.RestartIfNeeded();
         MklVendorAnswer.Install(); // before libtorch: its definition must come first in the global scope
-        var package = LibtorchPackage.ForThisMachine();
-        if (!BesideProgram(package?.MainLibrary ?? "*torch_cpu*"))
+        if (package is not null)
         {
-            if (package is null)
-            {
-                throw new TextGenException($"TorchSharp's CPU build has libtorch for Linux x64, Windows x64 and macOS arm64, and this is {RuntimeInformation.OSDescription} on {RuntimeInformation.ProcessArchitecture}; " +
-                                              "generation (sample, serve, embed) works here, train on one of those.");
-            }
             var found = LibtorchFetch.NativeFolder(package, progress ?? new FetchLines(Console.Error), cancel);
             (LibtorchFolder, LibtorchDownloadedFrom) = (found.Folder, found.DownloadedFrom);
             // The libraries load each other from their own folder; TorchSharp's shim beside the program then finds them loaded.
