@@ -33,6 +33,32 @@ public static class CommandLineApp
         && parse.CommandResult.Command != parse.RootCommandResult.Command
         && LibtorchCommands.Contains(CommandPath(parse).First());
 
+    /// <summary>
+    /// For the tests of the last line of defence: TEXTGEN_INJECT_FAULT set to a command (e.g. "forecast predict") throws
+    /// as it starts; "thread" throws on another thread, which only the process-wide handler (<see cref="CatchUnhandled"/>) sees.
+    /// </summary>
+    private static void InjectFaults(ParseResult parse)
+    {
+        InjectedFault.At(string.Join(' ', CommandPath(parse)));
+        if (InjectedFault.IsAskedFor("thread"))
+        {
+            var thread = new Thread(() => InjectedFault.At("thread"));
+            thread.Start();
+            thread.Join();
+        }
+    }
+
+    /// <summary>
+    /// An exception on a thread of its own ends the process: one line and a report, exit code <see cref="InternalError.ExitCode"/>
+    /// instead of .NET's trace and an abort (134). Called once by the program.
+    /// </summary>
+    public static void CatchUnhandled(TextWriter error) => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+    {
+        error.WriteLine($"textgen: {OneLine(InternalError.Record(e.ExceptionObject as Exception ?? new Exception(e.ExceptionObject?.ToString())))}");
+        error.Flush();
+        Environment.Exit(InternalError.ExitCode);
+    };
+
     /// <summary>After a first run's fetch (its progress bar gone): where libtorch came from, in one line.</summary>
     internal static void SayWhereLibtorchCameFrom(TextWriter error)
     {
@@ -78,7 +104,13 @@ public static class CommandLineApp
                     SayWhereLibtorchCameFrom(error);
                 }
             }
+            InjectFaults(parse);
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
+        }
+        catch (InternalErrorException e)
+        {
+            error.WriteLine($"textgen: {OneLine(e.Message)}");
+            return InternalError.ExitCode;
         }
         catch (SettingException e)
         {
@@ -94,6 +126,12 @@ public static class CommandLineApp
         {
             error.WriteLine("textgen: interrupted.");
             return ExitInterrupted;
+        }
+        catch (Exception e)
+        {
+            // The last line of defence: what no check foresaw is one line and a report, never .NET's trace and exit 134.
+            error.WriteLine($"textgen: {OneLine(InternalError.Record(e))}");
+            return InternalError.ExitCode;
         }
     }
 }

@@ -1,3 +1,4 @@
 using TextGen.Cli;
 
+CommandLineApp.CatchUnhandled(Console.Error);
 return CommandLineApp.Run(args, Console.Out, Console.Error);

@@ -47,6 +47,7 @@ public sealed class CompletionServer : IAsyncDisposable
         var chat = new TextGenChatClient(generator, modelId);
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
+        app.Use(LastLineOfDefence);
         app.MapGet("/health", () => Results.Json(new { status = "ok", model = modelId }));
         var modelObject = new { id = modelId, @object = "model", created, owned_by = "textgen" };
         app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { modelObject } }));
@@ -145,6 +146,7 @@ public sealed class CompletionServer : IAsyncDisposable
                 throw new RequestError(413, $"the request body is larger than {options.MaxBodyBytes} bytes.");
             }
             using var slot = await gate.EnterAsync(http.RequestAborted);
+            InjectedFault.At("serve request");
             await respond(request, http);
         }
         catch (RequestError e) when (!http.Response.HasStarted)
@@ -191,6 +193,30 @@ public sealed class CompletionServer : IAsyncDisposable
 
     private static bool AddressedToLoopback(HttpRequest request) =>
         IsLocalhost(request.Host.Host) || IPAddress.TryParse(request.Host.Host.Trim('[', ']'), out var literal) && IPAddress.IsLoopback(literal);
+
+    /// <summary>
+    /// An exception no check foresaw, in any route: the full trace goes to a report (its path on the server's stderr),
+    /// the client gets a 500 in OpenAI's error shape (or, mid-stream, a closed connection), and the server keeps serving.
+    /// </summary>
+    private static async Task LastLineOfDefence(HttpContext http, RequestDelegate next)
+    {
+        try
+        {
+            await next(http);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        {
+            var line = InternalError.Record(e);
+            Console.Error.WriteLine($"textgen serve: {http.Request.Method} {http.Request.Path}: {line}");
+            if (http.Response.HasStarted)
+            {
+                http.Abort();
+                return;
+            }
+            http.Response.Clear();
+            await Error(http, new RequestError(500, $"internal error ({e.GetType().Name}); the server logged a report, and keeps serving.", type: "server_error"));
+        }
+    }
 
     private static Task Error(HttpContext http, RequestError error)
     {

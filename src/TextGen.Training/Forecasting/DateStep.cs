@@ -3,7 +3,20 @@ namespace TextGen.Forecasting;
 /// <summary>Guesses the date after the last one from the series' rhythm: monthly, weekly, business-daily or every N days.</summary>
 public static class DateStep
 {
+    /// <summary>The next date; a series that ends where the calendar does (year 9999) is refused in one line.</summary>
     public static DateTime Next(IReadOnlyList<DateTime> dates)
+    {
+        try
+        {
+            return Guess(dates);
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            throw new TextGenException($"the series ends on {dates[^1]:yyyy-MM-dd} and no date can follow it (the calendar ends on 9999-12-31); fix the dates in the CSV, or forecast fewer steps.");
+        }
+    }
+
+    private static DateTime Guess(IReadOnlyList<DateTime> dates)
     {
         var last = dates[^1];
         if (dates.Count < 2)

@@ -55,8 +55,13 @@ public sealed class ForecastSession
         return new ForecastSession(request, series, data, modelPath);
     }
 
-    /// <summary>Trains (early stopping keeps the best epoch), saves the model, then scores it on the test part.</summary>
-    public ForecastResult Run(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Trains (early stopping keeps the best epoch), saves the model, then scores it on the test part; an exception no
+    /// check foresaw comes out as an <see cref="InternalErrorException"/>.
+    /// </summary>
+    public ForecastResult Run(IProgress<EpochRecord>? progress = null, CancellationToken cancel = default) => InternalError.Guard(() => Train(progress, cancel));
+
+    private ForecastResult Train(IProgress<EpochRecord>? progress, CancellationToken cancel)
     {
         var model = ForecastTrainer.Train(Data, _request.Network, _request.Training, Path.GetFileName(_request.CsvPath), progress, cancel);
         try

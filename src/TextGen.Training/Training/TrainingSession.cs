@@ -267,7 +267,12 @@ public sealed class TrainingSession : IDisposable
         return heldOut.EveryNth((int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens));
     }
 
-    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => _trainer.Run(progress, cancel);
+    /// <summary>Trains, keeping the best model; an exception no check foresaw comes out as an <see cref="InternalErrorException"/>.</summary>
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => InternalError.Guard(() =>
+    {
+        InjectedFault.At("training loop");
+        return _trainer.Run(progress, cancel);
+    });
 
     /// <summary>
     /// Trains a model and saves it (the one call a program needs): <c>Prepare</c>, then <see cref="Run"/>. The

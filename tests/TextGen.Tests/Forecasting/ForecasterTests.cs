@@ -61,4 +61,13 @@ public class ForecasterTests
         DateTime[] fridays = [new(2024, 1, 3), new(2024, 1, 4), new(2024, 1, 5)];
         Assert.Equal(new DateTime(2024, 1, 8), DateStep.Next(fridays));
     }
+
+    [Theory]
+    [InlineData(9999, 11, 30, 9999, 12, 31)] // monthly: the month after December 9999
+    [InlineData(1, 1, 1, 9999, 12, 31)] // a gap of 3.6 million days
+    public void ASeriesThatEndsWhereTheCalendarDoesIsRefusedInOneLine(int y1, int m1, int d1, int y2, int m2, int d2)
+    {
+        var error = Assert.Throws<TextGenException>(() => DateStep.Next([new DateTime(y1, m1, d1), new DateTime(y2, m2, d2)]));
+        Assert.Contains("no date can follow it", error.Message);
+    }
 }

@@ -1,7 +1,7 @@
 namespace TextGen;
 
 /// <summary>
-/// The per-user cache folder that token ids, libtorch and the private C++ runtime go to: <c>$TEXTGEN_CACHE</c>, else
+/// The per-user cache folder that token ids, libtorch, the private C++ runtime and internal-error reports go to: <c>$TEXTGEN_CACHE</c>, else
 /// <c>$XDG_CACHE_HOME/textgen</c>, else <c>~/.cache/textgen</c> (the same rule as scripts/setup.sh). Deleting it is
 /// always safe: everything in it is made again when needed.
 /// </summary>
