@@ -49,12 +49,8 @@ public sealed class CorpusFile
         return new CorpusFile(path, stream.Length, chunkBytes);
     }
 
-    /// <summary>The file's size and modification time now: what tells that it changed, short of reading it.</summary>
-    public (long Length, DateTime LastWriteUtc) Stamp()
-    {
-        var info = new FileInfo(Path);
-        return (info.Length, info.LastWriteTimeUtc);
-    }
+    /// <summary>The file's metadata now: what tells that it changed, short of reading it.</summary>
+    public FileStamp Stamp() => FileStamp.Of(Path);
 
     /// <summary>XxHash128 of the file's bytes (hex): what the token cache is keyed by. Reads at memory speed.</summary>
     public string ContentHash(IProgress<long>? bytesRead = null)

@@ -26,6 +26,9 @@ public sealed record TokenizerChoice
 /// <summary>A corpus as token ids on disk, with what tokenizing it found. Dispose to close the ids file.</summary>
 public sealed class TokenizedCorpus(ITokenizer tokenizer, TokenIds ids, TokenCacheEntry entry, long[]? documentStarts, bool fromCache) : IDisposable
 {
+    /// <summary>Set when the cache held a damaged entry for this corpus, which was rebuilt: one line to show as a warning.</summary>
+    public string? CacheWarning { get; init; }
+
     public ITokenizer Tokenizer { get; } = tokenizer;
     public TokenIds Ids { get; } = ids;
     /// <summary>How often each id occurs.</summary>
@@ -65,6 +68,7 @@ public static class CorpusTokenizer
         }
         var key = TokenCache.Key("ids", TokenCacheEntry.CurrentFormat.ToString(),
             JsonSerializer.Serialize(tokenizer.Describe(), HeaderJson.Default.TokenizerDescription), hash);
+        string? warning = null;
         if (cache.FindIds(key) is { } hit)
         {
             try
@@ -73,12 +77,13 @@ public static class CorpusTokenizer
             }
             catch (Exception e) when (e is TextGenException or IOException or UnauthorizedAccessException or OverflowException)
             {
-                // A damaged or half-deleted entry is a miss: tokenize again and rewrite it.
+                // A damaged or half-deleted entry is a miss: tokenize again, rewrite it, and say so.
+                warning = $"the token cache's entry for {corpus.Path} was damaged ({e.Message.Split(';')[0].TrimEnd('.')}); it was tokenized again.";
             }
         }
         Encode(corpus, tokenizer, cache, key, hash, () => corpus.Stamp() == before, progress, cancel);
         var written = cache.FindIds(key) ?? throw new TextGenException($"the token cache in {cache.Directory} lost an entry while it was written; run again.");
-        return Open(tokenizer, written, corpus, hash, fromCache: false);
+        return Open(tokenizer, written, corpus, hash, fromCache: false, warning);
     }
 
     private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,
@@ -157,18 +162,21 @@ public static class CorpusTokenizer
         {
             Corpus = Path.GetFullPath(corpus.Path), CorpusBytes = corpus.Length, ContentHash = hash, ElementSize = elementSize,
             Count = count, Counts = counts, Unknown = unknown, FirstUnknown = firstUnknown, Documents = documentStarts.Count,
+            IdsHash = TokenCacheEntry.Checksum(cache.IdsPath(key)),
         });
     }
 
     private static EncodedText Flatten(IReadOnlyList<int[]> documents, int unknown) => new([.. documents.SelectMany(d => d)], unknown, null);
 
     /// <summary>Opens an entry, checking what it says against the corpus, the tokenizer and the files (the cache is a folder anyone can edit).</summary>
-    private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, CorpusFile corpus, string hash, bool fromCache)
+    private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, CorpusFile corpus, string hash, bool fromCache,
+        string? warning = null)
     {
         var (entry, idsPath, documentsPath) = found;
         if (entry.Counts is not { } counts || counts.Length != tokenizer.VocabularySize || counts.Any(c => c < 0) || counts.Sum() != entry.Count
             || entry.ElementSize != TokenIds.ElementSize(tokenizer.VocabularySize) || entry.Unknown < 0
-            || entry.CorpusBytes != corpus.Length || entry.ContentHash != hash)
+            || entry.CorpusBytes != corpus.Length || entry.ContentHash != hash
+            || (fromCache && TokenCacheEntry.Checksum(idsPath) != entry.IdsHash))
         {
             throw Damaged(idsPath);
         }
@@ -176,7 +184,7 @@ public static class CorpusTokenizer
         try
         {
             var starts = tokenizer is DocumentTokenizer documents ? DocumentStarts(documentsPath, entry, ids, documents) : null;
-            return new TokenizedCorpus(tokenizer, ids, entry, starts, fromCache);
+            return new TokenizedCorpus(tokenizer, ids, entry, starts, fromCache) { CacheWarning = warning };
         }
         catch
         {

@@ -9,7 +9,7 @@ namespace TextGen.Data;
 /// <summary>What the token cache records beside a file of token ids (the ids file is valid only when this is written).</summary>
 public sealed record TokenCacheEntry
 {
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2; // 2: IdsHash
     public int Format { get; init; } = CurrentFormat;
     /// <summary>The corpus file the ids were read from (for people looking in the cache; the key is its content).</summary>
     public string Corpus { get; init; } = "";
@@ -23,17 +23,35 @@ public sealed record TokenCacheEntry
     public string? FirstUnknown { get; init; }
     /// <summary>Line documents: how many documents the .docs file (their start positions, int64 each) holds.</summary>
     public long Documents { get; init; }
+    /// <summary>XxHash3 of the ids file (hex), checked before the ids are used: damage that keeps ids in range is still found.</summary>
+    public string IdsHash { get; init; } = "";
+
+    /// <summary>XxHash3 of a file's bytes (hex), read in large blocks: at the disk's or memory's speed.</summary>
+    public static string Checksum(string path)
+    {
+        var hash = new XxHash3();
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        var buffer = new byte[4 << 20];
+        int read;
+        while ((read = stream.Read(buffer)) > 0) hash.Append(buffer.AsSpan(0, read));
+        return Convert.ToHexStringLower(hash.GetCurrentHash());
+    }
 }
 
-/// <summary>A corpus file's identity when its content hash was computed: the hash is reused while size and time are unchanged.</summary>
-public sealed record CorpusIdentity(string Path, long Length, long LastWriteTicks, string ContentHash);
+/// <summary>
+/// A corpus file's identity when its content hash was computed (<paramref name="RecordedNs"/>): the hash is reused while
+/// the file's stamp is unchanged and its times are clearly older than the record (<see cref="FileStamp.OlderThan"/>).
+/// </summary>
+public sealed record CorpusIdentity(string Path, FileStamp Stamp, long RecordedNs, string ContentHash);
 
 /// <summary>
 /// A folder of tokenized corpora, so that a corpus is tokenized once: later runs, --resume and eval read its ids
 /// from here. Everything is keyed by the corpus content (XxHash128): the tokenizer a set of vocabulary settings
 /// learns from it (NAME.tokenizer.json), and the ids a tokenizer gives it (NAME.ids, NAME.json, and NAME.docs for
-/// line documents). A corpus whose size and modification time are unchanged is not hashed again (as make and git
-/// do). Every file is written atomically and the record last, so a killed run leaves no entry that looks whole.
+/// line documents). A corpus whose stamp (size, modification and change times, inode) is unchanged and clearly older
+/// than the record is not hashed again, as git's index does. An entry's ids file is checked against the XxHash3 its
+/// record holds before it is used. Every file is written atomically and the record last, so a killed run leaves no
+/// entry that looks whole.
 /// Deleting the folder is always safe. Default: $TEXTGEN_CACHE, else $XDG_CACHE_HOME/textgen, else ~/.cache/textgen.
 /// </summary>
 public sealed class TokenCache(string directory)
@@ -44,19 +62,23 @@ public sealed class TokenCache(string directory)
 
     private string Tokens => Path.Combine(Directory, "tokens");
 
-    /// <summary>The corpus's content hash: remembered for its path, size and modification time, else computed.</summary>
+    /// <summary>
+    /// The corpus's content hash: remembered for its path and stamp (size, modification and change times, inode), else
+    /// computed. A file whose times are too close to the record's to vouch for it is hashed again.
+    /// </summary>
     public string ContentHash(CorpusFile corpus, IProgress<long>? bytesRead = null)
     {
         var full = Path.GetFullPath(corpus.Path);
-        var (length, written) = corpus.Stamp();
+        var stamp = corpus.Stamp();
         var record = Path.Combine(Tokens, "corpora", Key(full) + ".json");
         if (TryRead(record, TokenCacheJson.Default.CorpusIdentity) is { } known
-            && known.Path == full && known.Length == length && known.LastWriteTicks == written.Ticks)
+            && known.Path == full && known.Stamp == stamp && stamp.OlderThan(known.RecordedNs))
         {
             return known.ContentHash;
         }
+        var recorded = FileStamp.NowNs; // before the read: a write during it leaves the file's times after this
         var hash = corpus.ContentHash(bytesRead);
-        Store(record, new CorpusIdentity(full, length, written.Ticks, hash), TokenCacheJson.Default.CorpusIdentity);
+        if (corpus.Stamp() == stamp) Store(record, new CorpusIdentity(full, stamp, recorded, hash), TokenCacheJson.Default.CorpusIdentity);
         return hash;
     }
 

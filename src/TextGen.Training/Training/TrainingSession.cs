@@ -130,6 +130,7 @@ public sealed class TrainingSession : IDisposable
             Documents = request.LineDocuments, Given = given,
         };
         var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
+        if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
         try
         {
             return Prepare(request, corpus, resume, outputPath, warnings, clock);

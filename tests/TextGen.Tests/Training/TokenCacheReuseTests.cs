@@ -14,6 +14,7 @@ public class TokenCacheReuseTests
         using var dir = new TempDirectory();
         var cache = new TokenCache(dir.File("cache"));
         var corpus = dir.Write("prose.txt", Corpora.Prose(30));
+        Thread.Sleep(300); // past the racy window (FileStamp.OlderThan): a record made now can vouch for the file
         var output = dir.File("m.tgm");
         var request = SmallModels.Request(corpus, output, epochs: 2) with { Cache = cache, LineDocuments = documents };
         var passes = new List<string>();
