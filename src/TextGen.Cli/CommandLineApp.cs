@@ -52,12 +52,22 @@ public static class CommandLineApp
     /// An exception on a thread of its own ends the process: one line and a report, exit code <see cref="InternalError.ExitCode"/>
     /// instead of .NET's trace and an abort (134). Called once by the program.
     /// </summary>
-    public static void CatchUnhandled(TextWriter error) => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+    public static void CatchUnhandled() => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
     {
-        error.WriteLine($"textgen: {OneLine(InternalError.Record(e.ExceptionObject as Exception ?? new Exception(e.ExceptionObject?.ToString())))}");
-        error.Flush();
+        if (Interlocked.Exchange(ref _unhandled, 1) == 1) Thread.Sleep(Timeout.Infinite); // one line, from the first thread
+        var line = $"textgen: {OneLine(InternalError.Record(e.ExceptionObject as Exception ?? new Exception(e.ExceptionObject?.ToString())))}\n";
+        // Raw bytes, not the shared Console.Error writer, whose lock the failing thread may hold.
+        using (var stderr = Console.OpenStandardError()) stderr.Write(System.Text.Encoding.UTF8.GetBytes(line));
+        // Not Environment.Exit: it would run ProcessExit handlers and libtorch's static destructors while other threads
+        // may be inside libtorch. _exit ends the process at once with the code.
+        if (OperatingSystem.IsLinux()) ExitNow(InternalError.ExitCode);
         Environment.Exit(InternalError.ExitCode);
     };
+
+    private static int _unhandled;
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "_exit")]
+    private static extern void ExitNow(int code);
 
     /// <summary>After a first run's fetch (its progress bar gone): where libtorch came from, in one line.</summary>
     internal static void SayWhereLibtorchCameFrom(TextWriter error)

@@ -1,4 +1,4 @@
 using TextGen.Cli;
 
-CommandLineApp.CatchUnhandled(Console.Error);
+CommandLineApp.CatchUnhandled();
 return CommandLineApp.Run(args, Console.Out, Console.Error);

@@ -19,7 +19,7 @@ public static class InternalError
         var firstLine = error.Message.Split('\n', 2)[0].Trim();
         var where = TryWrite(error);
         return $"internal error: {error.GetType().Name}: {firstLine} " +
-               (where is null ? "(no report could be written; run again with the same input to see it)" : $"(the full trace is in {where}; please report it with the command that led to it)");
+               (where is null ? "(no report could be written: set TEXTGEN_CACHE to a writable folder and run it again to get one)" : $"(the full trace is in {where}; please report it with the command that led to it)");
     }
 
     /// <summary>
@@ -55,7 +55,10 @@ public static class InternalError
             {
                 Directory.CreateDirectory(folder);
                 var path = Path.Combine(folder, name);
-                File.WriteAllText(path, report);
+                // Only its owner may read it: a trace can hold paths and values from the user's files.
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                using (var writer = new StreamWriter(path, System.Text.Encoding.UTF8, options)) writer.Write(report);
                 return path;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)

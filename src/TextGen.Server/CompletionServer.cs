@@ -145,6 +145,11 @@ public sealed class CompletionServer : IAsyncDisposable
             {
                 throw new RequestError(413, $"the request body is larger than {options.MaxBodyBytes} bytes.");
             }
+            catch (BadHttpRequestException e)
+            {
+                // A malformed chunk, a truncated or too slow body: the client's fault, not an internal error.
+                throw new RequestError(e.StatusCode, $"the request body could not be read ({e.Message.TrimEnd('.')}); send it whole, as JSON.");
+            }
             using var slot = await gate.EnterAsync(http.RequestAborted);
             InjectedFault.At("serve request");
             await respond(request, http);
@@ -204,8 +209,10 @@ public sealed class CompletionServer : IAsyncDisposable
         {
             await next(http);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !http.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (!http.RequestAborted.IsCancellationRequested && e is not BadHttpRequestException)
         {
+            // A client that went away, or sent a body Kestrel could not read, is not an internal error (and must not be
+            // able to fill the disk with reports).
             var line = InternalError.Record(e);
             Console.Error.WriteLine($"textgen serve: {http.Request.Method} {http.Request.Path}: {line}");
             if (http.Response.HasStarted)

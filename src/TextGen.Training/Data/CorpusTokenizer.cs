@@ -59,7 +59,7 @@ public static class CorpusTokenizer
         IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
         cache.EnsureWritable();
-        var before = corpus.Stamp();
+        var before = SettledStamp(corpus, cancel);
         var hash = cache.ContentHash(corpus, Bytes(progress, "hashing", corpus.Length));
         var tokenizer = choice.Given ?? LearnedTokenizer(corpus, choice, cache, hash, progress, cancel);
         if (choice.Documents && tokenizer is not DocumentTokenizer)
@@ -84,6 +84,25 @@ public static class CorpusTokenizer
         Encode(corpus, tokenizer, cache, key, hash, () => corpus.Stamp() == before, progress, cancel);
         var written = cache.FindIds(key) ?? throw new TextGenException($"the token cache in {cache.Directory} lost an entry while it was written; run again.");
         return Open(tokenizer, written, corpus, hash, fromCache: false, warning);
+    }
+
+    /// <summary>
+    /// The corpus's stamp once its last change is clearly in the past (<see cref="FileStamp.ChangedJustBefore"/>): a file written within the
+    /// file system's timestamp granularity of now could be written again without its stamp moving, and its new content
+    /// would then be stored under the old content's hash. Waits at most 100 ms (2 s on coarse file systems) for a file
+    /// just written; one still being written after 5 s is refused.
+    /// </summary>
+    private static FileStamp SettledStamp(CorpusFile corpus, CancellationToken cancel)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var stamp = corpus.Stamp();
+            if (!stamp.ChangedJustBefore(FileStamp.NowNs)) return stamp;
+            if (waited.Elapsed > TimeSpan.FromSeconds(5)) throw new TextGenException($"{corpus.Path} is still being written; run again once it is complete.");
+            cancel.WaitHandle.WaitOne(50);
+            cancel.ThrowIfCancellationRequested();
+        }
     }
 
     private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,

@@ -15,6 +15,7 @@ public readonly record struct FileStamp(long Length, long ModifiedNs, long Chang
     {
         if (OperatingSystem.IsLinux() && Statx(path) is { } stamp) return stamp;
         var info = new FileInfo(path);
+        if (!info.Exists) throw new TextGenException($"{path} was removed while it was read; run again once it is back.");
         var modified = (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100;
         return new FileStamp(info.Length, modified, modified, 0, 0);
     }
@@ -29,8 +30,16 @@ public readonly record struct FileStamp(long Length, long ModifiedNs, long Chang
     /// system's timestamp granularity: 2 s where the times have no sub-second part (FAT, ext3), else 100 ms (Linux
     /// stamps files from a clock that lags by up to one timer tick).
     /// </summary>
-    public bool OlderThan(long recordedNs) =>
-        recordedNs - LatestNs > (ModifiedNs % 1_000_000_000 == 0 && ChangedNs % 1_000_000_000 == 0 ? 2_000_000_000 : 100_000_000);
+    public bool OlderThan(long recordedNs) => recordedNs - LatestNs > MarginNs;
+
+    /// <summary>
+    /// Whether the file changed within the margin before <paramref name="nowNs"/>, so that it could change again without
+    /// its stamp moving. A change time in the future (a clock set back) is not waited on: such a file is never vouched
+    /// for by a record either.
+    /// </summary>
+    public bool ChangedJustBefore(long nowNs) => nowNs - ChangedNs is var age && age >= 0 && age <= MarginNs;
+
+    private long MarginNs => ModifiedNs % 1_000_000_000 == 0 && ChangedNs % 1_000_000_000 == 0 ? 2_000_000_000 : 100_000_000;
 
     public static long NowNs => (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
 

@@ -12,7 +12,7 @@ public static class DateStep
         }
         catch (ArgumentOutOfRangeException)
         {
-            throw new TextGenException($"the series ends on {dates[^1]:yyyy-MM-dd} and no date can follow it (the calendar ends on 9999-12-31); fix the dates in the CSV, or forecast fewer steps.");
+            throw new TextGenException($"no date can follow {dates[^1]:yyyy-MM-dd} in the series' rhythm before the calendar ends (9999-12-31); forecast fewer steps (--steps), or train on a CSV whose dates are right.");
         }
     }
 

@@ -144,5 +144,23 @@ public sealed class LastLineOfDefenceTests(SharedModel model) : IClassFixture<Sh
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 
+    [Fact]
+    public async Task ABodyKestrelCannotReadIsTheClientsErrorNotAnInternalOne()
+    {
+        await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxTokens = 50 });
+        var crashes = Path.Combine(UserCache.Root, "crashes");
+        var before = Directory.Exists(crashes) ? Directory.GetFiles(crashes).Length : 0;
+        var url = new Uri(server.Url);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(url.Host, url.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(
+            $"POST /v1/completions HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{{}}\r\n"));
+        var reply = new byte[4096];
+        var read = await stream.ReadAsync(reply).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 400", System.Text.Encoding.ASCII.GetString(reply, 0, read));
+        Assert.Equal(before, Directory.Exists(crashes) ? Directory.GetFiles(crashes).Length : 0); // no report for a client's mistake
+    }
+
     public void Dispose() => _dir.Dispose();
 }

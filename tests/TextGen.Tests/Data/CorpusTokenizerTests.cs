@@ -136,27 +136,47 @@ public class CorpusTokenizerTests
         using var dir = new TempDirectory();
         var cache = new TokenCache(dir.File("cache"));
         var path = dir.Write("c.txt", Corpora.Prose(20));
-        var written = File.GetLastWriteTimeUtc(path);
-        Thread.Sleep(300); // past the racy window: the first record vouches for this content
+        var written = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc); // whole seconds: put back exactly below
+        File.SetLastWriteTimeUtc(path, written);
+        var stamp = FileStamp.Of(path);
         using (var first = CorpusTokenizer.Tokenize(path, Choice("word"), cache)) Assert.DoesNotContain("Hail", first.Tokenizer.Describe().Symbols);
 
-        // Same size, new content, and the old modification time put back (as `touch -r` or an unpacker would): the
-        // inode's change time still moves, so the corpus is read again.
+        // Same size, new content, and the old modification time put back (as `touch -r` or an unpacker would): only the
+        // inode's change time tells, and the corpus is read again.
         File.WriteAllText(path, Corpora.Prose(20).Replace("Call", "Hail"));
         File.SetLastWriteTimeUtc(path, written);
-        using (var changed = CorpusTokenizer.Tokenize(path, Choice("word"), cache))
-        {
-            Assert.False(changed.FromCache);
-            Assert.Contains("Hail", changed.Tokenizer.Describe().Symbols);
-        }
+        var after = FileStamp.Of(path);
+        Assert.Equal((stamp.Length, stamp.ModifiedNs), (after.Length, after.ModifiedNs));
+        using var changed = CorpusTokenizer.Tokenize(path, Choice("word"), cache);
+        Assert.False(changed.FromCache);
+        Assert.Contains("Hail", changed.Tokenizer.Describe().Symbols);
+    }
 
-        // A change right after a record (in its racy window) is caught too: such a record never vouches for the file.
-        File.WriteAllText(path, Corpora.Prose(20).Replace("Call", "Bawl"));
-        using (var racy = CorpusTokenizer.Tokenize(path, Choice("word"), cache)) Assert.Contains("Bawl", racy.Tokenizer.Describe().Symbols);
-        File.WriteAllText(path, Corpora.Prose(20).Replace("Call", "Pall"));
-        File.SetLastWriteTimeUtc(path, written);
-        using var again = CorpusTokenizer.Tokenize(path, Choice("word"), cache);
-        Assert.Contains("Pall", again.Tokenizer.Describe().Symbols);
+    [Fact]
+    public void ARecordVouchesOnlyForAFileClearlyOlderThanIt()
+    {
+        const long second = 1_000_000_000;
+        var fine = new FileStamp(10, 1_700_000_000 * second + 123_456_789, 1_700_000_000 * second + 123_456_789, 1, 1);
+        Assert.False(fine.OlderThan(fine.LatestNs + 50_000_000)); // within a timer tick: racily clean
+        Assert.True(fine.OlderThan(fine.LatestNs + 150_000_000));
+        var coarse = new FileStamp(10, 1_700_000_000 * second, 1_700_000_000 * second, 1, 1); // whole seconds (FAT, ext3)
+        Assert.False(coarse.OlderThan(coarse.LatestNs + 1_500_000_000));
+        Assert.True(coarse.OlderThan(coarse.LatestNs + 2_500_000_000));
+    }
+
+    [Fact]
+    public void TheStampIsWhatStatSays()
+    {
+        if (!OperatingSystem.IsLinux()) return; // statx is Linux's; elsewhere the stamp is FileInfo's
+        using var dir = new TempDirectory();
+        var path = dir.Write("c.txt", "some text");
+        var stamp = FileStamp.Of(path);
+        var start = new System.Diagnostics.ProcessStartInfo("stat", ["-c", "%i %s %Y %Z", path]) { RedirectStandardOutput = true };
+        using var stat = System.Diagnostics.Process.Start(start)!;
+        var fields = stat.StandardOutput.ReadToEnd().Trim().Split(' ').Select(long.Parse).ToArray();
+        stat.WaitForExit();
+        Assert.Equal(fields, new[] { (long)stamp.Inode, stamp.Length, stamp.ModifiedNs / 1_000_000_000, stamp.ChangedNs / 1_000_000_000 });
+        Assert.NotEqual(0UL, stamp.Device);
     }
 
     [Theory]
