@@ -65,7 +65,7 @@ public static class Throughput
         using var model = new LanguageModel(config);
         model.Recurrent.Bf16Products = bf16Products;
         var parameters = model.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, 2e-3);
+        using var optimizer = new Training.Adam(parameters, 2e-3);
         var random = new Random(1);
         var inputs = new long[batch * seqLength];
         var targets = new long[batch * seqLength];

@@ -21,7 +21,7 @@ public static class ForecastTrainer
         var random = new Random(unchecked((int)options.Seed));
         var network = new ForecastNetwork(config);
         var parameters = network.parameters().ToArray();
-        using var optimizer = optim.Adam(parameters, options.LearningRate);
+        using var optimizer = new Training.Adam(parameters, options.LearningRate);
 
         var window = data.Settings.Window;
         var horizon = data.Settings.Horizon;

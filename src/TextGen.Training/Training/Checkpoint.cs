@@ -27,7 +27,7 @@ public sealed record Checkpoint
 
     public static string PathFor(string modelPath) => modelPath + ".ckpt";
 
-    public void Save(string path, LanguageModel network, Adam optimizer, WeightAverage average)
+    public void Save(string path, LanguageModel network, TorchSharp.Modules.Adam optimizer, WeightAverage average)
     {
         using var optimizerState = new MemoryStream();
         using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -56,7 +56,7 @@ public sealed record Checkpoint
         return new SavedTraining(state, weights, optimizer, sections.GetValueOrDefault(AverageSection));
     }
 
-    public static void RestoreOptimizer(Adam optimizer, byte[] bytes, string path)
+    public static void RestoreOptimizer(TorchSharp.Modules.Adam optimizer, byte[] bytes, string path)
     {
         try
         {

@@ -138,7 +138,7 @@ public sealed class Trainer
             _batches = trainer._data.Batches;
             _options = trainer._options;
             _parameters = _network.parameters().Where(p => p.requires_grad).ToArray(); // frozen embeddings stay as they are
-            _optimizer = optim.Adam(_parameters, _options.LearningRate, beta1: _options.Beta1);
+            _optimizer = new Adam(_parameters, _options.LearningRate, beta1: _options.Beta1);
             try
             {
                 if (trainer._resume is { } resume)

@@ -29,6 +29,6 @@ public class TrainingOptionsTests
         using var trained = TrainedModel.Load(result.ModelPath);
         using var optimizer = optim.Adam(trained.Network.parameters(), 0.01);
         Checkpoint.RestoreOptimizer(optimizer, saved.Optimizer, "m.tgm.ckpt");
-        Assert.Equal(0.3, ((Adam.ParamGroup)optimizer.ParamGroups.Single()).Betas.Item1);
+        Assert.Equal(0.3, ((TorchSharp.Modules.Adam.ParamGroup)optimizer.ParamGroups.Single()).Betas.Item1);
     }
 }
