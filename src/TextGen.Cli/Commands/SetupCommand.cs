@@ -17,9 +17,9 @@ public static class SetupCommand
         var command = new Command("setup", "Fetch and check what training needs (libtorch, and a private C++ runtime where the system's is too old), ahead of the first train.") { json };
         command.SetAction(parse =>
         {
-            using (var ones = TorchSharp.torch.ones(3, 3))
-            using (var sum = ones.matmul(ones).sum())
+            using (TorchSharp.torch.NewDisposeScope()) // the product's intermediate too
             {
+                var sum = TorchSharp.torch.ones(3, 3).matmul(TorchSharp.torch.ones(3, 3)).sum();
                 if (sum.item<float>() != 27f) throw new TextGenException("libtorch loaded but computed a wrong product; delete the cache folder and run `textgen setup` again.");
             }
             var libtorch = TorchRuntime.LibtorchFolder ?? AppContext.BaseDirectory;
