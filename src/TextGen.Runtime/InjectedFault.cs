@@ -3,7 +3,8 @@ namespace TextGen;
 /// <summary>
 /// Faults injected on purpose, to test the last line of defence at each entry point: <c>TEXTGEN_INJECT_FAULT=PLACE</c>
 /// makes <see cref="At"/> throw there (places: a command such as <c>train</c> or <c>forecast predict</c>, <c>thread</c>,
-/// <c>serve request</c>, <c>training loop</c>). Read on every call, so a test can switch it within one process.
+/// <c>serve request</c>, <c>serve stream</c> (after a streamed completion's first event), <c>training loop</c>). Read
+/// on every call, so a test can switch it within one process.
 /// </summary>
 public static class InjectedFault
 {

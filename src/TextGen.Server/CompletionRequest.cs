@@ -13,6 +13,28 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
     /// <summary>"stream_options": {"include_usage": true}: a last chunk with no choices carries the usage (the OpenAI SDKs ask for it).</summary>
     public bool StreamUsage { get; init; }
 
+    /// <summary>
+    /// Reads a body as JSON and parses it with <paramref name="parse"/> (<see cref="ParseCompletion"/> or
+    /// <see cref="ParseChat"/>); anything malformed is a <see cref="RequestError"/> with a 4xx status.
+    /// </summary>
+    public static async Task<CompletionRequest> ReadAsync(Stream body, Func<JsonElement, CompletionRequest> parse, CancellationToken cancel)
+    {
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: cancel);
+            return parse(document.RootElement.Clone());
+        }
+        catch (JsonException e)
+        {
+            throw new RequestError(400, $"the request body is not valid JSON ({e.Message.Split('.')[0]}).");
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json reads a lone surrogate (\ud800) or invalid UTF-8 inside a string only when asked for it.
+            throw new RequestError(400, "the request body holds a string that is not valid Unicode (a lone surrogate or invalid UTF-8).");
+        }
+    }
+
     public static CompletionRequest ParseCompletion(JsonElement body, ServerOptions limits)
     {
         RequireObject(body);

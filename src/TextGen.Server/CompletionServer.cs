@@ -129,17 +129,7 @@ public sealed class CompletionServer : IAsyncDisposable
             CompletionRequest request;
             try
             {
-                using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted);
-                request = parse(document.RootElement.Clone());
-            }
-            catch (JsonException e)
-            {
-                throw new RequestError(400, $"the request body is not valid JSON ({e.Message.Split('.')[0]}).");
-            }
-            catch (InvalidOperationException)
-            {
-                // System.Text.Json reads a lone surrogate (\ud800) or invalid UTF-8 inside a string only when asked for it.
-                throw new RequestError(400, "the request body holds a string that is not valid Unicode (a lone surrogate or invalid UTF-8).");
+                request = await CompletionRequest.ReadAsync(http.Request.Body, parse, http.RequestAborted);
             }
             catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
             {
@@ -215,13 +205,34 @@ public sealed class CompletionServer : IAsyncDisposable
             // able to fill the disk with reports).
             var line = InternalError.Record(e);
             Console.Error.WriteLine($"textgen serve: {http.Request.Method} {http.Request.Path}: {line}");
+            var error = new RequestError(500, $"internal error ({e.GetType().Name}); the server logged a report, and keeps serving.", type: "server_error");
             if (http.Response.HasStarted)
             {
-                http.Abort();
+                // A stream that failed midway ends with an error event (OpenAI's SDKs raise it) and no [DONE]; anything
+                // else that had begun is cut off.
+                if (http.Response.ContentType != "text/event-stream" || !await TryEndStreamWith(http, error)) http.Abort();
                 return;
             }
             http.Response.Clear();
-            await Error(http, new RequestError(500, $"internal error ({e.GetType().Name}); the server logged a report, and keeps serving.", type: "server_error"));
+            await Error(http, error);
+        }
+    }
+
+    /// <summary>
+    /// Sends the error as the stream's last event and ends the response; false when the client is gone or not reading.
+    /// (Ending the connection instead would lose the event: a reset drops what the client has not read yet.)
+    /// </summary>
+    private static async Task<bool> TryEndStreamWith(HttpContext http, RequestError error)
+    {
+        try
+        {
+            await Completions.ErrorEvent(http, error);
+            await http.Response.CompleteAsync();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ClientStalledException or ObjectDisposedException)
+        {
+            return false;
         }
     }
 

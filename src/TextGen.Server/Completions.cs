@@ -28,6 +28,7 @@ internal static class Completions
                     id, @object = "text_completion", created, model = modelId,
                     choices = new[] { new { text = update.Text, index = update.Index, logprobs = (object?)null, finish_reason = Reason(update.Finish) } },
                 });
+                InjectedFault.At("serve stream");
             }
             if (request.StreamUsage)
             {
@@ -111,6 +112,9 @@ internal static class Completions
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
     }
+
+    /// <summary>The last event of a stream that failed after it began: OpenAI's error shape, which its SDKs raise as an error.</summary>
+    public static Task ErrorEvent(HttpContext http, RequestError error) => Event(http, error.Body);
 
     private static Task Event(HttpContext http, object payload) => Send(http, $"data: {System.Text.Json.JsonSerializer.Serialize(payload)}\n\n");
 

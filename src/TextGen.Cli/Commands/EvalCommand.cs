@@ -20,6 +20,10 @@ public static class EvalCommand
             using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var result = ByteProgressDisplay.Run(parse.InvocationConfiguration.Error,
                 progress => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: progress));
+            if (result.CacheWarning is { } damaged)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("warning: " + damaged);
+            }
             if (result.Unknown > 0)
             {
                 parse.InvocationConfiguration.Error.WriteLine("warning: " + UnknownText.Warning(trained.Tokenizer, result.Unknown, result.FirstUnknown, "the file"));

@@ -21,7 +21,10 @@ internal sealed class StopSequenceFilter(IReadOnlyList<string> stopSequences)
         }
         _pending.Append(piece);
         var text = _pending.ToString();
-        var stopAt = stopSequences.Select(s => text.IndexOf(s, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(-1).Min();
+        // The stop that completed first (the leftmost of those completing together), as if the text had come one
+        // character at a time: a longer one that began earlier but completes later was never generated.
+        var stopAt = stopSequences.Select(s => (Start: text.IndexOf(s, StringComparison.Ordinal), s.Length)).Where(f => f.Start >= 0)
+            .OrderBy(f => f.Start + f.Length).ThenBy(f => f.Start).Select(f => f.Start).DefaultIfEmpty(-1).First();
         if (stopAt >= 0)
         {
             Stopped = true;

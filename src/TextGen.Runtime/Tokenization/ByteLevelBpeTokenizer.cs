@@ -44,7 +44,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
 
     public static ByteLevelBpeTokenizer FromDescription(TokenizerDescription description)
     {
-        if (description.Symbols.Count < BpeTrainer.ByteAlphabet || description.Merges is null)
+        // Every byte must have its token, in byte order, or text with that byte would be lost without a word.
+        if (description.Symbols.Count < BpeTrainer.ByteAlphabet || description.Merges is null
+            || !description.Symbols.Take(BpeTrainer.ByteAlphabet).Select((symbol, b) => symbol.Length == 1 && symbol[0] == ByteLevel.ByteToChar[b]).All(same => same))
         {
             throw new TextGenException("the model file's BPE vocabulary lacks its bytes or merges; the file is corrupt.");
         }

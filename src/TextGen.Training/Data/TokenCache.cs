@@ -39,6 +39,16 @@ public sealed record TokenCacheEntry
 }
 
 /// <summary>
+/// A vocabulary learned from a corpus, with the XxHash3 of its JSON: an edited or damaged record (a symbol changed, one
+/// dropped) parses as a valid vocabulary, and would tokenize the corpus into other ids without a word.
+/// </summary>
+public sealed record LearnedVocabulary(TokenizerDescription? Tokenizer, string? Checksum)
+{
+    public static string ChecksumOf(TokenizerDescription tokenizer) =>
+        Convert.ToHexStringLower(XxHash3.Hash(JsonSerializer.SerializeToUtf8Bytes(tokenizer, HeaderJson.Default.TokenizerDescription)));
+}
+
+/// <summary>
 /// A corpus file's identity when its content hash was computed (<paramref name="RecordedNs"/>): the hash is reused while
 /// the file's stamp is unchanged and its times are clearly older than the record (<see cref="FileStamp.OlderThan"/>).
 /// </summary>
@@ -47,7 +57,7 @@ public sealed record CorpusIdentity(string Path, FileStamp Stamp, long RecordedN
 /// <summary>
 /// A folder of tokenized corpora, so that a corpus is tokenized once: later runs, --resume and eval read its ids
 /// from here. Everything is keyed by the corpus content (XxHash128): the tokenizer a set of vocabulary settings
-/// learns from it (NAME.tokenizer.json), and the ids a tokenizer gives it (NAME.ids, NAME.json, and NAME.docs for
+/// learns from it (NAME.tokenizer.json, checked against its checksum), and the ids a tokenizer gives it (NAME.ids, NAME.json, and NAME.docs for
 /// line documents). A corpus whose stamp (size, modification and change times, inode) is unchanged and clearly older
 /// than the record is not hashed again, as git's index does. An entry's ids file is checked against the XxHash3 its
 /// record holds before it is used. Every file is written atomically and the record last, so a killed run leaves no
@@ -82,11 +92,15 @@ public sealed class TokenCache(string directory)
         return hash;
     }
 
+    /// <summary>The vocabulary learned under <paramref name="key"/>, or null when there is none or its checksum does not match it.</summary>
     public TokenizerDescription? FindTokenizer(string key) =>
-        TryRead(Path.Combine(Tokens, key + ".tokenizer.json"), HeaderJson.Default.TokenizerDescription);
+        TryRead(Path.Combine(Tokens, key + ".tokenizer.json"), TokenCacheJson.Default.LearnedVocabulary) is { Tokenizer: { } tokenizer } record
+            && record.Checksum == LearnedVocabulary.ChecksumOf(tokenizer)
+            ? tokenizer
+            : null;
 
     public void StoreTokenizer(string key, TokenizerDescription tokenizer) =>
-        Store(Path.Combine(Tokens, key + ".tokenizer.json"), tokenizer, HeaderJson.Default.TokenizerDescription);
+        Store(Path.Combine(Tokens, key + ".tokenizer.json"), new LearnedVocabulary(tokenizer, LearnedVocabulary.ChecksumOf(tokenizer)), TokenCacheJson.Default.LearnedVocabulary);
 
     /// <summary>The entry and its files' paths, or null when there is none (or it is incomplete).</summary>
     public (TokenCacheEntry Entry, string Ids, string Documents)? FindIds(string key)
@@ -140,4 +154,5 @@ public sealed class TokenCache(string directory)
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 [System.Text.Json.Serialization.JsonSerializable(typeof(TokenCacheEntry))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(CorpusIdentity))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(LearnedVocabulary))]
 internal sealed partial class TokenCacheJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -15,13 +15,17 @@ public sealed record ForecastTrace(DateTime[] Dates, double[] Actual, double[] M
 /// <summary>Scores a forecaster on the test part of a series (the last test fraction, never seen in training).</summary>
 public static class ForecastEvaluation
 {
-    public static ForecastReport Run(ForecastModel model, PriceSeries series, string source)
+    public static ForecastReport Run(ForecastModel model, PriceSeries series, string source) =>
+        Run(model.Metadata, model.Predict, series, source);
+
+    /// <summary>The same from a model's metadata and any predictor.</summary>
+    public static ForecastReport Run(ForecastMetadata meta, ForecastPredictor predict, PriceSeries series, string source)
     {
-        var settings = model.Metadata.Settings;
-        var data = PreparedSeries.Prepare(series, settings, source, model.Metadata.Scaler);
+        var settings = meta.Settings;
+        var data = PreparedSeries.Prepare(series, settings, source, meta.Scaler);
         var prices = series.Values;
         var (inputs, _) = SeriesWindows.Make(data.Scaled, settings.Window, settings.Horizon, data.TestSamples);
-        var outputs = model.Predict(inputs, data.TestSamples.Length);
+        var outputs = predict(inputs, data.TestSamples.Length);
 
         var actual = new List<double>();
         var baseline = new List<double>();
@@ -36,7 +40,7 @@ public static class ForecastEvaluation
             var level = prices[last];
             for (var h = 0; h < settings.Horizon; h++)
             {
-                var change = model.Metadata.Scaler.Inverse(outputs[j * settings.Horizon + h]);
+                var change = meta.Scaler.Inverse(outputs[j * settings.Horizon + h]);
                 level = Differencing.Invert(level, change, settings.Diff);
                 var target = last + h + 1;
                 actual.Add(prices[target]);

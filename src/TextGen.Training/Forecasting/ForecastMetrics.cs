@@ -20,7 +20,7 @@ public sealed record ForecastMetrics(double Mae, double Rmse, double Mape, doubl
                 percent += Math.Abs(error / actual[i]);
                 percentCount++;
             }
-            if (Math.Sign(predicted[i] - baseline[i]) == Math.Sign(actual[i] - baseline[i]))
+            if (Direction(predicted[i] - baseline[i]) is { } forecast && forecast == Direction(actual[i] - baseline[i]))
             {
                 sameDirection++;
             }
@@ -28,4 +28,7 @@ public sealed record ForecastMetrics(double Mae, double Rmse, double Mape, doubl
         var n = Math.Max(1, actual.Count);
         return new ForecastMetrics(absolute / n, Math.Sqrt(squared / n), 100 * percent / Math.Max(1, percentCount), sameDirection / (double)n);
     }
+
+    /// <summary>Up, down or flat; none for a NaN move (a network that outputs NaN), which is never the right direction.</summary>
+    private static int? Direction(double move) => double.IsNaN(move) ? null : Math.Sign(move);
 }

@@ -44,17 +44,24 @@ public sealed class ForecastModel : IDisposable
 
     public static ForecastModel Load(string path)
     {
+        var (metadata, weights) = ReadChecked(path);
+        TorchRuntime.EnsureLoaded();
+        var network = new ForecastNetwork(metadata.Network);
+        ModuleWeights.Load(network, weights, path);
+        network.eval();
+        return new ForecastModel(network, metadata);
+    }
+
+    /// <summary>The header, checked, and the weights section, still bytes: everything of a load that needs no libtorch.</summary>
+    internal static (ForecastMetadata Metadata, byte[] Weights) ReadChecked(string path)
+    {
         var (metadata, sections) = ModelFile.Read(path, Kind, TrainingHeaderJson.Default.ForecastMetadata);
         if (!sections.TryGetValue(WeightsSection, out var weights))
         {
             throw new TextGenException($"{path} lacks its weights; the file is corrupt.");
         }
         CheckHeader(metadata, weights.Length, path);
-        TorchRuntime.EnsureLoaded();
-        var network = new ForecastNetwork(metadata.Network);
-        ModuleWeights.Load(network, weights, path);
-        network.eval();
-        return new ForecastModel(network, metadata);
+        return (metadata, weights);
     }
 
     /// <summary>
@@ -95,7 +102,7 @@ public sealed class ForecastModel : IDisposable
     }
 
     /// <summary>Parameters of a <see cref="ForecastNetwork"/>: the recurrent layers over one input value, the dense layers, the output.</summary>
-    private static long ParameterCount(ForecastNetConfig network)
+    internal static long ParameterCount(ForecastNetConfig network)
     {
         var recurrent = new RecurrentNetConfig { Cell = network.Cell, Layers = network.Layers, Hidden = network.Hidden, OneHot = true, VocabularySize = 1 }
             .RecurrentParameterCount();

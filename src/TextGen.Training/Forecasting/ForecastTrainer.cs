@@ -68,7 +68,7 @@ public static class ForecastTrainer
             ModuleWeights.Load(network, best.Weights, "the best epoch");
         }
         network.eval();
-        var tail = Math.Min(data.Series.Count, window + Differencing.Lag(data.Settings.Diff));
+        var (tailPrices, tailDates) = Tail(data);
         return new ForecastModel(network, new ForecastMetadata
         {
             Source = source,
@@ -79,10 +79,17 @@ public static class ForecastTrainer
             Network = config,
             History = history,
             BestEpoch = best.Epoch,
-            TailPrices = data.Series.Values.Skip(data.Series.Count - tail).ToArray(),
-            TailDates = data.Series.Dates.Skip(data.Series.Count - tail).ToArray(),
+            TailPrices = tailPrices,
+            TailDates = tailDates,
             Seed = options.Seed,
         });
+    }
+
+    /// <summary>The end of the series a model keeps to forecast from: one window, plus the price differencing needs before it.</summary>
+    internal static (double[] Prices, DateTime[] Dates) Tail(PreparedSeries data)
+    {
+        var tail = Math.Min(data.Series.Count, data.Settings.Window + Differencing.Lag(data.Settings.Diff));
+        return (data.Series.Values.Skip(data.Series.Count - tail).ToArray(), data.Series.Dates.Skip(data.Series.Count - tail).ToArray());
     }
 
     private static (double Mse, double Mae) Score(ForecastNetwork network, float[] inputs, float[] targets, int count, int window, int horizon)

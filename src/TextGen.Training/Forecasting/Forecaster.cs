@@ -1,12 +1,18 @@
 namespace TextGen.Forecasting;
 
+/// <summary>Network outputs (scaled, differenced values, <c>count</c> x horizon) for row-major windows (count, window).</summary>
+public delegate float[] ForecastPredictor(float[] windows, int count);
+
 /// <summary>Continues a series past its end: recursive one-step forecasts, or direct blocks of the model's horizon.</summary>
 public static class Forecaster
 {
-    public static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastModel model, int steps)
+    public static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastModel model, int steps) =>
+        Continue(model.Metadata, model.Predict, steps);
+
+    /// <summary>The same from a model's metadata and any predictor: the arithmetic on prices and dates that a hostile header or network output reaches.</summary>
+    public static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastMetadata meta, ForecastPredictor predict, int steps)
     {
         ForecastSettings.Steps.Check(steps);
-        var meta = model.Metadata;
         var settings = meta.Settings;
         var window = settings.Window;
         var scaled = Differencing.Apply(meta.TailPrices, settings.Diff).Select(meta.Scaler.Transform).ToList();
@@ -20,7 +26,7 @@ public static class Forecaster
         while (forecast.Count < steps)
         {
             var input = scaled.Skip(scaled.Count - window).Select(v => (float)v).ToArray();
-            foreach (var output in model.Predict(input, 1))
+            foreach (var output in predict(input, 1))
             {
                 if (forecast.Count == steps) break;
                 scaled.Add(output);

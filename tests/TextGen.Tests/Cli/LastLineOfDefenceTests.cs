@@ -145,6 +145,54 @@ public sealed class LastLineOfDefenceTests(SharedModel model) : IClassFixture<Sh
     }
 
     [Fact]
+    public async Task AStreamThatFailsMidwayEndsWithAnErrorEventAndNoDone()
+    {
+        await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxTokens = 50 });
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var request = new { prompt = "Call me", max_tokens = 20, seed = 1, stream = true };
+
+        Environment.SetEnvironmentVariable(InjectedFault.Variable, "serve stream");
+        string events;
+        try
+        {
+            using var message = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(request) };
+            using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode); // the stream had begun
+            events = await ReadUntilCut(await response.Content.ReadAsStreamAsync());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(InjectedFault.Variable, null);
+        }
+        var data = events.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Select(e => e["data: ".Length..]).ToArray();
+        Assert.True(data.Length >= 2, events);
+        Assert.DoesNotContain("[DONE]", data);
+        using (var last = JsonDocument.Parse(data[^1]))
+        {
+            Assert.Equal("server_error", last.RootElement.GetProperty("error").GetProperty("type").GetString());
+        }
+
+        using var served = await http.PostAsJsonAsync("/v1/completions", request with { stream = false });
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
+    /// <summary>Everything a stream sent before it ended or was cut (a cut connection is an IOException mid-read).</summary>
+    private static async Task<string> ReadUntilCut(Stream stream)
+    {
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer)) > 0) text.Append(System.Text.Encoding.UTF8.GetString(buffer, 0, read));
+        }
+        catch (Exception e) when (e is IOException or HttpRequestException)
+        {
+        }
+        return text.ToString();
+    }
+
+    [Fact]
     public async Task ABodyKestrelCannotReadIsTheClientsErrorNotAnInternalOne()
     {
         await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxTokens = 50 });

@@ -222,6 +222,28 @@ public class CorpusTokenizerTests
     }
 
     [Fact]
+    public void AnEditedVocabularyRecordIsLearnedAgainNotTrusted()
+    {
+        // Found by fuzzing (tests/TextGen.Fuzzing/findings/token-cache): one symbol edited is still a valid vocabulary,
+        // which would tokenize the corpus into other ids; the record's checksum tells.
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var path = dir.Write("c.txt", Corpora.Prose(5));
+        string learned;
+        int[] expected;
+        using (var corpus = CorpusTokenizer.Tokenize(path, Choice("char"), cache))
+        {
+            learned = string.Join("", corpus.Tokenizer.Describe().Symbols);
+            expected = corpus.Ids.ToArray();
+        }
+        var record = Directory.GetFiles(dir.File("cache"), "*.tokenizer.json", SearchOption.AllDirectories).Single();
+        File.WriteAllText(record, File.ReadAllText(record).Replace("\"a\"", "\"\u00e0\""));
+        using var again = CorpusTokenizer.Tokenize(path, Choice("char"), cache);
+        Assert.Equal(learned, string.Join("", again.Tokenizer.Describe().Symbols));
+        Assert.Equal(expected, again.Ids.ToArray());
+    }
+
+    [Fact]
     public void AnUnwritableCacheIsOneLineNamingTheSetting()
     {
         using var dir = new TempDirectory();

@@ -42,6 +42,17 @@ public class TokenCacheReuseTests
         Assert.Empty(passes); // nothing hashed, learned or tokenized after the first run
         var fresh = CorpusEvaluation.Run(model, corpus, cache: new TokenCache(dir.File("fresh-cache")));
         Assert.Equal(fresh.Loss, cached.Loss);
+        Assert.Null(cached.CacheWarning);
+
+        // Damage that keeps every id valid: eval tokenizes again, scores the same, and says why it took longer.
+        var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
+        var bytes = File.ReadAllBytes(ids);
+        var other = Array.FindIndex(bytes, b => b != bytes[0]);
+        (bytes[0], bytes[other]) = (bytes[other], bytes[0]);
+        File.WriteAllBytes(ids, bytes);
+        var repaired = CorpusEvaluation.Run(model, corpus, cache: cache);
+        Assert.Equal(fresh.Loss, repaired.Loss);
+        Assert.StartsWith($"the token cache's entry for {corpus} was damaged", repaired.CacheWarning);
     }
 
     private sealed class Stages(List<string> stages) : IProgress<ByteProgress>
