@@ -8,6 +8,7 @@
 # each into tests/TextGen.Fuzzing/findings/TARGET/: the test suite replays every file there, and later runs start
 # from them. Needs no root: afl++ comes from the distribution's archive into the cache when it is not installed.
 set -euo pipefail
+shopt -s inherit_errexit
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$repo/scripts/private-apt.sh"
 cache="${TEXTGEN_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/textgen}"
@@ -28,11 +29,17 @@ afl_fuzz() {
     [ -n "$suite" ] && [ -n "$mirror" ] && [ -r "$keyring" ] \
       || fail "afl-fuzz is not installed and no Debian mirror is configured to fetch it from; install afl++ (apt install afl++), then run this again."
     echo "Fetching afl++ from $suite ($mirror) into $afl, once." >&2
-    rm -rf "$afl" && mkdir -p "$afl/debs" && apt_private_init "$afl/apt" "deb [signed-by=$keyring] $mirror $suite main"
-    apt_private "$afl/apt" update >"$afl/apt.log" 2>&1 \
-      && (cd "$afl/debs" && apt_private "$afl/apt" download afl++ libpython3.11 libexpat1 zlib1g) >>"$afl/apt.log" 2>&1 \
-      || fail "could not download afl++ from $mirror ($(grep -E '^(E|W):' "$afl/apt.log" | head -n 1)); install afl++ instead."
-    for deb in "$afl"/debs/*.deb; do dpkg-deb -x "$deb" "$afl/root"; done
+    # Fetched and unpacked beside the cache's folder, then moved into place: a half-done fetch is never taken for one.
+    local work
+    work=$(mktemp -d "$cache/.afl.XXXXXX") || fail "cannot write to $cache; set TEXTGEN_CACHE to a writable folder."
+    mkdir -p "$work/debs" && apt_private_init "$work/apt" "deb [signed-by=$keyring] $mirror $suite main"
+    apt_private "$work/apt" update >"$work/apt.log" 2>&1 \
+      && (cd "$work/debs" && apt_private "$work/apt" download afl++ libpython3.11 libexpat1 zlib1g) >>"$work/apt.log" 2>&1 \
+      || fail "could not download afl++ from $mirror ($(grep -E '^(E|W):' "$work/apt.log" | head -n 1)); install afl++ instead."
+    for deb in "$work"/debs/*.deb; do
+      dpkg-deb -x "$deb" "$work/root" || fail "could not unpack $(basename "$deb"); install afl++ instead."
+    done
+    rm -rf "$afl" && mv "$work" "$afl"
   fi
   echo "$afl/root/usr/bin/afl-fuzz"
 }
@@ -53,28 +60,37 @@ for assembly in TextGen.Runtime TextGen.Training TextGen.Server; do
 done
 harness="$plain/TextGen.Fuzzing"
 mapfile -t targets < <("$harness" --list | awk '{ print $1 }')
+[ ${#targets[@]} -gt 0 ] || fail "the harness $harness lists no targets; see the build output above."
 if [ "$target" != all ]; then
   printf '%s\n' "${targets[@]}" | grep -qx -- "$target" || fail "no target '$target'; pick one of: ${targets[*]} (or all)."
   targets=("$target")
 fi
 
-# --- Each target for $seconds: seeds from the harness plus every kept finding; a dictionary of the seeds' JSON keys. ---
+# --- Each target for $seconds: seeds from the harness plus every kept finding; a dictionary of the seeds' quoted words.
+# A kept finding that fails again is reported first (afl-fuzz only warns about a seed that crashes). ---
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_NO_AFFINITY=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 summary="$out/summary.tsv"
 printf 'target\tseconds\texecs\tinputs kept\tcrashes\thangs\n' >"$summary"
 status=0
+scratch="$out/scratch"
+export TEXTGEN_FUZZ_SCRATCH="$scratch"
+trap 'rm -rf "$scratch"' EXIT
 for name in "${targets[@]}"; do
   work="$out/$name"
-  rm -rf "$work" && mkdir -p "$work/seeds"
+  rm -rf "$work" && mkdir -p "$work/seeds" "$scratch"
   "$harness" "$name" --seeds "$work/seeds"
-  cp "$repo/tests/TextGen.Fuzzing/findings/$name"/* "$work/seeds/" 2>/dev/null || true
+  kept=("$repo/tests/TextGen.Fuzzing/findings/$name"/*)
+  if [ -e "${kept[0]}" ]; then
+    "$harness" "$name" "${kept[@]}" >"$work/kept.log" 2>&1 || { status=1; echo "-- a kept finding of $name fails again:" >&2; grep -A3 FINDING "$work/kept.log" >&2; }
+    cp "${kept[@]}" "$work/seeds/"
+  fi
   { grep -aoh '"[A-Za-z_]*"' "$work/seeds"/* || true; } | sort -u | awk '{ gsub(/"/, "\\\""); printf "key%d=\"%s\"\n", NR, $0 }' >"$work/keys.dict"
   echo "== $name: $seconds s" >&2
   "$afl" -V "$seconds" -i "$work/seeds" -o "$work/findings" -x "$work/keys.dict" -t 10000 -m none -- "$bin/TextGen.Fuzzing" "$name" >"$work/afl.log" 2>&1 \
     || { tail -n 20 "$work/afl.log" >&2; fail "afl-fuzz stopped on $name; its log is $work/afl.log."; }
   stats="$work/findings/default/fuzzer_stats"
-  stat() { awk -F' *: *' -v key="$1" '$1 == key { print $2 }' "$stats"; }
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(stat run_time)" "$(stat execs_done)" "$(stat corpus_count)" "$(stat saved_crashes)" "$(stat saved_hangs)" >>"$summary"
+  field() { awk -F' *: *' -v key="$1" '$1 == key { print $2 }' "$stats"; }
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(field run_time)" "$(field execs_done)" "$(field corpus_count)" "$(field saved_crashes)" "$(field saved_hangs)" >>"$summary"
   for found in "$work/findings/default/crashes"/id:* "$work/findings/default/hangs"/id:*; do
     [ -e "$found" ] || continue
     status=1
@@ -82,6 +98,5 @@ for name in "${targets[@]}"; do
     timeout 60 "$harness" "$name" "$found" >&2 || true
   done
 done
-rm -rf /dev/shm/textgen-fuzz-* 2>/dev/null || true
 column -t -s $'\t' "$summary"
 exit "$status"

@@ -17,7 +17,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
     /// Reads a body as JSON and parses it with <paramref name="parse"/> (<see cref="ParseCompletion"/> or
     /// <see cref="ParseChat"/>); anything malformed is a <see cref="RequestError"/> with a 4xx status.
     /// </summary>
-    public static async Task<CompletionRequest> ReadAsync(Stream body, Func<JsonElement, CompletionRequest> parse, CancellationToken cancel)
+    internal static async Task<CompletionRequest> ReadAsync(Stream body, Func<JsonElement, CompletionRequest> parse, CancellationToken cancel)
     {
         try
         {

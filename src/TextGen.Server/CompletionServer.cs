@@ -191,7 +191,7 @@ public sealed class CompletionServer : IAsyncDisposable
 
     /// <summary>
     /// An exception no check foresaw, in any route: the full trace goes to a report (its path on the server's stderr),
-    /// the client gets a 500 in OpenAI's error shape (or, mid-stream, a closed connection), and the server keeps serving.
+    /// the client gets a 500 in OpenAI's error shape (or, mid-stream, an error event ending the stream), and the server keeps serving.
     /// </summary>
     private static async Task LastLineOfDefence(HttpContext http, RequestDelegate next)
     {

@@ -39,28 +39,3 @@ public abstract class FuzzTarget
         }
     }
 }
-
-/// <summary>Files a target reads by path, in one folder per process (in memory where /dev/shm is).</summary>
-internal static class Scratch
-{
-    private static readonly Lazy<string> Folder = new(() =>
-    {
-        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : System.IO.Path.GetTempPath();
-        var folder = System.IO.Path.Combine(root, $"textgen-fuzz-{Environment.ProcessId}");
-        Directory.CreateDirectory(folder);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(folder, recursive: true);
-        return folder;
-    });
-
-    public static string Path(string name) => System.IO.Path.Combine(Folder.Value, name);
-
-    public static string Write(string name, byte[] bytes)
-    {
-        var path = Path(name);
-        File.WriteAllBytes(path, bytes);
-        return path;
-    }
-}
-
-/// <summary>A finding: the parser accepted something that broke what came after, without an exception of its own.</summary>
-public sealed class FuzzFinding(string message) : Exception(message);

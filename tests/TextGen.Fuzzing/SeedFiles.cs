@@ -55,6 +55,10 @@ internal static class SeedFiles
         return buffer.ToArray();
     }
 
+    public static ITokenizer Words(string text) => WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1, Lowercase = true });
+
+    public static ITokenizer Bpe(string text) => ByteLevelBpeTokenizer.Train(text, 270);
+
     /// <summary>A model file's bytes without the SHA-256 at its end: the part a fuzzer edits (targets append it again).</summary>
     public static byte[] WithoutChecksum(byte[] file) => file[..^32];
 

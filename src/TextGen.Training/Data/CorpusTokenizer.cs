@@ -182,6 +182,7 @@ public static class CorpusTokenizer
             Corpus = Path.GetFullPath(corpus.Path), CorpusBytes = corpus.Length, ContentHash = hash, ElementSize = elementSize,
             Count = count, Counts = counts, Unknown = unknown, FirstUnknown = firstUnknown, Documents = documentStarts.Count,
             IdsHash = TokenCacheEntry.Checksum(cache.IdsPath(key)),
+            DocumentsHash = documents is null ? "" : TokenCacheEntry.Checksum(Path.ChangeExtension(cache.IdsPath(key), ".docs")),
         });
     }
 
@@ -192,7 +193,7 @@ public static class CorpusTokenizer
         string? warning = null)
     {
         var (entry, idsPath, documentsPath) = found;
-        if (entry.Counts is not { } counts || counts.Length != tokenizer.VocabularySize || counts.Any(c => c < 0) || counts.Sum() != entry.Count
+        if (!entry.IsIntact() || entry.Counts is not { } counts || counts.Length != tokenizer.VocabularySize || counts.Any(c => c < 0) || counts.Sum() != entry.Count
             || entry.ElementSize != TokenIds.ElementSize(tokenizer.VocabularySize) || entry.Unknown < 0
             || entry.CorpusBytes != corpus.Length || entry.ContentHash != hash
             || (fromCache && TokenCacheEntry.Checksum(idsPath) != entry.IdsHash))
@@ -202,7 +203,7 @@ public static class CorpusTokenizer
         var ids = TokenIds.OpenFile(idsPath, entry.Count, entry.ElementSize, tokenizer.VocabularySize);
         try
         {
-            var starts = tokenizer is DocumentTokenizer documents ? DocumentStarts(documentsPath, entry, ids, documents) : null;
+            var starts = tokenizer is DocumentTokenizer documents ? DocumentStarts(documentsPath, entry, ids, documents, fromCache) : null;
             return new TokenizedCorpus(tokenizer, ids, entry, starts, fromCache) { CacheWarning = warning };
         }
         catch
@@ -213,10 +214,11 @@ public static class CorpusTokenizer
     }
 
     /// <summary>The .docs file: increasing starts from 0, each (of a sample of them) on a start marker.</summary>
-    private static long[] DocumentStarts(string path, TokenCacheEntry entry, TokenIds ids, DocumentTokenizer documents)
+    private static long[] DocumentStarts(string path, TokenCacheEntry entry, TokenIds ids, DocumentTokenizer documents, bool fromCache)
     {
         var bytesOnDisk = File.Exists(path) ? new FileInfo(path).Length : -1;
-        if (entry.Documents < 1 || entry.Documents > entry.Count || bytesOnDisk != entry.Documents * 8)
+        if (entry.Documents < 1 || entry.Documents > entry.Count || bytesOnDisk != entry.Documents * 8
+            || (fromCache && TokenCacheEntry.Checksum(path) != entry.DocumentsHash))
         {
             throw Damaged(path);
         }

@@ -9,7 +9,7 @@ namespace TextGen.Data;
 /// <summary>What the token cache records beside a file of token ids (the ids file is valid only when this is written).</summary>
 public sealed record TokenCacheEntry
 {
-    public const int CurrentFormat = 2; // 2: IdsHash
+    public const int CurrentFormat = 3; // 2: IdsHash; 3: DocumentsHash, RecordHash
     public int Format { get; init; } = CurrentFormat;
     /// <summary>The corpus file the ids were read from (for people looking in the cache; the key is its content).</summary>
     public string Corpus { get; init; } = "";
@@ -25,6 +25,22 @@ public sealed record TokenCacheEntry
     public long Documents { get; init; }
     /// <summary>XxHash3 of the ids file (hex), checked before the ids are used: damage that keeps ids in range is still found.</summary>
     public string IdsHash { get; init; } = "";
+    /// <summary>XxHash3 of the .docs file (hex) for line documents, checked as the ids file is; empty otherwise.</summary>
+    public string DocumentsHash { get; init; } = "";
+    /// <summary>
+    /// XxHash3 of this record's own JSON (without this field): counts swapped or a document total edited still pass every
+    /// check of consistency, and would be served.
+    /// </summary>
+    public string RecordHash { get; init; } = "";
+
+    /// <summary>This record with its <see cref="RecordHash"/> set, as it is stored.</summary>
+    public TokenCacheEntry Sealed() => this with { RecordHash = HashOfRecord() };
+
+    /// <summary>Whether the record is as it was stored.</summary>
+    public bool IsIntact() => RecordHash == HashOfRecord();
+
+    private string HashOfRecord() =>
+        Convert.ToHexStringLower(XxHash3.Hash(JsonSerializer.SerializeToUtf8Bytes(this with { RecordHash = "" }, TokenCacheJson.Default.TokenCacheEntry)));
 
     /// <summary>XxHash3 of a file's bytes (hex), read in large blocks: at the disk's or memory's speed.</summary>
     public static string Checksum(string path)
@@ -39,16 +55,6 @@ public sealed record TokenCacheEntry
 }
 
 /// <summary>
-/// A vocabulary learned from a corpus, with the XxHash3 of its JSON: an edited or damaged record (a symbol changed, one
-/// dropped) parses as a valid vocabulary, and would tokenize the corpus into other ids without a word.
-/// </summary>
-public sealed record LearnedVocabulary(TokenizerDescription? Tokenizer, string? Checksum)
-{
-    public static string ChecksumOf(TokenizerDescription tokenizer) =>
-        Convert.ToHexStringLower(XxHash3.Hash(JsonSerializer.SerializeToUtf8Bytes(tokenizer, HeaderJson.Default.TokenizerDescription)));
-}
-
-/// <summary>
 /// A corpus file's identity when its content hash was computed (<paramref name="RecordedNs"/>): the hash is reused while
 /// the file's stamp is unchanged and its times are clearly older than the record (<see cref="FileStamp.OlderThan"/>).
 /// </summary>
@@ -59,8 +65,8 @@ public sealed record CorpusIdentity(string Path, FileStamp Stamp, long RecordedN
 /// from here. Everything is keyed by the corpus content (XxHash128): the tokenizer a set of vocabulary settings
 /// learns from it (NAME.tokenizer.json, checked against its checksum), and the ids a tokenizer gives it (NAME.ids, NAME.json, and NAME.docs for
 /// line documents). A corpus whose stamp (size, modification and change times, inode) is unchanged and clearly older
-/// than the record is not hashed again, as git's index does. An entry's ids file is checked against the XxHash3 its
-/// record holds before it is used. Every file is written atomically and the record last, so a killed run leaves no
+/// than the record is not hashed again, as git's index does. An entry's record, ids and document starts are checked
+/// against the XxHash3s the record holds before they are used. Every file is written atomically and the record last, so a killed run leaves no
 /// entry that looks whole.
 /// Deleting the folder is always safe. Default: $TEXTGEN_CACHE, else $XDG_CACHE_HOME/textgen, else ~/.cache/textgen.
 /// </summary>
@@ -114,7 +120,7 @@ public sealed class TokenCache(string directory)
     public string IdsPath(string key) => Path.Combine(Tokens, key + ".ids");
 
     public void StoreEntry(string key, TokenCacheEntry entry) =>
-        Store(Path.ChangeExtension(IdsPath(key), ".json"), entry, TokenCacheJson.Default.TokenCacheEntry);
+        Store(Path.ChangeExtension(IdsPath(key), ".json"), entry.Sealed(), TokenCacheJson.Default.TokenCacheEntry);
 
     /// <summary>Checks, before any work, that the folder can be written, and removes what killed runs left half-written.</summary>
     public void EnsureWritable()

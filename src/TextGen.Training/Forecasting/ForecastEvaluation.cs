@@ -19,7 +19,7 @@ public static class ForecastEvaluation
         Run(model.Metadata, model.Predict, series, source);
 
     /// <summary>The same from a model's metadata and any predictor.</summary>
-    public static ForecastReport Run(ForecastMetadata meta, ForecastPredictor predict, PriceSeries series, string source)
+    internal static ForecastReport Run(ForecastMetadata meta, ForecastPredictor predict, PriceSeries series, string source)
     {
         var settings = meta.Settings;
         var data = PreparedSeries.Prepare(series, settings, source, meta.Scaler);

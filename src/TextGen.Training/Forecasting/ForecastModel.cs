@@ -28,7 +28,7 @@ public sealed record ForecastMetadata
 public sealed class ForecastModel : IDisposable
 {
     public const string Kind = "forecast";
-    private const string WeightsSection = "weights";
+    internal const string WeightsSection = "weights";
 
     public ForecastModel(ForecastNetwork network, ForecastMetadata metadata)
     {

@@ -1,7 +1,7 @@
 namespace TextGen.Forecasting;
 
 /// <summary>Network outputs (scaled, differenced values, <c>count</c> x horizon) for row-major windows (count, window).</summary>
-public delegate float[] ForecastPredictor(float[] windows, int count);
+internal delegate float[] ForecastPredictor(float[] windows, int count);
 
 /// <summary>Continues a series past its end: recursive one-step forecasts, or direct blocks of the model's horizon.</summary>
 public static class Forecaster
@@ -10,7 +10,7 @@ public static class Forecaster
         Continue(model.Metadata, model.Predict, steps);
 
     /// <summary>The same from a model's metadata and any predictor: the arithmetic on prices and dates that a hostile header or network output reaches.</summary>
-    public static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastMetadata meta, ForecastPredictor predict, int steps)
+    internal static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastMetadata meta, ForecastPredictor predict, int steps)
     {
         ForecastSettings.Steps.Check(steps);
         var settings = meta.Settings;

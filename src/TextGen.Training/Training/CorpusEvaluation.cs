@@ -9,8 +9,11 @@ public static class CorpusEvaluation
 {
     /// <param name="Unknown">Tokens of the file outside the model's vocabulary (skipped characters, or words scored as unknown).</param>
     /// <param name="FirstUnknown">The first of them, where the tokenizer tells.</param>
-    /// <param name="CacheWarning">Set when the token cache's entry for the file was damaged and the file was tokenized again.</param>
-    public sealed record Result(Evaluator.Loss Loss, long Unknown, string? FirstUnknown, string? CacheWarning = null);
+    public sealed record Result(Evaluator.Loss Loss, long Unknown, string? FirstUnknown)
+    {
+        /// <summary>Set when the token cache's entry for the file was damaged and the file was tokenized again.</summary>
+        public string? CacheWarning { get; init; }
+    }
 
     public static Result Run(TrainedModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100, TokenCache? cache = null,
         IProgress<ByteProgress>? tokenizing = null, CancellationToken cancel = default)
@@ -23,12 +26,12 @@ public static class CorpusEvaluation
             {
                 throw new TextGenException($"{corpusPath} has no non-empty lines to score; pass a file of documents, one per line.");
             }
-            return new Result(Evaluator.EvaluateDocuments(model.Network, LineDocuments.FromStarts(corpus.Ids, starts), batchSize, sequenceLength), corpus.Unknown, null, corpus.CacheWarning);
+            return new Result(Evaluator.EvaluateDocuments(model.Network, LineDocuments.FromStarts(corpus.Ids, starts), batchSize, sequenceLength), corpus.Unknown, null) { CacheWarning = corpus.CacheWarning };
         }
         if (corpus.Ids.Length < TokenSplit.MinimumValidationTokens)
         {
             throw new TextGenException($"{corpusPath} has fewer than two characters the model knows; pass a longer text in the model's alphabet.");
         }
-        return new Result(Evaluator.Evaluate(model.Network, corpus.Ids, batchSize, sequenceLength, cancel), corpus.Unknown, corpus.FirstUnknown, corpus.CacheWarning);
+        return new Result(Evaluator.Evaluate(model.Network, corpus.Ids, batchSize, sequenceLength, cancel), corpus.Unknown, corpus.FirstUnknown) { CacheWarning = corpus.CacheWarning };
     }
 }

@@ -15,7 +15,7 @@ internal sealed class ForecastModelTarget : FuzzTarget
     public override bool Run(byte[] input) => Refusable(() =>
     {
         var (meta, _) = ForecastModel.ReadChecked(Scratch.Write("forecast.tgm", SeedFiles.WithChecksum(input)));
-        Forecaster.Continue(meta, (windows, count) => [.. Enumerable.Repeat(count % 2 == 0 ? 1e30f : -0.5f, count * meta.Settings.Horizon)], 64);
+        Forecaster.Continue(meta, new PriceCsvTarget.ExtremeNetwork(meta.Settings.Horizon).Predict, 64);
     });
 
     public override IEnumerable<(string, byte[])> Seeds()
@@ -33,7 +33,7 @@ internal sealed class ForecastModelTarget : FuzzTarget
             {
                 Source = "seed.csv", Column = series.Column, DateColumn = series.DateColumn, Settings = settings, Scaler = data.Scaler,
                 Network = network, TailPrices = prices, TailDates = dates,
-            }, Persistence.TrainingHeaderJson.Default.ForecastMetadata, new Dictionary<string, byte[]> { ["weights"] = new byte[4 * ForecastModel.ParameterCount(network)] });
+            }, Persistence.TrainingHeaderJson.Default.ForecastMetadata, new Dictionary<string, byte[]> { [ForecastModel.WeightsSection] = new byte[4 * ForecastModel.ParameterCount(network)] });
             yield return (name, SeedFiles.WithoutChecksum(File.ReadAllBytes(model)));
         }
     }

@@ -35,7 +35,7 @@ internal sealed class ModelFileTarget : FuzzTarget
         var chars = CharTokenizer.Build(text);
         yield return ("char-lstm", SeedFiles.WithoutChecksum(SeedFiles.TextModel(chars, CellType.Lstm, 1, 4, oneHot: false)));
         yield return ("char-gru-onehot", SeedFiles.WithoutChecksum(SeedFiles.TextModel(chars, CellType.Gru, 2, 3, oneHot: true)));
-        yield return ("word-rnn", SeedFiles.WithoutChecksum(SeedFiles.TextModel(TokenizerTarget.Word(text), CellType.Rnn, 1, 4, oneHot: false)));
-        yield return ("bpe-lstm", SeedFiles.WithoutChecksum(SeedFiles.TextModel(TokenizerTarget.Bpe(text), CellType.Lstm, 1, 2, oneHot: false)));
+        yield return ("word-rnn", SeedFiles.WithoutChecksum(SeedFiles.TextModel(SeedFiles.Words(text), CellType.Rnn, 1, 4, oneHot: false)));
+        yield return ("bpe-lstm", SeedFiles.WithoutChecksum(SeedFiles.TextModel(SeedFiles.Bpe(text), CellType.Lstm, 1, 2, oneHot: false)));
     }
 }

@@ -46,16 +46,21 @@ internal sealed class PriceCsvTarget : FuzzTarget
             Source = path, Column = series.Column, DateColumn = series.DateColumn, Settings = settings, Scaler = data.Scaler,
             Network = new ForecastNetConfig { Horizon = settings.Horizon }, TailPrices = tailPrices, TailDates = tailDates,
         };
-        ForecastEvaluation.Run(meta, ExtremeOutputs, series, path);
-        Forecaster.Continue(meta, ExtremeOutputs, 40);
+        var network = new ExtremeNetwork(settings.Horizon);
+        ForecastEvaluation.Run(meta, network.Predict, series, path);
+        Forecaster.Continue(meta, network.Predict, 40);
     }
 
-    private static readonly float[] Outputs = [0, 0.5f, -3, 40, float.MaxValue, float.MinValue, float.NaN, float.PositiveInfinity, 1e-30f];
-
-    private static float[] ExtremeOutputs(float[] windows, int count)
+    /// <summary>
+    /// A stand-in network: horizon outputs per window, running through zero, ordinary values and the extremes of float
+    /// (NaN and infinities included) from one call to the next.
+    /// </summary>
+    internal sealed class ExtremeNetwork(int horizon)
     {
-        var horizon = count == 0 ? 0 : windows.Length / count;
-        return [.. Enumerable.Range(0, count * Math.Max(horizon, 1)).Select(i => Outputs[i % Outputs.Length])];
+        private static readonly float[] Outputs = [0, 0.5f, -3, 40, float.MaxValue, float.MinValue, float.NaN, float.PositiveInfinity, 1e-30f];
+        private int _next;
+
+        public float[] Predict(float[] windows, int count) => [.. Enumerable.Range(0, count * horizon).Select(_ => Outputs[_next++ % Outputs.Length])];
     }
 
     public override IEnumerable<(string, byte[])> Seeds()

@@ -61,15 +61,11 @@ internal sealed class TokenizerTarget : FuzzTarget
     public override IEnumerable<(string, byte[])> Seeds()
     {
         var text = "the cat sat on the mat.\nThe dog sat on the log, the cat ran.\n";
-        ITokenizer[] tokenizers = [CharTokenizer.Build(text), Word(text), Bpe(text), new DocumentTokenizer(CharTokenizer.Build(text))];
+        ITokenizer[] tokenizers = [CharTokenizer.Build(text), SeedFiles.Words(text), SeedFiles.Bpe(text), new DocumentTokenizer(CharTokenizer.Build(text))];
         var names = new[] { "char", "word", "bpe", "char-documents" };
         for (var i = 0; i < tokenizers.Length; i++)
         {
             yield return (names[i], JsonSerializer.SerializeToUtf8Bytes(tokenizers[i].Describe(), HeaderJson.Default.TokenizerDescription));
         }
     }
-
-    public static ITokenizer Word(string text) => WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1, Lowercase = true });
-
-    public static ITokenizer Bpe(string text) => ByteLevelBpeTokenizer.Train(text, 270);
 }

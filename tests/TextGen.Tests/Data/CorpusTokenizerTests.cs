@@ -243,6 +243,56 @@ public class CorpusTokenizerTests
         Assert.Equal(expected, again.Ids.ToArray());
     }
 
+    [Theory]
+    [InlineData("counts swapped")]
+    [InlineData("a document dropped")]
+    public void AnEntryEditedConsistentlyIsTokenizedAgainNotTrusted(string edit)
+    {
+        // Edits that keep the record consistent with itself and its files: only the record's own checksum tells.
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var path = dir.Write("c.txt", "the cat sat\nthe dog ran\na cat sat\n");
+        long[] counts, starts;
+        using (var corpus = CorpusTokenizer.Tokenize(path, Choice("char", documents: true), cache)) (counts, starts) = ([.. corpus.Counts], corpus.DocumentStarts!);
+        var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
+        var record = Path.ChangeExtension(ids, ".json");
+        var entry = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!;
+        if (edit == "counts swapped")
+        {
+            var stored = entry["counts"]!.AsArray();
+            var (a, b) = (stored.IndexOf(stored.First(c => (long)c! != (long)stored[0]!)), 0);
+            (stored[a], stored[b]) = ((long)stored[b]!, (long)stored[a]!);
+        }
+        else
+        {
+            entry["documents"] = starts.Length - 1;
+            var docs = Path.ChangeExtension(ids, ".docs");
+            File.WriteAllBytes(docs, File.ReadAllBytes(docs)[..^8]);
+        }
+        File.WriteAllText(record, entry.ToJsonString());
+        using var again = CorpusTokenizer.Tokenize(path, Choice("char", documents: true), cache);
+        Assert.Equal(counts, again.Counts);
+        Assert.Equal(starts, again.DocumentStarts);
+        Assert.StartsWith($"the token cache's entry for {path} was damaged", again.CacheWarning);
+    }
+
+    [Fact]
+    public void AVocabularyRecordOfTheOldFormatIsLearnedAgain()
+    {
+        // Before its checksum, the record was the bare vocabulary: read now, it has none, and is a plain miss.
+        using var dir = new TempDirectory();
+        var cache = new TokenCache(dir.File("cache"));
+        var path = dir.Write("c.txt", Corpora.Prose(2));
+        string learned;
+        using (var corpus = CorpusTokenizer.Tokenize(path, Choice("char"), cache)) learned = string.Join("", corpus.Tokenizer.Describe().Symbols);
+        var record = Directory.GetFiles(dir.File("cache"), "*.tokenizer.json", SearchOption.AllDirectories).Single();
+        var bare = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!["tokenizer"]!.ToJsonString();
+        File.WriteAllText(record, bare.Replace("\"a\"", "\"\u00e0\""));
+        Assert.Null(cache.FindTokenizer(Path.GetFileName(record).Split('.')[0]));
+        using var again = CorpusTokenizer.Tokenize(path, Choice("char"), cache);
+        Assert.Equal(learned, string.Join("", again.Tokenizer.Describe().Symbols));
+    }
+
     [Fact]
     public void AnUnwritableCacheIsOneLineNamingTheSetting()
     {
