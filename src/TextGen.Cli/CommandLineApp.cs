@@ -96,7 +96,7 @@ public static class CommandLineApp
         var parse = Build().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            var command = parse.CommandResult.Command == parse.RootCommandResult.Command ? "textgen" : $"textgen {parse.CommandResult.Command.Name}";
+            var command = string.Join(' ', CommandPath(parse).Prepend("textgen"));
             var messages = string.Join("; ", parse.Errors.Select(e => Plain(OneLine(e.Message)).TrimEnd('.')).Distinct());
             error.WriteLine($"textgen: {messages} (see `{command} --help`)");
             return ExitUsageError;

@@ -21,113 +21,68 @@ public static class ForecastCommand
 
     private static Command CreateTrain()
     {
-        var settings = new SeriesSettings();
-        var network = new ForecastNetConfig();
-        var training = new ForecastTrainingOptions();
         var file = new Argument<string?>("file") { Description = "CSV file. Default: Amazon's monthly closes from matplotlib's sample Stocks.csv.", Arity = ArgumentArity.ZeroOrOne };
         var column = new Option<string?>("--column") { Description = "Price column. Default: Close, Adj Close, Price or Value, or the only non-date column." };
         var dateColumn = new Option<string?>("--date-column") { Description = "Date column. Default: Date, else the first column." };
-        var diff = new Option<string>("--diff") { Description = "none, abs (change), pct (percentage change) or log (log return).", DefaultValueFactory = _ => "abs" };
-        diff.AcceptOnlyFromAmong(Differencing.ModeNames);
-        var window = SharedOptions.From(ForecastSettings.Window);
-        var horizon = SharedOptions.From(ForecastSettings.Horizon);
-        var valFraction = SharedOptions.From(ForecastSettings.ValFraction);
-        var testFraction = SharedOptions.From(ForecastSettings.TestFraction);
-        var cell = new Option<string>("--cell") { Description = "rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
-        cell.AcceptOnlyFromAmong(RecurrentNetConfig.CellNames);
-        var layers = SharedOptions.From(ForecastSettings.Layers);
-        var hidden = SharedOptions.From(ForecastSettings.Hidden);
-        var dropout = SharedOptions.From(ForecastSettings.Dropout);
-        var dense = new Option<string>("--dense") { Description = "Extra dense ReLU layers, e.g. 32,16.", DefaultValueFactory = _ => "" };
-        var epochs = SharedOptions.From(ForecastSettings.Epochs);
-        var patience = SharedOptions.From(ForecastSettings.Patience);
-        var batch = SharedOptions.From(ForecastSettings.BatchSize);
-        var learningRate = SharedOptions.From(ForecastSettings.LearningRate);
-        var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s or 5m. Default: none.");
-        var seed = SharedOptions.Seed();
+        var series = new OptionBinder<SeriesSettings>();
+        var network = new OptionBinder<ForecastNetConfig>();
+        var training = new OptionBinder<ForecastTrainingOptions>();
         var output = new Option<string?>("--output", "-o") { Description = "Model file. Default: models/FILE-COLUMN.tgm." };
         var json = SharedOptions.Json();
 
-        var command = new Command("train", "Train a forecaster on a price column and report it beside naive baselines on the test part.")
-        {
-            file, column, dateColumn, diff, window, horizon, valFraction, testFraction, cell, layers, hidden, dropout, dense,
-            epochs, patience, batch, learningRate, maxTime, seed, output, json,
-        };
+        var command = new Command("train", "Train a forecaster on a price column and report it beside naive baselines on the test part.") { file, column, dateColumn };
+        foreach (var option in series.Options.Concat(network.Options).Concat(training.Options).Append(output).Append(json)) command.Add(option);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file);
-            var columnName = parse.GetValue(column) ?? (path is null ? DefaultColumn : null);
-            path ??= DefaultPrices();
-            var seriesSettings = new SeriesSettings
-            {
-                Diff = Differencing.Parse(parse.GetValue(diff)!),
-                Window = parse.GetValue(window),
-                Horizon = parse.GetValue(horizon),
-                ValFraction = parse.GetValue(valFraction),
-                TestFraction = parse.GetValue(testFraction),
-            };
+            var seriesSettings = series.Bind(parse);
             var request = new ForecastRequest
             {
-                CsvPath = path,
-                Column = columnName,
+                CsvPath = path ?? DefaultPrices(),
+                Column = parse.GetValue(column) ?? (path is null ? DefaultColumn : null),
                 DateColumn = parse.GetValue(dateColumn),
                 OutputPath = parse.GetValue(output),
                 Series = seriesSettings,
-                Network = new ForecastNetConfig
-                {
-                    Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
-                    Layers = parse.GetValue(layers),
-                    Hidden = parse.GetValue(hidden),
-                    Dropout = parse.GetValue(dropout),
-                    Dense = ParseDense(parse.GetValue(dense)!),
-                },
-                Training = new ForecastTrainingOptions
-                {
-                    Epochs = parse.GetValue(epochs),
-                    Patience = parse.GetValue(patience),
-                    BatchSize = parse.GetValue(batch),
-                    LearningRate = parse.GetValue(learningRate),
-                    MaxTime = parse.GetValue(maxTime),
-                    Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
-                },
+                Network = network.Bind(parse) with { Horizon = seriesSettings.Horizon },
+                Training = training.Bind(parse, new ForecastTrainingOptions { Seed = Random.Shared.Next() }),
             };
-            var session = ForecastSession.Prepare(request);
-            var (series, data) = (session.Series, session.Data);
-
-            var error = parse.InvocationConfiguration.Error;
-            var asJson = parse.GetValue(json);
-            if (!asJson)
-            {
-                error.WriteLine($"{series.Count} prices of {series.Column} ({series.Dates[0]:yyyy-MM-dd} to {series.Dates[^1]:yyyy-MM-dd}); skipped {Skipped(series)}.");
-                error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {seriesSettings.Diff.ToString().ToLowerInvariant()}, window {seriesSettings.Window}, horizon {seriesSettings.Horizon}, seed {request.Training.Seed}.");
-            }
-            using var interrupt = new ConsoleInterrupt();
-            using var result = session.Run(asJson ? null : new EpochLines(error), interrupt.Token);
-            var (model, report, modelPath) = (result.Model, result.Report, result.ModelPath);
-            var meta = model.Metadata;
-            if (asJson)
-            {
-                JsonOutput.Write(parse.InvocationConfiguration.Output, new
-                {
-                    model = Path.GetFullPath(modelPath),
-                    column = series.Column,
-                    rows = series.Count,
-                    skipped = SkippedJson(series),
-                    windows = new { train = data.TrainSamples.Length, validation = data.ValSamples.Length, test = data.TestSamples.Length },
-                    epochs = meta.History.Count,
-                    best_epoch = meta.BestEpoch,
-                    val_loss = meta.History.FirstOrDefault(h => h.Epoch == meta.BestEpoch)?.ValLoss,
-                    test = ReportJson(report),
-                });
-            }
-            else
-            {
-                error.WriteLine($"{(result.Cancelled ? "Interrupted; saved" : "Saved")} {modelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
-                WriteReport(parse.InvocationConfiguration.Output, report);
-            }
-            return result.Cancelled ? interrupt.ExitCode : 0;
+            return Train(ForecastSession.Prepare(request), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
+    }
+
+    private static int Train(ForecastSession session, bool json, TextWriter output, TextWriter error)
+    {
+        var (series, data, settings) = (session.Series, session.Data, session.Data.Settings);
+        if (!json)
+        {
+            error.WriteLine($"{series.Count} prices of {series.Column} ({series.Dates[0]:yyyy-MM-dd} to {series.Dates[^1]:yyyy-MM-dd}); skipped {Skipped(series)}.");
+            error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {settings.Diff.ToString().ToLowerInvariant()}, window {settings.Window}, horizon {settings.Horizon}, seed {session.Seed}.");
+        }
+        using var interrupt = new ConsoleInterrupt();
+        using var result = session.Run(json ? null : new EpochLines(error), interrupt.Token);
+        var meta = result.Model.Metadata;
+        if (json)
+        {
+            JsonOutput.Write(output, new
+            {
+                model = Path.GetFullPath(result.ModelPath),
+                column = series.Column,
+                rows = series.Count,
+                skipped = SkippedJson(series),
+                windows = new { train = data.TrainSamples.Length, validation = data.ValSamples.Length, test = data.TestSamples.Length },
+                epochs = meta.History.Count,
+                best_epoch = meta.BestEpoch,
+                val_loss = meta.History.FirstOrDefault(h => h.Epoch == meta.BestEpoch)?.ValLoss,
+                test = ReportJson(result.Report),
+            });
+        }
+        else
+        {
+            error.WriteLine($"{(result.Cancelled ? "Interrupted; saved" : "Saved")} {result.ModelPath} (best epoch {meta.BestEpoch} of {meta.History.Count}). On the test part:");
+            WriteReport(output, result.Report);
+        }
+        return result.Cancelled ? interrupt.ExitCode : 0;
     }
 
     private static Command CreatePredict()
@@ -203,21 +158,6 @@ public static class ForecastCommand
             throw new TextGenException($"no CSV given and the default {path} is missing; run corpora/fetch-stocks.sh (or ./textgen forecast train, which fetches it) or pass a CSV file.");
         }
         return path;
-    }
-
-    private static int[] ParseDense(string text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return [];
-        var widths = new List<int>();
-        foreach (var part in text.Split(',', StringSplitOptions.TrimEntries))
-        {
-            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var width) || width < 1)
-            {
-                throw new TextGenException($"--dense {text}: '{part}' is not a layer width; use positive whole numbers, e.g. 32,16.");
-            }
-            widths.Add(width);
-        }
-        return [.. widths];
     }
 
     private static string Skipped(PriceSeries s) =>

@@ -12,10 +12,14 @@ public enum CellType
 /// <summary>The architecture settings of the recurrent core, shared by the text and forecasting models.</summary>
 public static class NetworkSettings
 {
-    public static readonly Setting<int> Layers = new("layers", "Stacked recurrent layers.", 2, 1, 16);
-    public static readonly Setting<int> Hidden = new("hidden", "Units per recurrent layer.", 256, 1, 8192);
-    public static readonly Setting<int> Embedding = new("embedding", "Width of the learned token embedding.", 64, 1, 8192);
-    public static readonly Setting<double> Dropout = new("dropout", "Dropout between recurrent layers and before the head.", 0.1, 0, 0.95);
+    public const int MaxLayers = 16;
+    public const int MaxWidth = 8192;
+    public const double MaxDropout = 0.95;
+
+    public static readonly Setting<int> Layers = new("layers", "Stacked recurrent layers.", 2, 1, MaxLayers);
+    public static readonly Setting<int> Hidden = new("hidden", "Units per recurrent layer.", 256, 1, MaxWidth);
+    public static readonly Setting<int> Embedding = new("embedding", "Width of the learned token embedding.", 64, 1, MaxWidth);
+    public static readonly Setting<double> Dropout = new("dropout", "Dropout between recurrent layers and before the head.", 0.1, 0, MaxDropout);
 }
 
 /// <summary>The architecture of a recurrent language model; stored in the model file.</summary>

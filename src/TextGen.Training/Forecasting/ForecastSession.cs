@@ -43,6 +43,7 @@ public sealed class ForecastSession
     public PriceSeries Series { get; }
     public PreparedSeries Data { get; }
     public string ModelPath { get; }
+    public long Seed => _request.Training.Seed;
 
     public static ForecastSession Prepare(ForecastRequest request)
     {

@@ -1,21 +1,26 @@
+using TextGen.Settings;
+
 namespace TextGen.Forecasting;
 
 /// <summary>How a price series is prepared for the network; stored in the forecasting model file.</summary>
 public sealed record SeriesSettings
 {
+    [Option("diff", "none, abs (change), pct (percentage change) or log (log return).")]
     public DiffMode Diff { get; init; } = DiffMode.Abs;
-    public int Window { get; init; } = ForecastSettings.Window.Default;
-    public int Horizon { get; init; } = ForecastSettings.Horizon.Default;
-    public double ValFraction { get; init; } = ForecastSettings.ValFraction.Default;
-    public double TestFraction { get; init; } = ForecastSettings.TestFraction.Default;
 
-    public void Validate()
-    {
-        ForecastSettings.Window.Check(Window);
-        ForecastSettings.Horizon.Check(Horizon);
-        ForecastSettings.ValFraction.Check(ValFraction);
-        ForecastSettings.TestFraction.Check(TestFraction);
-    }
+    [Option("window", "Past values per input window.", Min = 1, Max = 10_000)]
+    public int Window { get; init; } = 30;
+
+    [Option("horizon", "Values predicted at once (direct multi-step).", Min = 1, Max = 1000)]
+    public int Horizon { get; init; } = 1;
+
+    [Option("val-fraction", "Validation part, before the test part.", Min = 0.01, Max = 0.49)]
+    public double ValFraction { get; init; } = 0.15;
+
+    [Option("test-fraction", "Test part, at the end of the series.", Min = 0.01, Max = 0.49)]
+    public double TestFraction { get; init; } = 0.15;
+
+    public void Validate() => Declared<SeriesSettings>.Validate(this);
 }
 
 /// <summary>

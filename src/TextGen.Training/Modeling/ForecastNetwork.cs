@@ -2,29 +2,37 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using TextGen.Persistence;
-using ForecastSettings = TextGen.Forecasting.ForecastSettings;
+using TextGen.Settings;
 
 namespace TextGen.Modeling;
 
 /// <summary>The architecture of a forecasting network; stored in the model file.</summary>
 public sealed record ForecastNetConfig
 {
+    [Option("cell", "Recurrent cell: rnn, lstm or gru.")]
     public CellType Cell { get; init; } = CellType.Lstm;
-    public int Layers { get; init; } = ForecastSettings.Layers.Default;
-    public int Hidden { get; init; } = ForecastSettings.Hidden.Default;
-    public double Dropout { get; init; } = ForecastSettings.Dropout.Default;
+
+    /// <summary>A price series is short: the default network is small.</summary>
+    [Option("layers", "Stacked recurrent layers.", Min = 1, Max = NetworkSettings.MaxLayers)]
+    public int Layers { get; init; } = 1;
+
+    [Option("hidden", "Units per recurrent layer.", Min = 1, Max = NetworkSettings.MaxWidth)]
+    public int Hidden { get; init; } = 32;
+
+    [Option("dropout", "Dropout between recurrent layers and before the head.", Min = 0, Max = NetworkSettings.MaxDropout)]
+    public double Dropout { get; init; } = 0;
+
     /// <summary>Widths of extra dense ReLU layers between the recurrent stack and the output.</summary>
+    [Option("dense", "Extra dense ReLU layers, e.g. 32,16.", Min = 1, Max = NetworkSettings.MaxWidth)]
     public int[] Dense { get; init; } = [];
-    /// <summary>Values predicted at once (direct multi-step).</summary>
-    public int Horizon { get; init; } = ForecastSettings.Horizon.Default;
+
+    /// <summary>Values predicted at once (direct multi-step): the series settings' horizon, not a flag of its own.</summary>
+    public int Horizon { get; init; } = 1;
 
     public void Validate()
     {
-        ForecastSettings.Layers.Check(Layers);
-        ForecastSettings.Hidden.Check(Hidden);
-        ForecastSettings.Dropout.Check(Dropout);
-        if (Dense.Any(d => d is < 1 or > 8192)) throw new SettingException("dense", $"{string.Join(',', Dense)}: each width must be 1 to 8192.");
-        ForecastSettings.Horizon.Check(Horizon);
+        Declared<ForecastNetConfig>.Validate(this);
+        if (Horizon < 1) throw new SettingException("horizon", $"{Horizon} is out of range; use 1 or more.");
         var bytes = sizeof(float) * ParameterCount();
         if (bytes > ModelFile.MaxBytes)
         {

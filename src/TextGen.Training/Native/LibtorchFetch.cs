@@ -83,7 +83,7 @@ public static class LibtorchFetch
     {
         try
         {
-            return Settings.LoadDefaultSettings(Directory.GetCurrentDirectory());
+            return NuGet.Configuration.Settings.LoadDefaultSettings(Directory.GetCurrentDirectory());
         }
         catch (NuGetConfigurationException e)
         {

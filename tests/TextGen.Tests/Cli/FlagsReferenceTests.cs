@@ -52,7 +52,7 @@ public class FlagsReferenceTests
         {
             null => null,
             string text when text.Length == 0 => null,
-            string[] => null,
+            Array => null,
             IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
             var other => other.ToString(),
         };

@@ -64,7 +64,7 @@ public sealed class LibtorchFetchTests : IDisposable
               <config><add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" /></config>
             </configuration>
             """);
-        return Settings.LoadSpecificSettings(folder, "nuget.config");
+        return NuGet.Configuration.Settings.LoadSpecificSettings(folder, "nuget.config");
     }
 
     private sealed class Recorder : IProgress<ByteProgress>
