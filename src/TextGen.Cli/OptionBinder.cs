@@ -57,7 +57,7 @@ internal static class OptionFlags
     {
         var type = declared.Property.PropertyType;
         var optional = declared.Declaration.Chosen is not null || Nullable.GetUnderlyingType(type) is not null;
-        Option option = declared.ElementType switch
+        return declared.ElementType switch
         {
             var e when e == typeof(bool) => Typed<bool>(declared, optional: false),
             var e when e == typeof(TimeSpan) => Duration(declared),
@@ -69,7 +69,6 @@ internal static class OptionFlags
             var e when e == typeof(string) => Typed<string?>(declared, optional),
             var e => throw new NotSupportedException($"option '{declared.Name}' has a type the CLI does not parse: {e.Name}"),
         };
-        return option;
     }
 
     /// <summary>The property's value for the parsed value of its flag.</summary>
@@ -93,7 +92,7 @@ internal static class OptionFlags
         if (!optional) option.DefaultValueFactory = _ => (TValue)declared.Default!;
         option.Validators.Add(result =>
         {
-            if (result.Tokens.Count == 1 && !Converts(result.Tokens[0].Value, Nullable.GetUnderlyingType(typeof(TValue)) ?? typeof(TValue))) return; // the parser says so
+            if (result.Tokens.Count == 1 && !SharedOptions.TryConvert(result.Tokens[0].Value, Nullable.GetUnderlyingType(typeof(TValue)) ?? typeof(TValue))) return; // the parser says so
             if (declared.Problem(result.GetValueOrDefault<TValue>()) is { } problem) result.AddError($"--{declared.Name} {problem}");
         });
         return option;
@@ -107,18 +106,7 @@ internal static class OptionFlags
         return option;
     }
 
-    private static Option<TimeSpan?> Duration(DeclaredOption declared)
-    {
-        var option = New<TimeSpan?>(declared);
-        option.CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            var parsed = Durations.TryParse(text);
-            if (parsed is null) result.AddError($"--{declared.Name} '{text}' is not a duration up to a year; use e.g. 90s, 5m or 1h.");
-            return parsed;
-        };
-        return option;
-    }
+    private static Option<TimeSpan?> Duration(DeclaredOption declared) => SharedOptions.Duration("--" + declared.Name, declared.Description);
 
     /// <summary>A comma-separated list of whole numbers, each in the declared range (e.g. dense layer widths).</summary>
     private static Option<int[]> List(DeclaredOption declared)
@@ -141,19 +129,5 @@ internal static class OptionFlags
             return [.. values];
         };
         return option;
-    }
-
-    /// <summary>False when the parser cannot convert the text: it reports that in its own words.</summary>
-    private static bool Converts(string text, Type type)
-    {
-        try
-        {
-            _ = Convert.ChangeType(text, type, CultureInfo.InvariantCulture);
-            return true;
-        }
-        catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
-        {
-            return false;
-        }
     }
 }

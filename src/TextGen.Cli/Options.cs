@@ -70,11 +70,14 @@ public static class SharedOptions
         }
     }
 
-    private static bool TryConvert<T>(string text)
+    private static bool TryConvert<T>(string text) => TryConvert(text, typeof(T));
+
+    /// <summary>Whether the parser can convert <paramref name="text"/> to <paramref name="type"/> (it reports a failure itself).</summary>
+    internal static bool TryConvert(string text, Type type)
     {
         try
         {
-            _ = Convert.ChangeType(text, typeof(T), System.Globalization.CultureInfo.InvariantCulture);
+            _ = Convert.ChangeType(text, type, System.Globalization.CultureInfo.InvariantCulture);
             return true;
         }
         catch (Exception e) when (e is FormatException or OverflowException or InvalidCastException)
