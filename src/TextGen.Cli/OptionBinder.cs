@@ -15,36 +15,66 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
     where T : new()
 {
     private readonly (DeclaredOption Declared, Option Option)[] _flags;
+    private readonly bool _fromEnvironment;
 
+    /// <param name="fromEnvironment">A flag not given is read from its variable (<see cref="VariableFor"/>) when that is set: how containers pass settings.</param>
     /// <param name="except">Declared names this command does not offer (a setting another record already has).</param>
-    public OptionBinder(params string[] except)
+    public OptionBinder(bool fromEnvironment = false, params string[] except)
     {
+        _fromEnvironment = fromEnvironment;
         _flags = [.. Declared<T>.Options.Where(d => !except.Contains(d.Name)).Select(d => (d, OptionFlags.Create(d)))];
+        if (fromEnvironment)
+        {
+            foreach (var (declared, option) in _flags) option.Description += $" Environment: {VariableFor(declared.Name)}.";
+        }
     }
 
     public IEnumerable<Option> Options => _flags.Select(f => f.Option);
 
     public Option this[string name] => _flags.Single(f => f.Declared.Name == name).Option;
 
+    /// <summary>The environment variable a setting is read from: TEXTGEN_MAX_TOKENS for max-tokens.</summary>
+    public static string VariableFor(string name) => "TEXTGEN_" + name.ToUpperInvariant().Replace('-', '_');
+
     /// <summary>
-    /// <paramref name="start"/> (default: a new record) with every flag given on the command line, and every flag
-    /// with a default, set; a flag whose default the program picks (<see cref="OptionAttribute.Chosen"/>) keeps the start's.
+    /// <paramref name="start"/> (default: a new record) with every flag given on the command line (or in its variable),
+    /// and every flag with a default, set; a flag whose default the program picks (<see cref="OptionAttribute.Chosen"/>)
+    /// keeps the start's.
     /// </summary>
     public T Bind(ParseResult parse, T? start = default)
     {
         var record = start is null ? new T() : Clone(start);
         foreach (var (declared, option) in _flags)
         {
-            if (parse.GetResult(option) is not { } result) continue;
-            var value = result.GetValueOrDefault<object?>();
+            var result = parse.GetResult(option);
+            object? value;
+            if (result is not { Implicit: false } && Variable(declared) is { } text) value = FromVariable(declared, text);
+            else if (result is null) continue;
+            else value = result.GetValueOrDefault<object?>();
             if (value is null && declared.Declaration.Chosen is not null) continue;
             declared.Property.SetValue(record, OptionFlags.ToProperty(declared, value));
         }
         return record;
     }
 
-    /// <summary>Whether the user gave the flag (rather than its default applying).</summary>
-    public bool Given(ParseResult parse, string name) => parse.GetResult(this[name]) is { Implicit: false };
+    /// <summary>Whether the user gave the flag (or its variable), rather than its default applying.</summary>
+    public bool Given(ParseResult parse, string name) =>
+        parse.GetResult(this[name]) is { Implicit: false } || Variable(_flags.Single(f => f.Declared.Name == name).Declared) is not null;
+
+    private string? Variable(DeclaredOption declared) =>
+        _fromEnvironment && Environment.GetEnvironmentVariable(VariableFor(declared.Name)) is { Length: > 0 } text ? text : null;
+
+    /// <summary>A variable's text through the flag's own parser and checks, so that it is held to the same rules.</summary>
+    private static object? FromVariable(DeclaredOption declared, string text)
+    {
+        var option = OptionFlags.Create(declared);
+        var parse = new RootCommand { option }.Parse([option.Name, text]);
+        if (parse.Errors.Count > 0)
+        {
+            throw new TextGenException($"{VariableFor(declared.Name)}={text}: {parse.Errors[0].Message.TrimEnd('.')}; fix or unset the variable.");
+        }
+        return parse.GetResult(option)!.GetValueOrDefault<object?>();
+    }
 
     /// <summary>A copy through the record's own clone method, so that binding never changes <paramref name="start"/>.</summary>
     private static T Clone(T start) => (T)typeof(T).GetMethod("<Clone>$")!.Invoke(start, null)!;
@@ -61,8 +91,8 @@ internal static class OptionFlags
         {
             var e when e == typeof(bool) => Typed<bool>(declared, optional: false),
             var e when e == typeof(TimeSpan) => Duration(declared),
-            var e when e.IsEnum => Choice(declared),
             _ when type.IsArray => List(declared),
+            var e when e.IsEnum => Choice(declared),
             var e when e == typeof(int) => optional ? Typed<int?>(declared, true) : Typed<int>(declared, false),
             var e when e == typeof(long) => optional ? Typed<long?>(declared, true) : Typed<long>(declared, false),
             var e when e == typeof(double) => optional ? Typed<double?>(declared, true) : Typed<double>(declared, false),
@@ -74,15 +104,15 @@ internal static class OptionFlags
     /// <summary>The property's value for the parsed value of its flag.</summary>
     public static object? ToProperty(DeclaredOption declared, object? value) => value switch
     {
-        string name when declared.ElementType.IsEnum => Enum.Parse(declared.ElementType, name, ignoreCase: true),
+        string name when declared.ElementType.IsEnum => declared.ParseChoice(name),
         _ => value,
     };
 
     private static Option<TValue> New<TValue>(DeclaredOption declared)
     {
-        var flag = "--" + declared.Name;
+        var flag = SharedOptions.Flag(declared.Name);
         var option = declared.Declaration.Alias is { } alias ? new Option<TValue>(flag, alias) : new Option<TValue>(flag);
-        option.Description = declared.Description;
+        option.Description = HelpText(declared);
         return option;
     }
 
@@ -93,7 +123,7 @@ internal static class OptionFlags
         option.Validators.Add(result =>
         {
             if (result.Tokens.Count == 1 && !SharedOptions.TryConvert(result.Tokens[0].Value, Nullable.GetUnderlyingType(typeof(TValue)) ?? typeof(TValue))) return; // the parser says so
-            if (declared.Problem(result.GetValueOrDefault<TValue>()) is { } problem) result.AddError($"--{declared.Name} {problem}");
+            if (declared.Problem(result.GetValueOrDefault<TValue>()) is { } problem) result.AddError($"{SharedOptions.Flag(declared.Name)} {problem}");
         });
         return option;
     }
@@ -101,33 +131,69 @@ internal static class OptionFlags
     private static Option<string> Choice(DeclaredOption declared)
     {
         var option = New<string>(declared);
-        option.DefaultValueFactory = _ => declared.Default!.ToString()!.ToLowerInvariant();
-        option.AcceptOnlyFromAmong([.. declared.Choices]);
+        option.Description = declared.Description; // the default shows as a value: "auto"
+        option.DefaultValueFactory = _ => declared.Default?.ToString()!.ToLowerInvariant() ?? declared.Declaration.Chosen!;
+        option.HelpName = string.Join('|', declared.Choices);
+        option.CompletionSources.Add([.. declared.Choices]);
+        option.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string>();
+            if (!declared.Choices.Contains(text.Trim().ToLowerInvariant())) result.AddError($"{SharedOptions.Flag(declared.Name)} {text} is not one of {declared.Range}.");
+        });
         return option;
     }
 
-    private static Option<TimeSpan?> Duration(DeclaredOption declared) => SharedOptions.Duration("--" + declared.Name, declared.Description);
+    private static Option<TimeSpan?> Duration(DeclaredOption declared) => SharedOptions.Duration(SharedOptions.Flag(declared.Name), HelpText(declared));
 
-    /// <summary>A comma-separated list of whole numbers, each in the declared range (e.g. dense layer widths).</summary>
-    private static Option<int[]> List(DeclaredOption declared)
+    /// <summary>The description, and the default in words where the program picks it (a flag with a value shows its own).</summary>
+    private static string HelpText(DeclaredOption declared) =>
+        declared.Declaration.Chosen is { } chosen ? $"{declared.Description} Default: {chosen}." : declared.Description;
+
+    /// <summary>A comma-separated list (widths 32,16; temperatures 0.5,1.0; cells lstm,gru), each element in the declared range.</summary>
+    private static Option List(DeclaredOption declared) => declared.ElementType switch
     {
-        var option = New<int[]>(declared);
-        option.DefaultValueFactory = _ => (int[])declared.Default!;
+        var e when e == typeof(int) => ListOf<int>(declared),
+        var e when e == typeof(double) => ListOf<double>(declared),
+        var e when e.IsEnum => typeof(OptionFlags).GetMethod(nameof(ListOf), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+            .MakeGenericMethod(e).Invoke(null, [declared]) is Option option ? option : throw new InvalidOperationException(),
+        var e => throw new NotSupportedException($"option '{declared.Name}' is a list of {e.Name}, which the CLI does not parse"),
+    };
+
+    private static Option<TElement[]> ListOf<TElement>(DeclaredOption declared) where TElement : struct
+    {
+        var option = New<TElement[]>(declared);
+        option.DefaultValueFactory = _ => (TElement[])declared.Default!;
         option.CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            var values = new List<int>();
+            var values = new List<TElement>();
             foreach (var part in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || declared.Problem(value) is not null)
+                if (Element<TElement>(declared, part) is not { } value)
                 {
-                    result.AddError($"--{declared.Name} '{text}' is not a list of whole numbers {declared.Range}; use e.g. 32,16.");
+                    result.AddError($"{SharedOptions.Flag(declared.Name)} '{part}' is not {(typeof(TElement).IsEnum ? $"one of {declared.Range}" : typeof(TElement) == typeof(int) ? "a whole number" : "a number")}; use e.g. {Example(declared)}.");
+                    return [];
+                }
+                if (declared.Problem(value) is { } problem)
+                {
+                    result.AddError($"{SharedOptions.Flag(declared.Name)} {problem}");
                     return [];
                 }
                 values.Add(value);
             }
+            if (values.Count == 0 && text.Length > 0) result.AddError($"{SharedOptions.Flag(declared.Name)} '{text}' is an empty list; use e.g. {Example(declared)}.");
             return [.. values];
         };
         return option;
     }
+
+    private static TElement? Element<TElement>(DeclaredOption declared, string part) where TElement : struct
+    {
+        if (typeof(TElement).IsEnum) return declared.Choices.Contains(part.ToLowerInvariant()) ? (TElement)Enum.Parse(typeof(TElement), part, ignoreCase: true) : null;
+        if (!SharedOptions.TryConvert(part, typeof(TElement))) return null;
+        return (TElement)Convert.ChangeType(part, typeof(TElement), CultureInfo.InvariantCulture);
+    }
+
+    private static string Example(DeclaredOption declared) =>
+        declared.ElementType.IsEnum ? string.Join(',', declared.Choices.Take(2)) : declared.ElementType == typeof(int) ? "32,16" : "0.5,1.0";
 }

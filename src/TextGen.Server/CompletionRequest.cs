@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using TextGen.Generation;
+using TextGen.Settings;
 
 namespace TextGen.Server;
 
@@ -97,11 +98,12 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         var maxTokens = Integer(body, "max_tokens") ?? Integer(body, "max_completion_tokens") ?? Math.Min(limits.DefaultMaxTokens, limits.MaxTokens);
         if (maxTokens < 0 || maxTokens > limits.MaxTokens) throw Invalid("max_tokens", $"must be between 0 and {limits.MaxTokens}");
         var temperature = Number(body, "temperature") ?? 1.0;
-        if (!SamplingSettings.Temperature.Accepts(temperature)) throw Invalid("temperature", $"must be {SamplingSettings.Temperature.Range}");
-        var topP = Number(body, "top_p") ?? SamplingSettings.TopP.Default;
-        if (!SamplingSettings.TopP.Accepts(topP)) throw Invalid("top_p", $"must be {SamplingSettings.TopP.Range}");
-        var topK = Integer(body, "top_k") ?? SamplingSettings.TopK.Default;
-        if (topK > int.MaxValue || !SamplingSettings.TopK.Accepts((int)topK)) throw Invalid("top_k", $"must be {SamplingSettings.TopK.Range}, at most {int.MaxValue}");
+        Require("temperature", "temperature", temperature);
+        var topP = Number(body, "top_p") ?? Defaults.TopP;
+        Require("top_p", "top-p", topP);
+        var topK = Integer(body, "top_k") ?? Defaults.TopK;
+        if (topK > int.MaxValue) throw Invalid("top_k", $"must be {Declared<SamplingOptions>.Named("top-k").Range}, at most {int.MaxValue}");
+        Require("top_k", "top-k", (int)topK);
         var choices = Integer(body, "n") ?? 1;
         if (choices < 1 || choices > limits.MaxChoices) throw Invalid("n", $"must be between 1 and {limits.MaxChoices}");
         // Every prompt x choice is a row of one generation batch: their number bounds what one request costs.
@@ -109,7 +111,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         var frequency = Number(body, "frequency_penalty") ?? 0;
         if (frequency is < -2 or > 2) throw Invalid("frequency_penalty", "must be between -2 and 2");
         var repetition = Number(body, "repetition_penalty") ?? SamplingOptions.RepetitionPenaltyForFrequencyPenalty(frequency);
-        if (!SamplingSettings.RepetitionPenalty.Accepts(repetition)) throw Invalid("repetition_penalty", $"must be {SamplingSettings.RepetitionPenalty.Range}");
+        Require("repetition_penalty", "repetition-penalty", repetition);
         var seed = Integer(body, "seed");
         var stream = Boolean(body, "stream") ?? false;
         var model = body.TryGetProperty("model", out var m) ? m.ValueKind == JsonValueKind.String ? m.GetString() : throw Invalid("model", "must be a string") : null;
@@ -124,6 +126,15 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
             Seed = seed is { } s ? unchecked((int)s) : null,
         };
         return new CompletionRequest(prompts, messages, sampling, (int)choices, stream, model) { StreamUsage = stream && IncludeUsage(body) };
+    }
+
+    private static readonly SamplingOptions Defaults = new();
+
+    /// <summary>A request field in the range of the sampling setting it sets, or a 400 naming the field.</summary>
+    private static void Require(string field, string setting, object value)
+    {
+        var declared = Declared<SamplingOptions>.Named(setting);
+        if (declared.Problem(value) is not null) throw Invalid(field, $"must be {declared.Range}");
     }
 
     private static IReadOnlyList<string> Stops(JsonElement body)

@@ -22,7 +22,7 @@ public class TokenizerBenchmarks
         var path = Environment.GetEnvironmentVariable("TEXTGEN_BENCH_CORPUS") is { Length: > 0 } fromParent ? fromParent : CorpusPath;
         _text = TextNormalizer.Normalize(File.ReadAllText(path));
         _char = CharTokenizer.Build(_text);
-        _word = WordTokenizer.Build(_text, new WordVocabularyOptions());
+        _word = WordTokenizer.Build(_text, new VocabularyOptions());
         _bpe = ByteLevelBpeTokenizer.Train(_text, 2000);
         _tenMegabytes = string.Concat(Enumerable.Repeat(_text, (int)Math.Ceiling(10_000_000.0 / _text.Length)));
     }

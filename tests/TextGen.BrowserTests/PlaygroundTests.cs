@@ -38,7 +38,7 @@ public sealed class PlaygroundFixture : IAsyncLifetime
             session.Run();
         }
         Generator = TextGenerator.Load(model);
-        Server = await CompletionServer.StartAsync(Generator, "prose", new ServerOptions { Port = 0, MaxConcurrent = 1, MaxTokens = ServerSettings.MaxTokens.Max!.Value });
+        Server = await CompletionServer.StartAsync(Generator, "prose", new ServerOptions { Port = 0, MaxConcurrent = 1, MaxTokens = ServerOptions.MaxTokensLimit });
         _playwright = await Playwright.CreateAsync();
         var executable = Environment.GetEnvironmentVariable("TEXTGEN_CHROMIUM") ?? "/usr/bin/chromium";
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = executable, Headless = true, Args = ["--no-sandbox"] });
@@ -92,7 +92,7 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture) : IClassFixture<P
     {
         // As many tokens as the server allows (10 million, minutes of generation): the stream must not end by itself
         // before the click, however slow or busy the machine (150,000 tokens took 13 s, and CI once clicked too late).
-        await _page.FillAsync("#max_tokens", ServerSettings.MaxTokens.Max!.Value.ToString());
+        await _page.FillAsync("#max_tokens", ServerOptions.MaxTokensLimit.ToString());
         await _page.ClickAsync("#generate");
         await Assertions.Expect(_page.Locator("#output-0")).Not.ToBeEmptyAsync();
         await Assertions.Expect(_page.Locator("#stop-button")).ToBeEnabledAsync();

@@ -55,7 +55,7 @@ internal static class SeedFiles
         return buffer.ToArray();
     }
 
-    public static ITokenizer Words(string text) => WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1, Lowercase = true });
+    public static ITokenizer Words(string text) => WordTokenizer.Build(text, new VocabularyOptions { MinCount = 1, Lowercase = true });
 
     public static ITokenizer Bpe(string text) => ByteLevelBpeTokenizer.Train(text, 270);
 

@@ -1,6 +1,7 @@
 using TextGen.Cli;
 using TextGen.Generation;
 using TextGen.Modeling;
+using TextGen.Settings;
 using TextGen.Tests.Cli;
 using TextGen.Training;
 
@@ -39,20 +40,31 @@ public class SettingsTests
     }
 
     [Fact]
-    public void ALibraryRefusalReachesTheCliAsItsFlag()
+    public void AListIsCheckedElementByElement()
     {
-        // The temperature list is parsed by the CLI but checked by the library.
         using var dir = new TempDirectory();
         var outcome = CliRunner.Run("sample", "--model", dir.File("none.tgm"), "--temperature", "0.5,200");
+        Assert.Equal(CommandLineApp.ExitUsageError, outcome.ExitCode);
+        Assert.StartsWith("textgen: --temperature 200 is out of range; use 0 to 100, e.g. 0.8 (see `textgen sample --help`)", outcome.ErrorLine);
+    }
+
+    [Fact]
+    public void ALibraryRefusalReachesTheCliAsItsFlag()
+    {
+        // Each flag is in range; the library refuses the combination, naming its setting, which the CLI prints as the flag.
+        using var dir = new TempDirectory();
+        var outcome = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--freeze-embeddings", "--epochs", "1", "-o", dir.File("m.tgm"));
         Assert.Equal(CommandLineApp.ExitUserError, outcome.ExitCode);
-        Assert.Equal("textgen: --temperature 200 is out of range; use 0 to 100, e.g. 0.8.", outcome.ErrorLine);
+        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file fixed; pass --embeddings-from FILE too.", outcome.ErrorLine);
     }
 
     [Fact]
     public void HelpShowsTheDeclaredDefaults()
     {
         var help = CliRunner.Run("sample", "--help").Output;
-        Assert.Contains(SamplingSettings.TopP.Description, help);
-        Assert.Contains($"[default: {Setting<int>.Format(SamplingSettings.Length.Default)}]", help);
+        var topP = Declared<SamplingOptions>.Named("top-p");
+        Assert.Contains(topP.Description, help);
+        Assert.Contains($"[default: {new SamplingOptions().Length}]", help);
+        Assert.Contains("Default: random.", CliRunner.Run("train", "--help").Output); // a default the program picks, in words
     }
 }

@@ -9,30 +9,13 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var defaults = new BenchmarkOptions();
-        var cells = new Option<string>("--cells") { Description = "Cells to measure, e.g. lstm or rnn,lstm,gru.", DefaultValueFactory = _ => "rnn,lstm,gru" };
-        var layers = new Option<string>("--layers") { Description = "Layer counts, e.g. 1,2,3.", DefaultValueFactory = _ => "1,2,3" };
-        var hidden = new Option<string>("--hidden") { Description = "Hidden sizes, e.g. 128,256,512,1024.", DefaultValueFactory = _ => "128,256,512,1024" };
-        var batch = SharedOptions.From(BenchmarkSettings.Batch);
-        var seqLength = SharedOptions.From(BenchmarkSettings.SeqLength);
-        var seconds = SharedOptions.From(BenchmarkSettings.Seconds);
-        var loopSeconds = SharedOptions.From(BenchmarkSettings.LoopSeconds);
-        var corpusMegabytes = SharedOptions.From(BenchmarkSettings.CorpusMegabytes);
+        var benchmark = new OptionBinder<BenchmarkOptions>();
         var json = SharedOptions.Json();
-        var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.") { cells, layers, hidden, batch, seqLength, seconds, loopSeconds, corpusMegabytes, json };
+        var command = new Command("bench", "Measure matmul peak, training and sampling throughput on generated data.");
+        foreach (var option in benchmark.Options.Append(json)) command.Add(option);
         command.SetAction(parse =>
         {
-            var options = defaults with
-            {
-                Cells = List(parse.GetValue(cells)!, "--cells", RecurrentNetConfig.ParseCell),
-                Layers = List(parse.GetValue(layers)!, "--layers", ParseCount),
-                Hidden = List(parse.GetValue(hidden)!, "--hidden", ParseCount),
-                Batch = parse.GetValue(batch),
-                SeqLength = parse.GetValue(seqLength),
-                Seconds = parse.GetValue(seconds),
-                LoopSeconds = parse.GetValue(loopSeconds),
-                CorpusMegabytes = parse.GetValue(corpusMegabytes),
-            };
+            var options = benchmark.Bind(parse);
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
             using var interrupt = new ConsoleInterrupt();
@@ -102,22 +85,6 @@ public static class BenchCommand
         "amd" => "MKL's slower AMD kernels: TEXTGEN_MKL_VENDOR=off, or the vendor answer could not be loaded",
         _ => "MKL",
     };
-
-    private static int ParseCount(string text) =>
-        int.TryParse(text, out var value) && value > 0 ? value : throw new TextGenException($"'{text}' is not a positive whole number.");
-
-    private static IReadOnlyList<T> List<T>(string text, string option, Func<string, T> parse)
-    {
-        try
-        {
-            var items = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(parse).ToArray();
-            return items.Length > 0 ? items : throw new TextGenException("the list is empty.");
-        }
-        catch (TextGenException e)
-        {
-            throw new TextGenException($"{option} {text}: {e.Message.TrimEnd('.')}; give a comma-separated list.", e);
-        }
-    }
 
     private sealed class Lines(TextWriter error) : IProgress<string>
     {

@@ -11,11 +11,11 @@ public static class EmbedCommand
     {
         var model = SharedOptions.Model();
         var nearest = new Option<string?>("--nearest") { Description = "Print the tokens nearest to this one by cosine similarity (word-level tokens without their leading space)." };
-        var count = SharedOptions.From(EmbeddingTable.NeighbourCount);
+        var query = new OptionBinder<NeighbourQuery>();
         var export = new Option<string?>("--export") { Description = "Write vectors.tsv + metadata.tsv (TensorBoard projector) and embeddings.w2v.txt (word2vec text) into this directory." };
         var plot = new Option<string?>("--plot") { Description = "Write a PNG: 2-D PCA projection of the most frequent tokens, labelled." };
         var json = SharedOptions.Json();
-        var command = new Command("embed", "Inspect and export a model's input embedding.") { model, nearest, count, export, plot, json };
+        var command = new Command("embed", "Inspect and export a model's input embedding.") { model, nearest, query["k"], export, plot, json };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -30,7 +30,7 @@ public static class EmbedCommand
             var table = EmbeddingTable.From(loaded);
             if (token is not null)
             {
-                var neighbours = table.Nearest(token, parse.GetValue(count));
+                var neighbours = table.Nearest(token, query.Bind(parse).Count);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.Write(output, new { token, nearest = neighbours.Select(n => new { token = n.Token, cosine = n.Cosine }) });

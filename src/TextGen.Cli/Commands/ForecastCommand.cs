@@ -89,13 +89,13 @@ public static class ForecastCommand
     {
         var model = SharedOptions.Model();
         model.Description = "Forecasting model (.tgm). Default: the newest forecasting model in models/.";
-        var steps = SharedOptions.From(ForecastSettings.Steps);
+        var prediction = new OptionBinder<PredictionOptions>();
         var json = SharedOptions.Json();
-        var command = new Command("predict", "Continue the series the model was trained on past its end.") { model, steps, json };
+        var command = new Command("predict", "Continue the series the model was trained on past its end.") { model, prediction["steps"], json };
         command.SetAction(parse =>
         {
             using var forecaster = ForecastModel.Load(ResolveModel(parse.GetValue(model)));
-            var forecast = Forecaster.Continue(forecaster, parse.GetValue(steps));
+            var forecast = Forecaster.Continue(forecaster, prediction.Bind(parse).Steps);
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

@@ -9,28 +9,19 @@ public static class ServeCommand
 {
     public static Command Create()
     {
-        var defaults = new ServerOptions();
         var model = SharedOptions.Model();
-        var port = SharedOptions.From(ServerSettings.Port);
-        var host = new Option<string>("--host") { Description = "Address to bind. Default 127.0.0.1 (this machine only); 0.0.0.0 exposes the server to the network.", DefaultValueFactory = _ => defaults.Host };
-        var maxTokens = SharedOptions.From(ServerSettings.MaxTokens);
-        var concurrency = SharedOptions.From(ServerSettings.MaxConcurrent);
-        var precision = SharedOptions.Precision();
-        var command = new Command("serve", "Serve a model over HTTP: the playground at /, /v1/completions, /v1/chat/completions, /v1/models[/{id}], /textgen/model, /health.") { model, port, host, maxTokens, concurrency, precision };
+        var server = new OptionBinder<ServerOptions>(fromEnvironment: true);
+        var generation = new OptionBinder<GeneratorOptions>(fromEnvironment: true);
+        var command = new Command("serve", "Serve a model over HTTP: the playground at /, /v1/completions, /v1/chat/completions, /v1/models[/{id}], /textgen/model, /health.") { model };
+        foreach (var option in server.Options.Concat(generation.Options)) command.Add(option);
         command.SetAction(async (parse, cancel) =>
         {
             var path = SharedOptions.ResolveModel(parse.GetValue(model));
-            var options = defaults with
-            {
-                Port = parse.GetValue(port),
-                Host = parse.GetValue(host)!,
-                MaxTokens = parse.GetValue(maxTokens),
-                MaxConcurrent = parse.GetValue(concurrency),
-            };
-            var generator = TextGenerator.Load(path, SharedOptions.ParsePrecision(parse.GetValue(precision)!));
+            var options = server.Bind(parse);
+            var generator = TextGenerator.Load(path, generation.Bind(parse).Precision);
             var modelId = Path.GetFileNameWithoutExtension(path);
-            await using var server = await CompletionServer.StartAsync(generator, modelId, options, cancel);
-            parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' in {(generator.Engine.Precision == Inference.GenerationPrecision.Int8 ? "int8" : "fp32")} on {server.Url} (Ctrl-C stops).");
+            await using var running = await CompletionServer.StartAsync(generator, modelId, options, cancel);
+            parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' in {(generator.Engine.Precision == Inference.GenerationPrecision.Int8 ? "int8" : "fp32")} on {running.Url} (Ctrl-C stops).");
             using var interrupt = new ConsoleInterrupt();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, interrupt.Token);
             try

@@ -16,98 +16,36 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var network = new RecurrentNetConfig();
         var corpus = new Argument<string?>("corpus") { Description = "UTF-8 text file. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.", Arity = ArgumentArity.ZeroOrOne };
-        var output = new Option<string?>("--output", "-o") { Description = "Model file to write. Default: models/CORPUS-NAME.tgm." };
-        var cell = new Option<string>("--cell") { Description = "Recurrent cell: rnn, lstm or gru.", DefaultValueFactory = _ => "lstm" };
-        cell.AcceptOnlyFromAmong(RecurrentNetConfig.CellNames);
-        var layers = SharedOptions.From(NetworkSettings.Layers);
-        var hidden = SharedOptions.FromOptional(NetworkSettings.Hidden with { Description = "Units per recurrent layer. Default: at character level, fitted to the time budget, the corpus and this machine's speed (256 for 5 minutes on 1 MB); else 256." });
-        var embedding = SharedOptions.From(NetworkSettings.Embedding);
-        var oneHot = new Option<bool>("--one-hot") { Description = "Feed one-hot vectors instead of a learned embedding." };
-        var dropout = SharedOptions.From(NetworkSettings.Dropout);
-        var batch = SharedOptions.FromOptional(TrainingSettings.BatchSize);
-        var sequence = SharedOptions.FromOptional(TrainingSettings.SequenceLength);
-        var learningRate = SharedOptions.FromOptional(TrainingSettings.LearningRate);
-        var clip = SharedOptions.From(TrainingSettings.GradientClip);
-        var valFraction = SharedOptions.From(TrainingSettings.ValidationFraction);
-        var maxTime = SharedOptions.Duration("--max-time", "Time budget, e.g. 90s, 5m, 1h. Default: 10m unless --epochs is given.");
-        var epochs = SharedOptions.FromOptional(TrainingSettings.Epochs);
-        
-        var seed = SharedOptions.Seed();
-        var precision = new Option<string>("--precision")
-        {
-            Description = "Products in training: bf16 (bfloat16 operands, float32 weights and arithmetic; LSTM on CPUs with avx512_bf16 or AMX), fp32, or auto: bf16 where it runs, else fp32. Models are saved in fp32 either way.",
-            DefaultValueFactory = _ => "auto",
-        };
-        var resume = new Option<bool>("--resume") { Description = "Continue from the checkpoint beside --output (optimizer state included)." };
+        var request = new OptionBinder<TrainRequest>();
+        var network = new OptionBinder<RecurrentNetConfig>();
+        var training = new OptionBinder<TrainingOptions>();
+        var vocabulary = new OptionBinder<VocabularyOptions>();
+        var plot = new Option<string?>("--plot") { Description = "Write the training curve (training and validation loss, learning rate by step) to a PNG at the end." };
         var json = SharedOptions.Json();
 
-        var level = new Option<string>("--level") { Description = "Tokens: char, word or bpe (byte-level BPE).", DefaultValueFactory = _ => CharTokenizer.LevelName };
-        level.AcceptOnlyFromAmong(TokenizerFactory.Levels);
-        var minCount = SharedOptions.From(VocabularySettings.MinCount);
-        var maxVocab = SharedOptions.From(VocabularySettings.MaxVocabulary);
-        var lowercase = new Option<bool>("--lowercase") { Description = "Word level: lower-case the text first." };
-        var documents = new Option<string>("--documents") { Description = "lines: each non-empty line is a document of its own (titles, tweets, poems); none: one continuous text.", DefaultValueFactory = _ => "none" };
-        documents.AcceptOnlyFromAmong("none", "lines");
-        var embeddingsFrom = new Option<string?>("--embeddings-from") { Description = "Initialise the embedding from a word2vec or GloVe text file (its dimension must equal --embedding)." };
-        var freeze = new Option<bool>("--freeze-embeddings") { Description = "Keep the initialised embedding fixed while training." };
-        var vocabSize = SharedOptions.From(VocabularySettings.BpeVocabularySize);
-        var plot = new Option<string?>("--plot") { Description = "Write the training curve (training and validation loss, learning rate by step) to a PNG at the end." };
-
-        var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.")
-        {
-            corpus, output, cell, layers, hidden, embedding, oneHot, dropout, batch, sequence, learningRate, clip, valFraction,
-            maxTime, epochs, seed, precision, resume, json, level, minCount, maxVocab, lowercase, vocabSize, documents, embeddingsFrom, freeze, plot,
-        };
+        var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.") { corpus };
+        foreach (var option in request.Options.Concat(network.Options).Concat(training.Options).Concat(vocabulary.Options).Append(plot).Append(json)) command.Add(option);
         command.SetAction(parse =>
         {
-            var corpusPath = parse.GetValue(corpus);
-            var usingDefaultCorpus = corpusPath is null;
-            corpusPath ??= DefaultCorpus();
-            var epochBudget = parse.GetValue(epochs);
-            var timeBudget = parse.GetValue(maxTime) ?? (epochBudget is null ? (usingDefaultCorpus ? DefaultCorpusMaxTime : DefaultMaxTime) : null);
-            var levelDefaults = TrainingOptions.ForLevel(parse.GetValue(level)!);
-            var request = new TrainRequest
+            var given = parse.GetValue(corpus);
+            var bound = request.Bind(parse);
+            var options = training.Bind(parse, TrainingOptions.ForLevel(bound.Level) with { Seed = Random.Shared.Next() });
+            var budget = options.MaxTime ?? (options.Epochs is null ? (given is null ? DefaultCorpusMaxTime : DefaultMaxTime) : null);
+            bound = bound with
             {
-                CorpusPath = corpusPath,
-                OutputPath = parse.GetValue(output),
-                Network = new RecurrentNetConfig
-                {
-                    Cell = RecurrentNetConfig.ParseCell(parse.GetValue(cell)!),
-                    Layers = parse.GetValue(layers),
-                    Hidden = parse.GetValue(hidden) ?? network.Hidden,
-                    Embedding = parse.GetValue(embedding),
-                    OneHot = parse.GetValue(oneHot),
-                    Dropout = parse.GetValue(dropout),
-                },
-                Training = levelDefaults with
-                {
-                    BatchSize = parse.GetValue(batch) ?? levelDefaults.BatchSize,
-                    SequenceLength = parse.GetValue(sequence) ?? levelDefaults.SequenceLength,
-                    LearningRate = parse.GetValue(learningRate) ?? levelDefaults.LearningRate,
-                    GradientClip = parse.GetValue(clip),
-                    ValidationFraction = parse.GetValue(valFraction),
-                    MaxTime = timeBudget,
-                    Epochs = epochBudget,
-                    Seed = parse.GetValue(seed) ?? Random.Shared.Next(),
-                    Precision = TrainingPrecisions.Parse(parse.GetValue(precision)!),
-                },
-                ChooseWidth = parse.GetValue(hidden) is null,
-                Resume = parse.GetValue(resume),
-                Level = parse.GetValue(level)!,
-                Words = new WordVocabularyOptions { MinCount = parse.GetValue(minCount), MaxVocabulary = parse.GetValue(maxVocab), Lowercase = parse.GetValue(lowercase) },
-                BpeVocabularySize = parse.GetValue(vocabSize),
-                LineDocuments = parse.GetValue(documents) == "lines",
-                EmbeddingsFrom = parse.GetValue(embeddingsFrom),
-                FreezeEmbeddings = parse.GetValue(freeze),
+                CorpusPath = given ?? DefaultCorpus(),
+                Network = network.Bind(parse),
+                ChooseWidth = !network.Given(parse, "hidden"),
+                Training = options with { MaxTime = budget },
+                Vocabulary = vocabulary.Bind(parse),
             };
             if (parse.GetValue(plot) is { } png)
             {
                 TrainingPlot.CheckPath(png);
                 TextGen.Persistence.AtomicFile.EnsureWritable(png); // before training is spent on it
             }
-            return Run(request, parse.GetValue(plot), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            return Run(bound, parse.GetValue(plot), parse.GetValue(json), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
         });
         return command;
     }

@@ -1,4 +1,5 @@
 using TextGen.Persistence;
+using TextGen.Settings;
 
 namespace TextGen.Embeddings;
 
@@ -26,12 +27,10 @@ public sealed class EmbeddingTable
         return new EmbeddingTable(tokens, vectors);
     }
 
-    /// <summary>How many neighbours a look-up lists.</summary>
-    public static readonly Setting<int> NeighbourCount = new("k", "How many neighbours --nearest prints.", 10, 1, 100_000);
-
     /// <summary>The tokens nearest to <paramref name="token"/> by cosine similarity, the token itself first.</summary>
     public IReadOnlyList<(string Token, double Cosine)> Nearest(string token, int count)
     {
+        Declared<NeighbourQuery>.Named("k").Check(count);
         var index = IndexOf(token);
         var target = Vectors[index];
         return Enumerable.Range(0, Vectors.Length)
@@ -76,4 +75,11 @@ public sealed class EmbeddingTable
         if (text.Length == 0) return id == vocabulary - 2 ? "<s>" : id == vocabulary - 1 ? "</s>" : $"<{id}>";
         return text.Replace(" ", "▁").Replace("\n", "\\n").Replace("\t", "\\t").Replace("\r", "\\r");
     }
+}
+
+/// <summary>How many neighbours a look-up lists.</summary>
+public sealed record NeighbourQuery
+{
+    [Option("k", "How many neighbours --nearest prints.", Min = 1, Max = 100_000)]
+    public int Count { get; init; } = 10;
 }

@@ -17,7 +17,7 @@ public sealed class TextGenerator
     private readonly TextModel _model;
 
     /// <param name="precision">How the engine computes its products: float32 (the reference) or int8 (AVX-VNNI CPUs).</param>
-    public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Float32)
+    public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Fp32)
     {
         _model = model;
         Engine = new CpuLanguageModel(model.Weights, precision);
@@ -28,7 +28,7 @@ public sealed class TextGenerator
     private readonly int[] _newline;
     private readonly bool[] _endsLine;
 
-    public static TextGenerator Load(string path, GenerationPrecision precision = GenerationPrecision.Float32) => new(TextModel.Load(path), precision);
+    public static TextGenerator Load(string path, GenerationPrecision precision = GenerationPrecision.Fp32) => new(TextModel.Load(path), precision);
 
     public TextModel Model => _model;
     public ITokenizer Tokenizer => _model.Tokenizer;

@@ -23,7 +23,7 @@ public sealed class CpuLanguageModel
     private readonly Int8Matrix[]? _hiddenInt8;
     private readonly Int8Matrix? _headInt8;
 
-    public CpuLanguageModel(LanguageModelWeights weights, GenerationPrecision precision = GenerationPrecision.Float32)
+    public CpuLanguageModel(LanguageModelWeights weights, GenerationPrecision precision = GenerationPrecision.Fp32)
     {
         var config = weights.Config;
         Cell = config.Cell;
@@ -263,6 +263,6 @@ public sealed class InferenceState
 /// </summary>
 public enum GenerationPrecision
 {
-    Float32,
+    Fp32,
     Int8,
 }

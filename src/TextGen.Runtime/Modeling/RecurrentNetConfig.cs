@@ -1,4 +1,5 @@
 using TextGen.Persistence;
+using TextGen.Settings;
 
 namespace TextGen.Modeling;
 
@@ -9,31 +10,37 @@ public enum CellType
     Gru,
 }
 
-/// <summary>The architecture settings of the recurrent core, shared by the text and forecasting models.</summary>
+/// <summary>The limits of the recurrent core, shared by the text and forecasting models.</summary>
 public static class NetworkSettings
 {
     public const int MaxLayers = 16;
     public const int MaxWidth = 8192;
     public const double MaxDropout = 0.95;
-
-    public static readonly Setting<int> Layers = new("layers", "Stacked recurrent layers.", 2, 1, MaxLayers);
-    public static readonly Setting<int> Hidden = new("hidden", "Units per recurrent layer.", 256, 1, MaxWidth);
-    public static readonly Setting<int> Embedding = new("embedding", "Width of the learned token embedding.", 64, 1, MaxWidth);
-    public static readonly Setting<double> Dropout = new("dropout", "Dropout between recurrent layers and before the head.", 0.1, 0, MaxDropout);
 }
 
 /// <summary>The architecture of a recurrent language model; stored in the model file.</summary>
 public sealed record RecurrentNetConfig
 {
+    [Option("cell", "Recurrent cell: rnn, lstm or gru.")]
     public CellType Cell { get; init; } = CellType.Lstm;
-    public int Layers { get; init; } = NetworkSettings.Layers.Default;
-    public int Hidden { get; init; } = NetworkSettings.Hidden.Default;
+
+    [Option("layers", "Stacked recurrent layers.", Min = 1, Max = NetworkSettings.MaxLayers)]
+    public int Layers { get; init; } = 2;
+
+    /// <summary>The training CLI fits the width to the budget unless it is given (<c>TrainRequest.ChooseWidth</c>).</summary>
+    [Option("hidden", "Units per recurrent layer.", Min = 1, Max = NetworkSettings.MaxWidth, Chosen = "fitted to the budget, the corpus and this machine at character level; else 256")]
+    public int Hidden { get; init; } = 256;
+
     /// <summary>Embedding width; ignored when <see cref="OneHot"/> is set.</summary>
-    public int Embedding { get; init; } = NetworkSettings.Embedding.Default;
-    /// <summary>Feed one-hot vectors instead of a learned embedding.</summary>
+    [Option("embedding", "Width of the learned token embedding.", Min = 1, Max = NetworkSettings.MaxWidth)]
+    public int Embedding { get; init; } = 64;
+
+    [Option("one-hot", "Feed one-hot vectors instead of a learned embedding.")]
     public bool OneHot { get; init; }
-    /// <summary>Dropout between recurrent layers and before the head.</summary>
-    public double Dropout { get; init; } = NetworkSettings.Dropout.Default;
+
+    [Option("dropout", "Dropout between recurrent layers and before the head.", Min = 0, Max = NetworkSettings.MaxDropout)]
+    public double Dropout { get; init; } = 0.1;
+
     public int VocabularySize { get; init; }
 
     /// <summary>Every setting in range, and the network small enough for its training checkpoint.</summary>
@@ -46,11 +53,7 @@ public sealed record RecurrentNetConfig
     /// <summary>Every setting in range: what a model file's header must pass before anything is sized from it.</summary>
     public void ValidateRanges()
     {
-        if (!Enum.IsDefined(Cell)) throw new SettingException("cell", $"{(int)Cell} is not a cell; use {string.Join(", ", CellNames)}.");
-        NetworkSettings.Layers.Check(Layers);
-        NetworkSettings.Hidden.Check(Hidden);
-        if (!OneHot) NetworkSettings.Embedding.Check(Embedding);
-        NetworkSettings.Dropout.Check(Dropout);
+        Declared<RecurrentNetConfig>.Validate(this, except: OneHot ? "embedding" : null);
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 
@@ -100,12 +103,4 @@ public sealed record RecurrentNetConfig
     /// <summary>Every parameter of a language model of this architecture: embedding, recurrent layers, head.</summary>
     public long ParameterCount() =>
         (OneHot ? 0 : (long)VocabularySize * Embedding) + RecurrentParameterCount() + (long)Hidden * VocabularySize + VocabularySize;
-
-    /// <summary>The cell names the settings accept: rnn, lstm, gru.</summary>
-    public static readonly string[] CellNames = Enum.GetNames<CellType>().Select(n => n.ToLowerInvariant()).ToArray();
-
-    public static CellType ParseCell(string name) =>
-        CellNames.Contains(name.Trim().ToLowerInvariant()) && Enum.TryParse<CellType>(name.Trim(), ignoreCase: true, out var cell)
-            ? cell
-            : throw new SettingException("cell", $"{name} is not a cell; use {string.Join(", ", CellNames)}.");
 }

@@ -12,9 +12,10 @@ public static class Declared<[DynamicallyAccessedMembers(DynamicallyAccessedMemb
     public static DeclaredOption Named(string name) => Options.Single(o => o.Name == name);
 
     /// <summary>Every declared property of <paramref name="value"/> in range; the first that is not is a <see cref="SettingException"/>.</summary>
-    public static void Validate(T value)
+    /// <param name="except">A setting that does not apply to this value (an embedding width with one-hot input).</param>
+    public static void Validate(T value, string? except = null)
     {
-        foreach (var option in Options) option.Check(option.Property.GetValue(value));
+        foreach (var option in Options.Where(o => o.Name != except)) option.Check(option.Property.GetValue(value));
     }
 
     private static DeclaredOption[] Read()
@@ -23,7 +24,7 @@ public static class Declared<[DynamicallyAccessedMembers(DynamicallyAccessedMemb
         return [.. typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Select(p => (Property: p, Declaration: p.GetCustomAttribute<OptionAttribute>()))
             .Where(p => p.Declaration is not null)
-            .OrderBy(p => p.Property.MetadataToken)
+            .OrderBy(p => p.Declaration!.Line)
             .Select(p => new DeclaredOption(p.Property, p.Declaration!, p.Property.GetValue(defaults)))];
     }
 }

@@ -13,7 +13,9 @@ public sealed class DeclaredOption
         Default = defaultValue;
         var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
         ElementType = type.IsArray ? type.GetElementType()! : type;
-        Choices = ElementType.IsEnum ? [.. Enum.GetNames(ElementType).Select(n => n.ToLowerInvariant())] : [];
+        // A nullable enum whose default the program picks takes that word too: "--precision auto".
+        string[] picked = ElementType.IsEnum && Nullable.GetUnderlyingType(property.PropertyType) is not null && declaration.Chosen is { } word ? [word] : [];
+        Choices = ElementType.IsEnum ? [.. picked, .. Enum.GetNames(ElementType).Select(n => n.ToLowerInvariant())] : [];
     }
 
     public PropertyInfo Property { get; }
@@ -24,7 +26,7 @@ public sealed class DeclaredOption
     public object? Default { get; }
     /// <summary>The property's type, or its element type for an array (without Nullable).</summary>
     public Type ElementType { get; }
-    /// <summary>An enum's accepted names, lower case; empty for other types.</summary>
+    /// <summary>An enum's accepted names, lower case (and the <see cref="OptionAttribute.Chosen"/> word of a nullable one); empty for other types.</summary>
     public IReadOnlyList<string> Choices { get; }
 
     /// <summary>The accepted values in words: "1 to 16", "1 or more", "more than 0 up to 1", "rnn, lstm or gru".</summary>
@@ -57,6 +59,14 @@ public sealed class DeclaredOption
             && (double.IsNaN(min) || (Declaration.MinExclusive ? number > min : number >= min))
             && (double.IsNaN(max) || number <= max);
         return accepted ? null : $"{Format(value)} is out of range; use {Range}{(Declaration.Example is null ? "" : $", {Declaration.Example}")}.";
+    }
+
+    /// <summary>The enum member named <paramref name="name"/> (any case), null for the <see cref="OptionAttribute.Chosen"/> word, or a <see cref="SettingException"/>.</summary>
+    public object? ParseChoice(string name)
+    {
+        var trimmed = name.Trim().ToLowerInvariant();
+        if (!Choices.Contains(trimmed)) throw new SettingException(Name, $"{name} is not one of {Range}.");
+        return trimmed == Declaration.Chosen ? null : Enum.Parse(ElementType, trimmed, ignoreCase: true);
     }
 
     /// <summary>The value, or a <see cref="SettingException"/> naming this setting.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace TextGen.Settings;
 
 /// <summary>
@@ -7,8 +9,11 @@ namespace TextGen.Settings;
 /// their member names in lower case; array properties a comma-separated list.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class OptionAttribute(string name, string description) : Attribute
+public sealed class OptionAttribute(string name, string description, [CallerLineNumber] int line = 0) : Attribute
 {
+    /// <summary>Where the declaration stands in its file: flags are listed in declaration order, which a native build's reflection does not keep.</summary>
+    public int Line { get; } = line;
+
     /// <summary>The flag without "--", and the name messages use ("layers 17 is out of range; ...").</summary>
     public string Name { get; } = name;
     public string Description { get; } = description;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using TextGen.Settings;
 
 namespace TextGen.Tokenization;
 
@@ -44,7 +45,7 @@ public static partial class BpeTrainer
     /// </summary>
     public static (string[] Vocabulary, string[] Merges) Train(IReadOnlyDictionary<string, long> pieceCounts, int vocabularySize)
     {
-        VocabularySettings.BpeVocabularySize.Check(vocabularySize);
+        Declared<VocabularyOptions>.Named("vocab-size").Check(vocabularySize);
         // The most frequent pieces only, past MaxLearningPieces: they hold nearly every occurrence, and the merge
         // tables cost about 1 KB per piece. Ordinal order, so the merges do not depend on the order pieces were counted in.
         var pieces = (pieceCounts.Count <= MaxLearningPieces ? pieceCounts

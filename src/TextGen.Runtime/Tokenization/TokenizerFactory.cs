@@ -3,9 +3,6 @@ namespace TextGen.Tokenization;
 /// <summary>Rebuilds a tokenizer from its stored description.</summary>
 public static class TokenizerFactory
 {
-    /// <summary>The tokenizer levels a model can be trained at.</summary>
-    public static readonly string[] Levels = [CharTokenizer.LevelName, WordTokenizer.LevelName, ByteLevelBpeTokenizer.LevelName];
-
     public static ITokenizer FromDescription(TokenizerDescription description)
     {
         // A header edited with a recomputed checksum can hold anything JSON can: nulls, repeats, a missing level.

@@ -30,11 +30,11 @@ public abstract class VocabularyLearner
     protected abstract ITokenizer FromCounts(IReadOnlyDictionary<string, long> counts);
 
     /// <summary>The learner of a level: char, word (with its options) or bpe (with its vocabulary size).</summary>
-    public static VocabularyLearner For(string level, WordVocabularyOptions? words = null, int? bpeVocabularySize = null) => level switch
+    public static VocabularyLearner For(TokenLevel level, VocabularyOptions? vocabulary = null) => level switch
     {
-        CharTokenizer.LevelName => new Characters(),
-        WordTokenizer.LevelName => new Words(words ?? new WordVocabularyOptions()),
-        ByteLevelBpeTokenizer.LevelName => new BpePieces(bpeVocabularySize ?? VocabularySettings.BpeVocabularySize.Default),
+        TokenLevel.Char => new Characters(),
+        TokenLevel.Word => new Words(vocabulary ?? new VocabularyOptions()),
+        TokenLevel.Bpe => new BpePieces((vocabulary ?? new VocabularyOptions()).BpeSize),
         _ => throw new ArgumentOutOfRangeException(nameof(level), level, "unknown tokenizer level"),
     };
 
@@ -52,7 +52,7 @@ public abstract class VocabularyLearner
         protected override ITokenizer FromCounts(IReadOnlyDictionary<string, long> counts) => CharTokenizer.FromCharacters(counts.Keys);
     }
 
-    private sealed class Words(WordVocabularyOptions options) : VocabularyLearner
+    private sealed class Words(VocabularyOptions options) : VocabularyLearner
     {
         public override Dictionary<string, long> Count(string text) => WordTokenizer.CountWords(text, options.Lowercase);
 

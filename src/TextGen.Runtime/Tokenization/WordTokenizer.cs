@@ -1,30 +1,27 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using TextGen.Settings;
 
 namespace TextGen.Tokenization;
 
-/// <summary>The vocabulary settings of the word and BPE levels, declared once for the library and the CLI.</summary>
-public static class VocabularySettings
-{
-    public static readonly Setting<int> MinCount = new("min-count", "Word level: words seen fewer times become <unk>.", 2, 1);
-    public static readonly Setting<int> MaxVocabulary = new("max-vocab", "Word level: vocabulary size at most (the most frequent words, <unk> included).", 20_000, 2, 10_000_000);
-    public static readonly Setting<int> BpeVocabularySize = new("vocab-size", "BPE level: vocabulary size, the 256 bytes plus learned merges.", 2000, BpeTrainer.ByteAlphabet, 1_000_000, Example: "e.g. 2000");
-}
-
-/// <summary>How a word vocabulary is built.</summary>
-public sealed record WordVocabularyOptions
+/// <summary>How a vocabulary is learned: the word level's thresholds and the BPE level's size.</summary>
+public sealed record VocabularyOptions
 {
     /// <summary>Words seen fewer times than this become the unknown token.</summary>
-    public int MinCount { get; init; } = VocabularySettings.MinCount.Default;
+    [Option("min-count", "Word level: words seen fewer times become <unk>.", Min = 1)]
+    public int MinCount { get; init; } = 2;
+
     /// <summary>At most this many entries (the most frequent), the unknown token included.</summary>
-    public int MaxVocabulary { get; init; } = VocabularySettings.MaxVocabulary.Default;
+    [Option("max-vocab", "Word level: vocabulary size at most (the most frequent words, <unk> included).", Min = 2, Max = 10_000_000)]
+    public int MaxVocabulary { get; init; } = 20_000;
+
+    [Option("lowercase", "Word level: lower-case the text first.")]
     public bool Lowercase { get; init; }
 
-    public void Validate()
-    {
-        VocabularySettings.MinCount.Check(MinCount);
-        VocabularySettings.MaxVocabulary.Check(MaxVocabulary);
-    }
+    [Option("vocab-size", "BPE level: vocabulary size, the 256 bytes plus learned merges.", Min = BpeTrainer.ByteAlphabet, Max = 1_000_000, Example = "e.g. 2000")]
+    public int BpeSize { get; init; } = 2000;
+
+    public void Validate() => Declared<VocabularyOptions>.Validate(this);
 }
 
 /// <summary>
@@ -59,7 +56,7 @@ public sealed class WordTokenizer : ITokenizer
     public int VocabularySize => _symbols.Length;
     public bool Lowercase { get; }
 
-    public static WordTokenizer Build(string text, WordVocabularyOptions options) => FromCounts(CountWords(text, options.Lowercase), options);
+    public static WordTokenizer Build(string text, VocabularyOptions options) => FromCounts(CountWords(text, options.Lowercase), options);
 
     /// <summary>How often each token text (word or punctuation with its leading space, or "\n") occurs.</summary>
     public static Dictionary<string, long> CountWords(string text, bool lowercase)
@@ -75,7 +72,7 @@ public sealed class WordTokenizer : ITokenizer
     }
 
     /// <summary>The vocabulary of the most frequent words seen at least MinCount times, ties in ordinal order.</summary>
-    public static WordTokenizer FromCounts(IReadOnlyDictionary<string, long> counts, WordVocabularyOptions options)
+    public static WordTokenizer FromCounts(IReadOnlyDictionary<string, long> counts, VocabularyOptions options)
     {
         options.Validate();
         var symbols = counts.Where(c => c.Value >= options.MinCount && c.Key != Unknown)

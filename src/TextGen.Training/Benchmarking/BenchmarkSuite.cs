@@ -1,31 +1,44 @@
 using TextGen.Modeling;
+using TextGen.Settings;
 using TextGen.Training;
 
 namespace TextGen.Benchmarking;
 
-/// <summary>The settings of `textgen bench`, declared once for the library and the CLI.</summary>
-public static class BenchmarkSettings
-{
-    public static readonly Setting<int> Batch = TrainingSettings.BatchSize with { Description = "Sequences per training step.", Default = new TrainingOptions().BatchSize };
-    public static readonly Setting<int> SeqLength = TrainingSettings.SequenceLength with { Description = "Timesteps per training step.", Default = new TrainingOptions().SequenceLength };
-    public static readonly Setting<double> Seconds = new("seconds", "Seconds each throughput is measured for, after warm-up.", 2, 0.1, 600);
-    public static readonly Setting<double> LoopSeconds = new("loop-seconds", "Seconds the full training loop runs in the loop comparison; 0 skips it.", 20, 0, 3600);
-    public static readonly Setting<int> CorpusMegabytes = new("corpus-mb", "Size of the generated corpus the token cache is measured on, in MB; 0 skips it.", 64, 0, 1 << 20);
-}
-
-/// <summary>Which configurations `textgen bench` measures.</summary>
+/// <summary>Which configurations `textgen bench` measures, and for how long; declared once for the library and the CLI.</summary>
 public sealed record BenchmarkOptions
 {
-    public IReadOnlyList<CellType> Cells { get; init; } = [CellType.Rnn, CellType.Lstm, CellType.Gru];
-    public IReadOnlyList<int> Layers { get; init; } = [1, 2, 3];
-    public IReadOnlyList<int> Hidden { get; init; } = [128, 256, 512, 1024];
-    public int Batch { get; init; } = BenchmarkSettings.Batch.Default;
-    public int SeqLength { get; init; } = BenchmarkSettings.SeqLength.Default;
+    [Option("cells", "Cells to measure, e.g. lstm or rnn,lstm,gru.")]
+    public CellType[] Cells { get; init; } = [CellType.Rnn, CellType.Lstm, CellType.Gru];
+
+    [Option("layers", "Layer counts, e.g. 1,2,3.", Min = 1, Max = NetworkSettings.MaxLayers)]
+    public int[] Layers { get; init; } = [1, 2, 3];
+
+    [Option("hidden", "Hidden sizes, e.g. 128,256,512,1024.", Min = 1, Max = NetworkSettings.MaxWidth)]
+    public int[] Hidden { get; init; } = [128, 256, 512, 1024];
+
+    [Option("batch-size", "Sequences per training step.", Min = 1, Max = 4096)]
+    public int Batch { get; init; } = new TrainingOptions().BatchSize;
+
+    [Option("seq-length", "Timesteps per training step.", Min = 2, Max = 10_000)]
+    public int SeqLength { get; init; } = new TrainingOptions().SequenceLength;
+
     public int Vocab { get; init; } = 65;
     public int Embedding { get; init; } = 64;
-    public double Seconds { get; init; } = BenchmarkSettings.Seconds.Default;
-    public double LoopSeconds { get; init; } = BenchmarkSettings.LoopSeconds.Default;
-    public int CorpusMegabytes { get; init; } = BenchmarkSettings.CorpusMegabytes.Default;
+
+    [Option("seconds", "Seconds each throughput is measured for, after warm-up.", Min = 0.1, Max = 600)]
+    public double Seconds { get; init; } = 2;
+
+    [Option("loop-seconds", "Seconds the full training loop runs in the loop comparison; 0 skips it.", Min = 0, Max = 3600)]
+    public double LoopSeconds { get; init; } = 20;
+
+    [Option("corpus-mb", "Size of the generated corpus the token cache is measured on, in MB; 0 skips it.", Min = 0, Max = 1 << 20)]
+    public int CorpusMegabytes { get; init; } = 64;
+
+    public void Validate()
+    {
+        Declared<BenchmarkOptions>.Validate(this);
+        if (Cells.Length == 0 || Layers.Length == 0 || Hidden.Length == 0) throw new SettingException("cells", "layers and hidden need at least one value each.");
+    }
 }
 
 /// <summary>
@@ -36,6 +49,7 @@ public static class BenchmarkSuite
 {
     public static BenchmarkReport Run(BenchmarkOptions options, IProgress<string>? progress = null, CancellationToken cancel = default)
     {
+        options.Validate();
         Native.TorchRuntime.EnsureLoaded();
         progress?.Report("matmul peak");
         var peak = Throughput.MatmulGflops();
@@ -63,7 +77,7 @@ public static class BenchmarkSuite
 
         var sample = new List<SampleThroughput>();
         Inference.GenerationPrecision[] precisions = Inference.Int8Matrix.IsSupported
-            ? [Inference.GenerationPrecision.Float32, Inference.GenerationPrecision.Int8] : [Inference.GenerationPrecision.Float32];
+            ? [Inference.GenerationPrecision.Fp32, Inference.GenerationPrecision.Int8] : [Inference.GenerationPrecision.Fp32];
         foreach (var cell in options.Cells)
         foreach (var batch in new[] { 1, 8 })
         foreach (var precision in precisions)
@@ -90,7 +104,7 @@ public static class BenchmarkSuite
         if (options.CorpusMegabytes > 0)
         {
             progress?.Report($"token cache on a generated {options.CorpusMegabytes} MB corpus");
-            corpus = CorpusBenchmark.Run(options.CorpusMegabytes, options.Batch, options.SeqLength, options.Seconds, Tokenization.TokenizerFactory.Levels, cancel);
+            corpus = CorpusBenchmark.Run(options.CorpusMegabytes, options.Batch, options.SeqLength, options.Seconds, Enum.GetValues<Tokenization.TokenLevel>(), cancel);
         }
         return new BenchmarkReport(peak, train, sample, loop)
         {

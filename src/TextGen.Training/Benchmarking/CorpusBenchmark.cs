@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using TextGen.Data;
+using TextGen.Tokenization;
 
 namespace TextGen.Benchmarking;
 
@@ -16,14 +17,14 @@ public sealed record CorpusThroughput(string Level, double Megabytes, long Token
 /// <summary>Measures the token cache's passes on a corpus generated in a temporary folder (removed afterwards).</summary>
 public static class CorpusBenchmark
 {
-    public static IReadOnlyList<CorpusThroughput> Run(int megabytes, int batch, int sequence, double seconds, IReadOnlyList<string> levels, CancellationToken cancel = default)
+    public static IReadOnlyList<CorpusThroughput> Run(int megabytes, int batch, int sequence, double seconds, IReadOnlyList<TokenLevel> levels, CancellationToken cancel = default)
     {
         var folder = Directory.CreateTempSubdirectory("textgen-bench-corpus-");
         try
         {
             var path = Path.Combine(folder.FullName, "generated.txt");
             GenerateProse(path, (long)megabytes << 20, seed: 1);
-            return levels.Select(level => Measure(path, level, batch, sequence, seconds, new TokenCache(Path.Combine(folder.FullName, "cache-" + level)), cancel)).ToArray();
+            return levels.Select(level => Measure(path, level, batch, sequence, seconds, new TokenCache(Path.Combine(folder.FullName, "cache-" + level.Name())), cancel)).ToArray();
         }
         finally
         {
@@ -31,7 +32,7 @@ public static class CorpusBenchmark
         }
     }
 
-    private static CorpusThroughput Measure(string path, string level, int batch, int sequence, double seconds, TokenCache cache, CancellationToken cancel)
+    private static CorpusThroughput Measure(string path, TokenLevel level, int batch, int sequence, double seconds, TokenCache cache, CancellationToken cancel)
     {
         var stages = new StageClock();
         var choice = new TokenizerChoice { Level = level };
@@ -52,7 +53,7 @@ public static class CorpusBenchmark
             batches.Fill(step, inputs, targets);
             tokens += batches.TokensPerStep;
         }
-        return new CorpusThroughput(level, megabytes, corpus.Ids.Length, megabytes / stages.Seconds("hashing"),
+        return new CorpusThroughput(level.Name(), megabytes, corpus.Ids.Length, megabytes / stages.Seconds("hashing"),
             megabytes / stages.Seconds("learning the vocabulary"), megabytes / stages.Seconds("tokenizing"), cachedSeconds, tokens / clock.Elapsed.TotalSeconds);
     }
 

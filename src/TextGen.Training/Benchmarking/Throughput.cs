@@ -92,7 +92,7 @@ public static class Throughput
     }
 
     /// <summary>Tokens per second generating with the SIMD engine (<see cref="Inference.CpuLanguageModel"/>) and the sampler, <paramref name="batch"/> streams.</summary>
-    public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds, Inference.GenerationPrecision precision = Inference.GenerationPrecision.Float32)
+    public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds, Inference.GenerationPrecision precision = Inference.GenerationPrecision.Fp32)
     {
         manual_seed(1);
         using var model = new LanguageModel(config);

@@ -8,9 +8,8 @@ namespace TextGen.Data;
 /// <summary>How to get a corpus's tokenizer: learn one with these settings (then cached), or use a model's.</summary>
 public sealed record TokenizerChoice
 {
-    public string Level { get; init; } = CharTokenizer.LevelName;
-    public WordVocabularyOptions Words { get; init; } = new();
-    public int BpeVocabularySize { get; init; } = VocabularySettings.BpeVocabularySize.Default;
+    public TokenLevel Level { get; init; }
+    public VocabularyOptions Vocabulary { get; init; } = new();
     /// <summary>Each non-empty line is a document with start and end markers.</summary>
     public bool Documents { get; init; }
     /// <summary>A given tokenizer (a model's or a checkpoint's): nothing is learned.</summary>
@@ -19,8 +18,8 @@ public sealed record TokenizerChoice
     /// <summary>Changes whenever learning would give another vocabulary from the same corpus and settings.</summary>
     private const string LearnerVersion = "2"; // 2: BPE merges from the 200,000 most frequent pieces
 
-    internal string LearningKey(string contentHash) => TokenCache.Key("vocabulary", LearnerVersion, Level, Words.MinCount.ToString(), Words.MaxVocabulary.ToString(),
-        Words.Lowercase.ToString(), BpeVocabularySize.ToString(), contentHash);
+    internal string LearningKey(string contentHash) => TokenCache.Key("vocabulary", LearnerVersion, Level.Name(), Vocabulary.MinCount.ToString(), Vocabulary.MaxVocabulary.ToString(),
+        Vocabulary.Lowercase.ToString(), Vocabulary.BpeSize.ToString(), contentHash);
 }
 
 /// <summary>A corpus as token ids on disk, with what tokenizing it found. Dispose to close the ids file.</summary>
@@ -109,7 +108,7 @@ public static class CorpusTokenizer
         IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         var key = choice.LearningKey(hash);
-        if (cache.FindTokenizer(key) is { } known && known.Level == choice.Level && !known.Documents)
+        if (cache.FindTokenizer(key) is { } known && known.Level == choice.Level.Name() && !known.Documents)
         {
             try
             {
@@ -120,7 +119,7 @@ public static class CorpusTokenizer
                 // A damaged record is a miss: learn again and rewrite it.
             }
         }
-        var learner = VocabularyLearner.For(choice.Level, choice.Words, choice.BpeVocabularySize);
+        var learner = VocabularyLearner.For(choice.Level, choice.Vocabulary);
         corpus.ForEachChunk(chunk => learner.Count(chunk.Text), (_, counts) => learner.Add(counts),
             Bytes(progress, "learning the vocabulary", corpus.Length), cancel: cancel);
         var tokenizer = learner.Build();

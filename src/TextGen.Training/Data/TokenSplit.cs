@@ -8,7 +8,7 @@ public sealed record TokenSplit(TokenIds Train, TokenIds Validation)
 
     public static TokenSplit LastFraction(TokenIds tokens, double validationFraction)
     {
-        Training.TrainingSettings.ValidationFraction.Check(validationFraction);
+        Settings.Declared<Training.TrainingOptions>.Named("val-fraction").Check(validationFraction);
         var validation = (long)Math.Round(tokens.Length * validationFraction);
         if (validation < MinimumValidationTokens)
         {

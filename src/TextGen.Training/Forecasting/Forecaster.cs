@@ -12,7 +12,7 @@ public static class Forecaster
     /// <summary>The same from a model's metadata and any predictor: the arithmetic on prices and dates that a hostile header or network output reaches.</summary>
     internal static IReadOnlyList<(DateTime Date, double Price)> Continue(ForecastMetadata meta, ForecastPredictor predict, int steps)
     {
-        ForecastSettings.Steps.Check(steps);
+        Settings.Declared<PredictionOptions>.Named("steps").Check(steps);
         var settings = meta.Settings;
         var window = settings.Window;
         var scaled = Differencing.Apply(meta.TailPrices, settings.Diff).Select(meta.Scaler.Transform).ToList();

@@ -18,17 +18,6 @@ public enum TrainingPrecision
 
 public static class TrainingPrecisions
 {
-    public const string Names = "auto, fp32 or bf16";
-
-    /// <summary>"auto" (or null) is null: <see cref="Resolve(TrainingPrecision?, CellType)"/> picks.</summary>
-    public static TrainingPrecision? Parse(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "auto" => null,
-        "fp32" or "float32" => TrainingPrecision.Fp32,
-        "bf16" or "bfloat16" => TrainingPrecision.Bf16,
-        _ => throw new SettingException("precision", $"{text} is not a training precision; use {Names}."),
-    };
-
     public static string Name(this TrainingPrecision precision) => precision == TrainingPrecision.Bf16 ? "bf16" : "fp32";
 
     /// <summary>

@@ -3,6 +3,7 @@ using TextGen.Data;
 using TextGen.Modeling;
 using TextGen.Persistence;
 using TextGen.Native;
+using TextGen.Settings;
 using TextGen.Tokenization;
 using static TorchSharp.torch;
 
@@ -11,31 +12,44 @@ namespace TextGen.Training;
 /// <summary>What to train: a corpus, an architecture, options and where the model goes.</summary>
 public sealed record TrainRequest
 {
-    public required string CorpusPath { get; init; }
-    /// <summary>Model file to write; default <c>models/CORPUS-NAME.tgm</c>.</summary>
+    /// <summary>The UTF-8 text file to train on (the CLI's argument, not a flag).</summary>
+    public string CorpusPath { get; init; } = "";
+
+    [Option("output", "Model file to write.", Alias = "-o", Chosen = "models/CORPUS-NAME.tgm")]
     public string? OutputPath { get; init; }
+
     public RecurrentNetConfig Network { get; init; } = new();
+
     /// <summary>
     /// Character level: replace <see cref="RecurrentNetConfig.Hidden"/> with the width that suits the budget and the
     /// corpus (<see cref="ModelSizing"/>); the CLI asks for this when --hidden is not given.
     /// </summary>
     public bool ChooseWidth { get; init; }
+
     public TrainingOptions Training { get; init; } = new() { MaxTime = TimeSpan.FromMinutes(10) };
+
     /// <summary>Continue from <c>OUTPUT.ckpt</c>; the architecture and vocabulary come from the checkpoint.</summary>
+    [Option("resume", "Continue from the checkpoint beside --output (optimizer state included).")]
     public bool Resume { get; init; }
+
     /// <summary>Where tokenized corpora are kept; null: <see cref="TokenCache.DefaultDirectory"/>.</summary>
     public TokenCache? Cache { get; init; }
-    /// <summary>Tokenizer level: char, word or bpe.</summary>
-    public string Level { get; init; } = CharTokenizer.LevelName;
-    public WordVocabularyOptions Words { get; init; } = new();
-    /// <summary>BPE vocabulary size: the 256 bytes plus learned merges.</summary>
-    public int BpeVocabularySize { get; init; } = VocabularySettings.BpeVocabularySize.Default;
+
+    [Option("level", "Tokens: char, word or bpe (byte-level BPE).")]
+    public TokenLevel Level { get; init; }
+
+    public VocabularyOptions Vocabulary { get; init; } = new();
+
+    [Option("documents", "lines: each non-empty line is a document of its own (titles, tweets, poems); none: one continuous text.")]
+    public DocumentSplit Documents { get; init; }
+
     /// <summary>A word2vec or GloVe text file to initialise the embedding from.</summary>
+    [Option("embeddings-from", "Initialise the embedding from a word2vec or GloVe text file (its dimension must equal --embedding).")]
     public string? EmbeddingsFrom { get; init; }
+
     /// <summary>Keep the initialised embedding fixed during training.</summary>
+    [Option("freeze-embeddings", "Keep the initialised embedding fixed while training.")]
     public bool FreezeEmbeddings { get; init; }
-    /// <summary>Treat each non-empty line as its own document with start and end markers.</summary>
-    public bool LineDocuments { get; init; }
 
     public const int MinimumSequenceLength = 8;
 
@@ -86,12 +100,9 @@ public sealed class TrainingSession : IDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
         request.Training.Validate();
-        if (!TokenizerFactory.Levels.Contains(request.Level.Trim().ToLowerInvariant()))
-        {
-            throw new SettingException("level", $"{request.Level} is not a level; use char, word or bpe.");
-        }
-        request.Words.Validate();
-        VocabularySettings.BpeVocabularySize.Check(request.BpeVocabularySize);
+        if (request.CorpusPath.Length == 0) throw new TextGenException("no corpus given; pass a text file.");
+        Declared<TrainRequest>.Validate(request);
+        request.Vocabulary.Validate();
         (request.Network with { VocabularySize = 1 }).Validate();
         var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
         if (!outputPath.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase))
@@ -126,8 +137,7 @@ public sealed class TrainingSession : IDisposable
         }
         var choice = new TokenizerChoice
         {
-            Level = request.Level.Trim().ToLowerInvariant(), Words = request.Words, BpeVocabularySize = request.BpeVocabularySize,
-            Documents = request.LineDocuments, Given = given,
+            Level = request.Level, Vocabulary = request.Vocabulary, Documents = request.Documents == DocumentSplit.Lines, Given = given,
         };
         var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
         if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
@@ -207,8 +217,8 @@ public sealed class TrainingSession : IDisposable
         if (!was.OneHot) Same("embedding", asked.Embedding, was.Embedding);
         Same("dropout", asked.Dropout, was.Dropout);
         Same("freeze-embeddings", request.FreezeEmbeddings, saved.FrozenEmbedding);
-        Same("level", request.Level.Trim().ToLowerInvariant(), saved.Tokenizer.Level);
-        Same("documents", request.LineDocuments ? "lines" : "none", saved.Tokenizer.Documents ? "lines" : "none");
+        Same("level", request.Level.Name(), saved.Tokenizer.Level);
+        Same("documents", request.Documents, saved.Tokenizer.Documents ? DocumentSplit.Lines : DocumentSplit.None);
         if (saved.TokenCounts is { } trainedOn && !trainedOn.SequenceEqual(counts))
         {
             throw new SettingException("resume", "needs the corpus the checkpoint was trained on, and this one differs; pass that corpus, or train anew without resuming.");
@@ -218,7 +228,7 @@ public sealed class TrainingSession : IDisposable
     private static string Describe<T>(T value) => value switch
     {
         bool flag => flag ? "on" : "off",
-        CellType cell => cell.ToString().ToLowerInvariant(),
+        Enum choice => choice.ToString().ToLowerInvariant(),
         IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => value?.ToString() ?? "none",
     };

@@ -23,9 +23,9 @@ internal sealed class TokenCacheTarget : FuzzTarget
 
     private static readonly TokenizerChoice[] Choices =
     [
-        new() { Level = CharTokenizer.LevelName },
-        new() { Level = WordTokenizer.LevelName, Words = new WordVocabularyOptions { MinCount = 2 } },
-        new() { Level = CharTokenizer.LevelName, Documents = true },
+        new() { Level = TokenLevel.Char },
+        new() { Level = TokenLevel.Word, Vocabulary = new VocabularyOptions { MinCount = 2 } },
+        new() { Level = TokenLevel.Char, Documents = true },
     ];
 
     private const string Corpus = "the cat sat on the mat.\n\nthe dog sat on the log; a cat ran.\nÜber 🙂 tab\there\n";
@@ -45,7 +45,7 @@ internal sealed class TokenCacheTarget : FuzzTarget
             var added = Files(cache).Except(before).ToArray();
             var entry = added.Single(f => f.EndsWith(".json") && !f.EndsWith(".tokenizer.json") && !f.Contains("corpora"));
             var vocabulary = Directory.GetFiles(Path.GetDirectoryName(entry)!, "*.tokenizer.json").Single(f =>
-                JsonSerializer.Deserialize(File.ReadAllBytes(f), TokenCacheJson.Default.LearnedVocabulary)!.Tokenizer!.Level == choice.Level);
+                JsonSerializer.Deserialize(File.ReadAllBytes(f), TokenCacheJson.Default.LearnedVocabulary)!.Tokenizer!.Level == choice.Level.Name());
             var documents = Path.ChangeExtension(entry, ".docs");
             return new Clean(result.Ids.ToArray(), [.. result.Counts], result.DocumentStarts, Describe(result.Tokenizer), entry, vocabulary, documents,
                 File.ReadAllBytes(entry), File.ReadAllBytes(vocabulary), File.Exists(documents) ? File.ReadAllBytes(documents) : null);

@@ -28,6 +28,11 @@ public class FlagsReferenceTests
                     problems.Add($"{path}: {option.Name} is not documented");
                     continue;
                 }
+                var variable = System.Text.RegularExpressions.Regex.Match(option.Description ?? "", @"Environment: (TEXTGEN_\w+)\.");
+                if (variable.Success && !section.Contains($"`{variable.Groups[1].Value}`"))
+                {
+                    problems.Add($"{path}: {option.Name} is read from {variable.Groups[1].Value}, which the reference does not name");
+                }
                 if (DeclaredDefault(option) is { } value && !Tokens(row.Split('|')[2]).Contains(value))
                 {
                     problems.Add($"{path}: {option.Name} defaults to {value}, the reference says{row.Split('|')[2]}");

@@ -13,8 +13,8 @@ public class EmbeddingTests
         var dir = new TempDirectory();
         var request = SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(10)), dir.File("w.tgm"), epochs: epochs) with
         {
-            Level = WordTokenizer.LevelName,
-            Words = new WordVocabularyOptions { MinCount = 1 },
+            Level = TokenLevel.Word,
+            Vocabulary = new VocabularyOptions { MinCount = 1 },
             EmbeddingsFrom = embeddingsFrom,
             FreezeEmbeddings = freeze,
         };
@@ -81,8 +81,8 @@ public class EmbeddingTests
             // Resuming keeps it frozen (its optimizer state has no moments for it), and must be asked to.
             var resume = SmallModels.Request(dir.File("prose.txt"), model, epochs: 4) with
             {
-                Level = WordTokenizer.LevelName,
-                Words = new WordVocabularyOptions { MinCount = 1 },
+                Level = TokenLevel.Word,
+                Vocabulary = new VocabularyOptions { MinCount = 1 },
                 Resume = true,
             };
             resume = resume with { Network = resume.Network with { Embedding = 4 } };

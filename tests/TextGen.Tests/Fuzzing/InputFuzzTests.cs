@@ -48,7 +48,7 @@ public class InputFuzzTests
                 var text = Data.CorpusFileTests.ReadWhole(path);
                 var characters = CharTokenizer.Build(text);
                 characters.Decode(characters.Encode(text).Ids);
-                WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1 }).Encode(text);
+                WordTokenizer.Build(text, new VocabularyOptions { MinCount = 1 }).Encode(text);
                 var bpe = ByteLevelBpeTokenizer.Train(text, 300);
                 Assert.Equal(text, bpe.Decode(bpe.Encode(text).Ids)); // any string comes back exactly
             }, $"corpus {round}");

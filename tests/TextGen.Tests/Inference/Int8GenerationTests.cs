@@ -77,8 +77,8 @@ public class Int8GenerationTests(SharedModel shared) : IClassFixture<SharedModel
     public void SampleTakesThePrecisionFlag()
     {
         var unknown = Cli.CliRunner.Run("sample", "-m", shared.Path, "--precision", "int4", "-l", "5");
-        Assert.Equal(1, unknown.ExitCode);
-        Assert.Equal("textgen: --precision int4 is not a precision; use fp32 or int8.", unknown.Error.Trim());
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal("textgen: --precision int4 is not one of fp32 or int8 (see `textgen sample --help`)", unknown.Error.Trim());
 
         var fp32 = Cli.CliRunner.Run("sample", "-m", shared.Path, "--precision", "fp32", "-t", "0", "-p", "Call me", "-l", "30");
         var int8 = Cli.CliRunner.Run("sample", "-m", shared.Path, "--precision", "int8", "-t", "0", "-p", "Call me", "-l", "30");

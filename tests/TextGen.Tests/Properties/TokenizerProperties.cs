@@ -54,7 +54,7 @@ public class TokenizerProperties
         {
             // Every word of the text is in the vocabulary: an unknown one decodes to <unk>, which is text of its own.
             var normalized = TextNormalizer.Normalize(text);
-            var tokenizer = WordTokenizer.Build(TextNormalizer.Normalize(training) + "\n" + normalized, new WordVocabularyOptions { MinCount = 1, Lowercase = lowercase });
+            var tokenizer = WordTokenizer.Build(TextNormalizer.Normalize(training) + "\n" + normalized, new VocabularyOptions { MinCount = 1, Lowercase = lowercase });
             var (ids, unknown, _) = tokenizer.Encode(normalized);
             Assert.Equal(0, unknown);
             Assert.All(ids, id => Assert.InRange(id, 0, tokenizer.VocabularySize - 1));
@@ -69,7 +69,7 @@ public class TokenizerProperties
             ITokenizer tokenizer = level switch
             {
                 0 => CharTokenizer.Build(normalized),
-                1 => WordTokenizer.Build(normalized, new WordVocabularyOptions { MinCount = 1 }),
+                1 => WordTokenizer.Build(normalized, new VocabularyOptions { MinCount = 1 }),
                 2 => ByteLevelBpeTokenizer.Train(normalized, 270),
                 _ => new DocumentTokenizer(CharTokenizer.Build(normalized)),
             };

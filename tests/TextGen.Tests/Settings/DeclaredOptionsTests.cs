@@ -64,7 +64,8 @@ public class DeclaredOptionsTests
 
     [Theory]
     [InlineData("--window", "0", "--window 0 is out of range; use 1 to 10000.")]
-    [InlineData("--dense", "8,x", "--dense '8,x' is not a list of whole numbers 1 to 8192; use e.g. 32,16.")]
+    [InlineData("--dense", "8,x", "--dense 'x' is not a whole number; use e.g. 32,16.")]
+    [InlineData("--dense", "8,0", "--dense 0 is out of range; use 1 to 8192.")]
     [InlineData("--max-time", "soon", "--max-time 'soon' is not a duration up to a year; use e.g. 90s, 5m or 1h.")]
     public void OutOfRangeFlagsAreParseErrorsNamingTheFlag(string flag, string value, string expected)
     {
@@ -72,5 +73,41 @@ public class DeclaredOptionsTests
         foreach (var option in new OptionBinder<SeriesSettings>().Options.Concat(new OptionBinder<ForecastNetConfig>().Options)
                      .Concat(new OptionBinder<ForecastTrainingOptions>().Options)) command.Add(option);
         Assert.Equal(expected, Assert.Single(command.Parse([flag, value]).Errors).Message);
+    }
+
+    [Fact]
+    public void ASettingComesFromItsVariableUnlessTheFlagIsGiven()
+    {
+        var binder = new OptionBinder<TextGen.Server.ServerOptions>(fromEnvironment: true);
+        var command = new RootCommand();
+        foreach (var option in binder.Options) command.Add(option);
+        Assert.Contains("Environment: TEXTGEN_MAX_TOKENS.", binder["max-tokens"].Description);
+        Environment.SetEnvironmentVariable("TEXTGEN_PORT", "9001");
+        try
+        {
+            Assert.Equal(9001, binder.Bind(command.Parse([])).Port);
+            Assert.True(binder.Given(command.Parse([]), "port"));
+            Assert.Equal(9002, binder.Bind(command.Parse(["--port", "9002"])).Port);
+            Environment.SetEnvironmentVariable("TEXTGEN_PORT", "70000");
+            var error = Assert.Throws<TextGenException>(() => binder.Bind(command.Parse([])));
+            Assert.Equal("TEXTGEN_PORT=70000: --port 70000 is out of range; use 0 to 65535; fix or unset the variable.", error.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TEXTGEN_PORT", null);
+        }
+        Assert.Equal(8080, binder.Bind(command.Parse([])).Port);
+    }
+
+    [Fact]
+    public void ANullableChoiceTakesTheWordForThePicksDefault()
+    {
+        var binder = new OptionBinder<TextGen.Training.TrainingOptions>();
+        var command = new RootCommand();
+        foreach (var option in binder.Options) command.Add(option);
+        Assert.Null(binder.Bind(command.Parse([])).Precision);
+        Assert.Null(binder.Bind(command.Parse(["--precision", "auto"])).Precision);
+        Assert.Equal(TextGen.Training.TrainingPrecision.Bf16, binder.Bind(command.Parse(["--precision", "BF16"])).Precision);
+        Assert.Equal("--precision fp16 is not one of auto, fp32 or bf16.", Assert.Single(command.Parse(["--precision", "fp16"]).Errors).Message);
     }
 }

@@ -11,7 +11,7 @@ public class WordTokenizerTests
     [Fact]
     public void OrdinaryProseComesBackExactly()
     {
-        var tokenizer = WordTokenizer.Build(Prose, new WordVocabularyOptions { MinCount = 1 });
+        var tokenizer = WordTokenizer.Build(Prose, new VocabularyOptions { MinCount = 1 });
         var encoded = tokenizer.Encode(Prose);
         Assert.Equal(0, encoded.UnknownCount);
         Assert.Equal(Prose, tokenizer.Decode(encoded.Ids));
@@ -21,14 +21,14 @@ public class WordTokenizerTests
     public void WhitespaceIsNormalisedAsDocumented()
     {
         var text = "one   two\tthree  \nfour";
-        var tokenizer = WordTokenizer.Build(text, new WordVocabularyOptions { MinCount = 1 });
+        var tokenizer = WordTokenizer.Build(text, new VocabularyOptions { MinCount = 1 });
         Assert.Equal("one two three\nfour", tokenizer.Decode(tokenizer.Encode(text).Ids));
     }
 
     [Fact]
     public void PrefixesAreTokenizedIntoWordsNotCharacters()
     {
-        var tokenizer = WordTokenizer.Build(Prose, new WordVocabularyOptions { MinCount = 1 });
+        var tokenizer = WordTokenizer.Build(Prose, new VocabularyOptions { MinCount = 1 });
         var ids = tokenizer.Encode("Call me Ishmael.").Ids;
         Assert.Equal(["Call", " me", " Ishmael", "."], ids.Select(tokenizer.TokenText));
     }
@@ -36,7 +36,7 @@ public class WordTokenizerTests
     [Fact]
     public void RareAndUnseenWordsBecomeTheUnknownToken()
     {
-        var tokenizer = WordTokenizer.Build("the whale the sea the whale\nthe end", new WordVocabularyOptions { MinCount = 2 });
+        var tokenizer = WordTokenizer.Build("the whale the sea the whale\nthe end", new VocabularyOptions { MinCount = 2 });
         var encoded = tokenizer.Encode("the whale and the squid");
         Assert.Equal(2, encoded.UnknownCount);
         Assert.Equal("and", encoded.FirstUnknown);
@@ -46,7 +46,7 @@ public class WordTokenizerTests
     [Fact]
     public void MaxVocabularyKeepsTheMostFrequentAndLowercaseFoldsCase()
     {
-        var tokenizer = WordTokenizer.Build("The the THE whale whale sea", new WordVocabularyOptions { MinCount = 1, MaxVocabulary = 3, Lowercase = true });
+        var tokenizer = WordTokenizer.Build("The the THE whale whale sea", new VocabularyOptions { MinCount = 1, MaxVocabulary = 3, Lowercase = true });
         Assert.Equal(["<unk>", " the", " whale"], tokenizer.Describe().Symbols);
         var rebuilt = TokenizerFactory.FromDescription(tokenizer.Describe());
         Assert.Equal(tokenizer.Encode("THE Whale").Ids, rebuilt.Encode("THE Whale").Ids);

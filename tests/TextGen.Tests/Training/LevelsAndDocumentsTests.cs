@@ -9,17 +9,17 @@ namespace TextGen.Tests.Training;
 public class LevelsAndDocumentsTests
 {
     [Theory]
-    [InlineData(WordTokenizer.LevelName)]
-    [InlineData(ByteLevelBpeTokenizer.LevelName)]
-    public void WordAndBpeModelsTrainSaveAndSampleWithTheirTokenizer(string level)
+    [InlineData(TokenLevel.Word)]
+    [InlineData(TokenLevel.Bpe)]
+    public void WordAndBpeModelsTrainSaveAndSampleWithTheirTokenizer(TokenLevel level)
     {
         using var dir = new TempDirectory();
         var corpus = dir.Write("prose.txt", Corpora.Prose(30));
-        var request = SmallModels.Request(corpus, dir.File("m.tgm"), epochs: 15) with { Level = level, BpeVocabularySize = 300, Words = new WordVocabularyOptions { MinCount = 1 } };
+        var request = SmallModels.Request(corpus, dir.File("m.tgm"), epochs: 15) with { Level = level, Vocabulary = new VocabularyOptions { MinCount = 1, BpeSize = 300 } };
         var result = SmallModels.Train(request);
 
         var generator = TextGenerator.Load(result.ModelPath);
-        Assert.Equal(level, generator.Tokenizer.Level);
+        Assert.Equal(level.Name(), generator.Tokenizer.Level);
         var text = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 12 });
         Assert.StartsWith(" Ishmael", text);
         var evaluation = CorpusEvaluation.Run(TrainedModel.Load(result.ModelPath), corpus);
@@ -31,7 +31,7 @@ public class LevelsAndDocumentsTests
     {
         using var dir = new TempDirectory();
         var titles = string.Join('\n', Enumerable.Range(0, 60).Select(i => i % 2 == 0 ? "the white whale" : "a grey ship")) + "\n";
-        var request = SmallModels.Request(dir.Write("titles.txt", titles), dir.File("m.tgm"), epochs: 60) with { LineDocuments = true };
+        var request = SmallModels.Request(dir.Write("titles.txt", titles), dir.File("m.tgm"), epochs: 60) with { Documents = DocumentSplit.Lines };
         var result = SmallModels.Train(request);
 
         var generator = TextGenerator.Load(result.ModelPath);
@@ -47,7 +47,7 @@ public class LevelsAndDocumentsTests
     public void TooFewDocumentsAreRefused()
     {
         using var dir = new TempDirectory();
-        var request = SmallModels.Request(dir.Write("one.txt", "only one line here\n\n"), dir.File("m.tgm"), epochs: 1) with { LineDocuments = true };
+        var request = SmallModels.Request(dir.Write("one.txt", "only one line here\n\n"), dir.File("m.tgm"), epochs: 1) with { Documents = DocumentSplit.Lines };
         var error = Assert.ThrowsAny<TextGenException>(() => TrainingSession.Prepare(request));
         Assert.Contains("needs documents to hold out for validation", error.Message);
     }

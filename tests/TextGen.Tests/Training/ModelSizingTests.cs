@@ -1,3 +1,4 @@
+using TextGen.Tokenization;
 using TextGen.Modeling;
 using TextGen.Training;
 
@@ -144,7 +145,7 @@ public class ModelSizingTests
             Assert.False(given.WidthChosen);
             Assert.Equal(32, given.Network.Hidden);
         }
-        using var words = TrainingSession.Prepare(request with { Level = "word" });
+        using var words = TrainingSession.Prepare(request with { Level = TokenLevel.Word });
         Assert.False(words.WidthChosen);
         Assert.Equal(32, words.Network.Hidden);
     }

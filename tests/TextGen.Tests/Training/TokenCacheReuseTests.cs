@@ -1,3 +1,4 @@
+using TextGen.Tokenization;
 using TextGen.Data;
 using TextGen.Persistence;
 using TextGen.Training;
@@ -16,7 +17,7 @@ public class TokenCacheReuseTests
         var corpus = dir.Write("prose.txt", Corpora.Prose(30));
         Thread.Sleep(300); // past the racy window (FileStamp.OlderThan): a record made now can vouch for the file
         var output = dir.File("m.tgm");
-        var request = SmallModels.Request(corpus, output, epochs: 2) with { Cache = cache, LineDocuments = documents };
+        var request = SmallModels.Request(corpus, output, epochs: 2) with { Cache = cache, Documents = documents ? DocumentSplit.Lines : DocumentSplit.None };
         var passes = new List<string>();
         var listener = new Stages(passes);
 

@@ -1,5 +1,6 @@
 using TextGen.Benchmarking;
 using TextGen.Modeling;
+using TextGen.Settings;
 using TextGen.Training;
 using static TorchSharp.torch;
 
@@ -11,15 +12,14 @@ public class TrainingPrecisionTests
     [InlineData("auto", null)]
     [InlineData("FP32", TrainingPrecision.Fp32)]
     [InlineData(" bf16 ", TrainingPrecision.Bf16)]
-    [InlineData("bfloat16", TrainingPrecision.Bf16)]
-    public void ParsesTheNames(string text, TrainingPrecision? expected) => Assert.Equal(expected, TrainingPrecisions.Parse(text));
+    public void ParsesTheNames(string text, TrainingPrecision? expected) =>
+        Assert.Equal(expected, Declared<TrainingOptions>.Named("precision").ParseChoice(text));
 
     [Fact]
     public void RefusesOtherNamesInOneLine()
     {
-        var error = Assert.Throws<SettingException>(() => TrainingPrecisions.Parse("fp16"));
-        Assert.Equal("precision", error.Setting);
-        Assert.Contains("auto, fp32 or bf16", error.Message);
+        var error = Assert.Throws<SettingException>(() => Declared<TrainingOptions>.Named("precision").ParseChoice("fp16"));
+        Assert.Equal("precision fp16 is not one of auto, fp32 or bf16.", error.Message);
     }
 
     [Theory]

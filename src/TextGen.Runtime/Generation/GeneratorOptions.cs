@@ -1,0 +1,11 @@
+using TextGen.Inference;
+using TextGen.Settings;
+
+namespace TextGen.Generation;
+
+/// <summary>How a loaded model computes, for every request it serves (the settings of `sample` and `serve` that are not per sample).</summary>
+public sealed record GeneratorOptions
+{
+    [Option("precision", "Generation arithmetic: fp32 (the reference) or int8 (per-row int8 weights on AVX-VNNI CPUs; docs/runtime.md).")]
+    public GenerationPrecision Precision { get; init; }
+}
