@@ -48,12 +48,12 @@ public sealed class CompletionServer : IAsyncDisposable
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         app.Use(LastLineOfDefence);
-        app.MapGet("/health", () => Results.Json(new { status = "ok", model = modelId }));
-        var modelObject = new { id = modelId, @object = "model", created, owned_by = "textgen" };
-        app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { modelObject } }));
+        app.MapGet("/health", () => Results.Json(new Health("ok", modelId), OpenAiJson.Default.Health));
+        var modelObject = new ModelObject(modelId, created);
+        app.MapGet("/v1/models", () => Results.Json(new ModelList([modelObject]), OpenAiJson.Default.ModelList));
         app.MapGet("/v1/models/{id}", (string id) => id == modelId
-            ? Results.Json(modelObject)
-            : Results.Json(new RequestError(404, $"no model '{id}'; this server serves '{modelId}'.", "model", "not_found_error").Body, statusCode: 404));
+            ? Results.Json(modelObject, OpenAiJson.Default.ModelObject)
+            : Results.Json(new RequestError(404, $"no model '{id}'; this server serves '{modelId}'.", "model", "not_found_error").Body, OpenAiJson.Default.ErrorBody, statusCode: 404));
         app.MapPost("/v1/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseCompletion(body, options),
             (request, context) => Completions.Write(context, generator, modelId, request)));
         app.MapPost("/v1/chat/completions", (HttpContext http) => Handle(http, options, loopbackOnly, gate, body => CompletionRequest.ParseChat(body, options),
@@ -67,7 +67,7 @@ public sealed class CompletionServer : IAsyncDisposable
         });
         var summary = Playground.ModelJson(generator, modelId, options);
         app.MapGet("/textgen/model", (HttpContext http) => loopbackOnly && !AddressedToLoopback(http.Request)
-            ? Results.Json(NotAddressedToLoopback(http.Request).Body, statusCode: 403)
+            ? Results.Json(NotAddressedToLoopback(http.Request).Body, OpenAiJson.Default.ErrorBody, statusCode: 403)
             : Results.Text(summary, "application/json"));
         app.MapFallback((HttpContext http) => Error(http, new RequestError(404, $"no route {http.Request.Method} {http.Request.Path}; see /v1/models.", type: "not_found_error")));
 
@@ -245,7 +245,7 @@ public sealed class CompletionServer : IAsyncDisposable
             // request, which would then fail (seen in the soak test: "the response ended prematurely").
             http.Response.Headers.Connection = "close";
         }
-        return http.Response.WriteAsJsonAsync(error.Body);
+        return http.Response.WriteAsJsonAsync(error.Body, OpenAiJson.Default.ErrorBody);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using TextGen.Generation;
 
@@ -23,27 +25,19 @@ internal static class Completions
             {
                 streamed.Add(update);
                 if (update.Text.Length == 0 && update.Finish is null) continue;
-                await Event(http, new
-                {
-                    id, @object = "text_completion", created, model = modelId,
-                    choices = new[] { new { text = update.Text, index = update.Index, logprobs = (object?)null, finish_reason = Reason(update.Finish) } },
-                });
+                await Event(http, new CompletionResponse(id, created, modelId, [new CompletionChoice(update.Text, update.Index, Reason(update.Finish))], null), OpenAiJson.Default.CompletionResponse);
                 InjectedFault.At("serve stream");
             }
             if (request.StreamUsage)
             {
-                await Event(http, new { id, @object = "text_completion", created, model = modelId, choices = Array.Empty<object>(), usage = Usage(streamed.Results(), request.Choices) });
+                await Event(http, new CompletionResponse(id, created, modelId, [], CountUsage(streamed.Results(), request.Choices)), OpenAiJson.Default.CompletionResponse);
             }
             await Done(http);
             return;
         }
         var results = await Task.Run(() => generator.Complete(rows, http.RequestAborted), http.RequestAborted);
-        await http.Response.WriteAsJsonAsync(new
-        {
-            id, @object = "text_completion", created, model = modelId,
-            choices = results.Select((r, index) => new { text = r.Text, index, logprobs = (object?)null, finish_reason = Reason(r.Finish) }),
-            usage = Usage(results, request.Choices),
-        }, http.RequestAborted);
+        var choices = results.Select((r, index) => new CompletionChoice(r.Text, index, Reason(r.Finish))).ToArray();
+        await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)), OpenAiJson.Default.CompletionResponse, cancellationToken: http.RequestAborted);
     }
 
     public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request)
@@ -55,7 +49,7 @@ internal static class Completions
             StartEvents(http);
             for (var index = 0; index < request.Choices; index++)
             {
-                await Event(http, ChatChunk(id, created, modelId, index, new { role = "assistant", content = "" }, null));
+                await Chunk(http, id, created, modelId, index, new ChatDelta("assistant", ""), null);
             }
             var streamed = new GenerationCollector(request.Choices);
             await foreach (var update in chat.StreamChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted))
@@ -63,34 +57,27 @@ internal static class Completions
                 streamed.Add(update);
                 if (update.Text.Length > 0)
                 {
-                    await Event(http, ChatChunk(id, created, modelId, update.Index, new { content = update.Text }, null));
+                    await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, update.Text), null);
                 }
                 if (update.Finish is { } finish)
                 {
-                    await Event(http, ChatChunk(id, created, modelId, update.Index, new { }, Reason(finish)));
+                    await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, null), Reason(finish));
                 }
             }
             if (request.StreamUsage)
             {
-                await Event(http, new { id, @object = "chat.completion.chunk", created, model = modelId, choices = Array.Empty<object>(), usage = Usage(streamed.Results(), request.Choices) });
+                await Event(http, new ChatChunk(id, created, modelId, [], CountUsage(streamed.Results(), request.Choices)), OpenAiJson.Default.ChatChunk);
             }
             await Done(http);
             return;
         }
         var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted);
-        await http.Response.WriteAsJsonAsync(new
-        {
-            id, @object = "chat.completion", created, model = modelId,
-            choices = results.Select((r, index) => new { index, message = new { role = "assistant", content = r.Text }, finish_reason = Reason(r.Finish) }),
-            usage = Usage(results, request.Choices),
-        }, http.RequestAborted);
+        var choices = results.Select((r, index) => new ChatChoice(index, new ChatMessageOut("assistant", r.Text), Reason(r.Finish))).ToArray();
+        await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)), OpenAiJson.Default.ChatCompletionResponse, cancellationToken: http.RequestAborted);
     }
 
-    private static object ChatChunk(string id, long created, string model, int index, object delta, string? finish) => new
-    {
-        id, @object = "chat.completion.chunk", created, model,
-        choices = new[] { new { index, delta, finish_reason = finish } },
-    };
+    private static Task Chunk(HttpContext http, string id, long created, string model, int index, ChatDelta delta, string? finish) =>
+        Event(http, new ChatChunk(id, created, model, [new ChatChunkChoice(index, delta, finish)], null), OpenAiJson.Default.ChatChunk);
 
     private static string? Reason(FinishReason? finish) => finish switch
     {
@@ -100,11 +87,11 @@ internal static class Completions
     };
 
     /// <summary>OpenAI's usage: each prompt's tokens once (not once per choice), and every choice's completion tokens.</summary>
-    private static object Usage(IReadOnlyList<GenerationResult> results, int choicesPerPrompt)
+    private static Usage CountUsage(IReadOnlyList<GenerationResult> results, int choicesPerPrompt)
     {
         var prompt = results.Where((_, row) => row % choicesPerPrompt == 0).Sum(r => r.PromptTokens);
         var completion = results.Sum(r => r.CompletionTokens);
-        return new { prompt_tokens = prompt, completion_tokens = completion, total_tokens = prompt + completion };
+        return new Usage(prompt, completion, prompt + completion);
     }
 
     private static void StartEvents(HttpContext http)
@@ -114,9 +101,9 @@ internal static class Completions
     }
 
     /// <summary>The last event of a stream that failed after it began: OpenAI's error shape, which its SDKs raise as an error.</summary>
-    public static Task ErrorEvent(HttpContext http, RequestError error) => Event(http, error.Body);
+    public static Task ErrorEvent(HttpContext http, RequestError error) => Event(http, error.Body, OpenAiJson.Default.ErrorBody);
 
-    private static Task Event(HttpContext http, object payload) => Send(http, $"data: {System.Text.Json.JsonSerializer.Serialize(payload)}\n\n");
+    private static Task Event<T>(HttpContext http, T payload, JsonTypeInfo<T> shape) => Send(http, $"data: {JsonSerializer.Serialize(payload, shape)}\n\n");
 
     private static Task Done(HttpContext http) => Send(http, "data: [DONE]\n\n");
 

@@ -7,5 +7,5 @@ public sealed class RequestError(int status, string message, string? param = nul
     public string? Param { get; } = param;
     public string Type { get; } = type;
 
-    public object Body => new { error = new { message = Message, type = Type, param = Param, code = (string?)null } };
+    internal ErrorBody Body => new(new ErrorDetail(Message, Type, Param));
 }

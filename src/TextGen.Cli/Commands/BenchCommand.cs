@@ -22,20 +22,7 @@ public static class BenchCommand
             var report = BenchmarkSuite.Run(options, new Lines(error), interrupt.Token);
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(output, new
-                {
-                    cpu = report.Cpu,
-                    matmul_gflops = report.MatmulGflops,
-                    bf16_matmul_gflops = report.Bf16MatmulGflops,
-                    int8_gops = report.Int8Gops,
-                    mkl_vendor = report.MklVendor,
-                    train = report.Train.Select(t => new { cell = t.Cell, layers = t.Layers, hidden = t.Hidden, batch = t.Batch, seq_length = t.SeqLength, precision = t.Precision, tokens_per_second = t.TokensPerSecond, gflops = t.Gflops, fraction_of_peak = t.FractionOfPeak }),
-                    sample = report.Sample.Select(s => new { cell = s.Cell, layers = s.Layers, hidden = s.Hidden, vocab = s.Vocab, batch = s.Batch, precision = s.Precision, tokens_per_second = s.TokensPerSecond, fraction_of_peak = s.FractionOfPeak }),
-                    train_loop = report.TrainLoop is { } l ? new { cell = l.Cell, layers = l.Layers, hidden = l.Hidden, batch = l.Batch, seq_length = l.SeqLength, precision = l.Precision, bare_tokens_per_second = l.BareTokensPerSecond, trainer_tokens_per_second = l.TrainerTokensPerSecond, ratio = l.Ratio,
-                        cpu = l.TrainerCpu is { } c ? new { user_seconds = c.UserSeconds, system_seconds = c.SystemSeconds, wall_seconds = c.WallSeconds, system_share = c.SystemShare, cores_busy = c.CoresBusy } : null } : null,
-                    corpus = report.Corpus.Select(c => new { level = c.Level, megabytes = c.Megabytes, tokens = c.Tokens, hash_mb_per_second = c.HashMegabytesPerSecond, learn_mb_per_second = c.LearnMegabytesPerSecond,
-                        tokenize_mb_per_second = c.TokenizeMegabytesPerSecond, cached_seconds = c.CachedSeconds, stream_tokens_per_second = c.StreamTokensPerSecond }),
-                });
+                JsonOutput.Write(output, report, CliJson.Default.BenchmarkReport);
                 return 0;
             }
             output.WriteLine($"matmul peak: {report.MatmulGflops:F1} GFLOP/s (float32, {Environment.ProcessorCount} cores of {report.Cpu}; {MklVendor(report.MklVendor)})" +

@@ -33,7 +33,7 @@ public static class EmbedCommand
                 var neighbours = table.Nearest(token, query.Bind(parse).Count);
                 if (parse.GetValue(json))
                 {
-                    JsonOutput.Write(output, new { token, nearest = neighbours.Select(n => new { token = n.Token, cosine = n.Cosine }) });
+                    JsonOutput.Write(output, new NearestOutput(token, [.. neighbours.Select(n => new Neighbour(n.Token, n.Cosine))]), CliJson.Default.NearestOutput);
                 }
                 else
                 {

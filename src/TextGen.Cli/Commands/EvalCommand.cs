@@ -31,14 +31,7 @@ public static class EvalCommand
             var loss = result.Loss;
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(output, new
-                {
-                    loss = loss.MeanNats,
-                    bits_per_token = loss.BitsPerToken,
-                    perplexity = loss.Perplexity,
-                    tokens = loss.Tokens,
-                    unknown = result.Unknown,
-                });
+                JsonOutput.Write(output, new EvalOutput(loss.MeanNats, loss.BitsPerToken, loss.Perplexity, loss.Tokens, result.Unknown), CliJson.Default.EvalOutput);
             }
             else
             {

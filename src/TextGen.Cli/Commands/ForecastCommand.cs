@@ -64,18 +64,10 @@ public static class ForecastCommand
         var meta = result.Model.Metadata;
         if (json)
         {
-            JsonOutput.Write(output, new
-            {
-                model = Path.GetFullPath(result.ModelPath),
-                column = series.Column,
-                rows = series.Count,
-                skipped = SkippedJson(series),
-                windows = new { train = data.TrainSamples.Length, validation = data.ValSamples.Length, test = data.TestSamples.Length },
-                epochs = meta.History.Count,
-                best_epoch = meta.BestEpoch,
-                val_loss = meta.History.FirstOrDefault(h => h.Epoch == meta.BestEpoch)?.ValLoss,
-                test = ReportJson(result.Report),
-            });
+            JsonOutput.Write(output, new ForecastTrainOutput(Path.GetFullPath(result.ModelPath), series.Column, series.Count,
+                new SkippedCells(series.SkippedBlankRows, series.SkippedEmptyCells, series.SkippedNonNumericCells),
+                new WindowCounts(data.TrainSamples.Length, data.ValSamples.Length, data.TestSamples.Length), meta.History.Count, meta.BestEpoch,
+                meta.History.FirstOrDefault(h => h.Epoch == meta.BestEpoch)?.ValLoss, ForecastScores.Of(result.Report)), CliJson.Default.ForecastTrainOutput);
         }
         else
         {
@@ -99,11 +91,8 @@ public static class ForecastCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(output, new
-                {
-                    column = forecaster.Metadata.Column,
-                    forecast = forecast.Select(f => new { date = f.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), price = f.Price }),
-                });
+                var points = forecast.Select(f => new ForecastPoint(f.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), f.Price)).ToArray();
+                JsonOutput.Write(output, new ForecastOutput(forecaster.Metadata.Column, points), CliJson.Default.ForecastOutput);
                 return 0;
             }
             output.WriteLine($"{forecaster.Metadata.DateColumn},{forecaster.Metadata.Column}");
@@ -137,7 +126,7 @@ public static class ForecastCommand
             }
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(parse.InvocationConfiguration.Output, ReportJson(report));
+                JsonOutput.Write(parse.InvocationConfiguration.Output, ForecastScores.Of(report), CliJson.Default.ForecastScores);
             }
             else
             {
@@ -162,21 +151,6 @@ public static class ForecastCommand
 
     private static string Skipped(PriceSeries s) =>
         $"{s.SkippedBlankRows} blank rows, {s.SkippedEmptyCells} empty cells, {s.SkippedNonNumericCells} non-numeric cells";
-
-    private static object SkippedJson(PriceSeries s) =>
-        new { blank_rows = s.SkippedBlankRows, empty_cells = s.SkippedEmptyCells, non_numeric_cells = s.SkippedNonNumericCells };
-
-    private static object MetricsJson(ForecastMetrics m) =>
-        new { mae = m.Mae, rmse = m.Rmse, mape = m.Mape, directional_accuracy = m.DirectionalAccuracy };
-
-    private static object ReportJson(ForecastReport r) => new
-    {
-        model = MetricsJson(r.Model),
-        naive = MetricsJson(r.Naive),
-        drift = MetricsJson(r.Drift),
-        moving_average = MetricsJson(r.MovingAverage),
-        test_points = r.TestPoints,
-    };
 
     private static void WriteReport(TextWriter output, ForecastReport report)
     {

@@ -50,7 +50,7 @@ public static class SampleCommand
         if (json)
         {
             var results = generator.Complete(requests, interrupt.Token);
-            JsonOutput.Write(output, new { samples = results.Select(r => text + r.Text) });
+            JsonOutput.Write(output, new SampleOutput([.. results.Select(r => text + r.Text)]), CliJson.Default.SampleOutput);
             return 0;
         }
         // All samples are generated as one batch: the first streams as it comes, the others follow when done (or,

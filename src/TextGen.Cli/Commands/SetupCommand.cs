@@ -33,7 +33,7 @@ public static class SetupCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(output, new { libtorch, libstdcxx, mkl_vendor = CpuFeatures.MklVendor, cache = UserCache.Root });
+                JsonOutput.Write(output, new SetupOutput(libtorch, libstdcxx, CpuFeatures.MklVendor, UserCache.Root), CliJson.Default.SetupOutput);
                 return 0;
             }
             output.WriteLine($"libtorch: {libtorch}");

@@ -94,26 +94,9 @@ public static class TrainCommand
 
         if (json)
         {
-            JsonOutput.Write(output, new
-            {
-                model = Path.GetFullPath(result.ModelPath),
-                val_loss = JsonOutput.Finite(run.ValLoss),
-                train_loss = JsonOutput.Finite(run.TrainLoss),
-                steps = run.Steps,
-                epochs = run.Epochs,
-                tokens_per_second = run.TokensPerSecond,
-                parameters = result.Parameters,
-                cell = network.Cell.ToString().ToLowerInvariant(),
-                layers = network.Layers,
-                hidden = network.Hidden,
-                seconds = run.Seconds,
-                first_step_seconds = result.FirstStepSeconds,
-                tokens_from_cache = session.TokensFromCache,
-                seed = options.Seed,
-                precision = options.Precision?.Name(),
-                interrupted = result.Cancelled,
-                sample,
-            });
+            JsonOutput.Write(output, new TrainOutput(Path.GetFullPath(result.ModelPath), JsonOutput.Finite(run.ValLoss), JsonOutput.Finite(run.TrainLoss),
+                run.Steps, run.Epochs, run.TokensPerSecond, result.Parameters, network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden,
+                run.Seconds, result.FirstStepSeconds, session.TokensFromCache, options.Seed, options.Precision?.Name(), result.Cancelled, sample), CliJson.Default.TrainOutput);
         }
         else
         {

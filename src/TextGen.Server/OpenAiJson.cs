@@ -1,0 +1,73 @@
+using System.Text.Json.Serialization;
+
+namespace TextGen.Server;
+
+// OpenAI's response shapes, as the server writes them. Property names become snake_case (finish_reason); a null
+// is written as null (OpenAI's clients expect "finish_reason": null and "logprobs": null), except where a property is
+// marked to be left out.
+
+internal sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTokens);
+
+internal sealed record CompletionChoice(string Text, int Index, string? FinishReason)
+{
+    /// <summary>Token log-probabilities are not computed: always null, which OpenAI's clients accept.</summary>
+    public object? Logprobs => null;
+}
+
+internal sealed record CompletionResponse(string Id, long Created, string Model, IReadOnlyList<CompletionChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
+{
+    public string Object => "text_completion";
+}
+
+internal sealed record ChatMessageOut(string Role, string Content);
+
+internal sealed record ChatChoice(int Index, ChatMessageOut Message, string? FinishReason);
+
+internal sealed record ChatCompletionResponse(string Id, long Created, string Model, IReadOnlyList<ChatChoice> Choices, Usage Usage)
+{
+    public string Object => "chat.completion";
+}
+
+/// <summary>What a chunk adds to a choice: its role first, then text; the last chunk of a choice adds nothing.</summary>
+internal sealed record ChatDelta(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
+
+internal sealed record ChatChunkChoice(int Index, ChatDelta Delta, string? FinishReason);
+
+internal sealed record ChatChunk(string Id, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
+{
+    public string Object => "chat.completion.chunk";
+}
+
+internal sealed record ModelObject(string Id, long Created)
+{
+    public string Object => "model";
+    public string OwnedBy => "textgen";
+}
+
+internal sealed record ModelList(IReadOnlyList<ModelObject> Data)
+{
+    public string Object => "list";
+}
+
+internal sealed record Health(string Status, string Model);
+
+internal sealed record ErrorDetail(string Message, string Type, string? Param)
+{
+    public string? Code => null;
+}
+
+internal sealed record ErrorBody(ErrorDetail Error);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(CompletionResponse))]
+[JsonSerializable(typeof(ChatCompletionResponse))]
+[JsonSerializable(typeof(ChatChunk))]
+[JsonSerializable(typeof(ModelObject))]
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(Health))]
+[JsonSerializable(typeof(ErrorBody))]
+internal sealed partial class OpenAiJson : JsonSerializerContext;
