@@ -107,62 +107,77 @@ public sealed class CpuLanguageModel
         {
             throw new ArgumentException("tokens and logits must match the state's batch");
         }
-        var width = Gates * Hidden;
         for (var layer = 0; layer < Layers; layer++)
         {
-            var gates = state.Gates;
-            var hiddenGates = state.HiddenGates;
-            for (var b = 0; b < batch; b++)
+            StepLayer(layer, tokens, state);
+        }
+        Head(state, logits);
+    }
+
+    /// <summary>One layer of every stream: gate pre-activations from the layer below (or the token) and the own state, then the cell.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void StepLayer(int layer, ReadOnlySpan<int> tokens, InferenceState state)
+    {
+        var (batch, width) = (state.Batch, Gates * Hidden);
+        var gates = state.Gates;
+        var hiddenGates = state.HiddenGates;
+        for (var b = 0; b < batch; b++)
+        {
+            var row = gates.AsSpan(b * width, width);
+            if (layer == 0)
             {
-                var row = gates.AsSpan(b * width, width);
-                if (layer == 0)
-                {
-                    if ((uint)tokens[b] >= (uint)VocabularySize) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[b], "token outside the vocabulary");
-                    _inputTable.AsSpan(tokens[b] * width, width).CopyTo(row);
-                }
-                else
-                {
-                    _inputBias[layer].CopyTo(row);
-                    if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[layer], row);
-                }
-                if (Cell == CellType.Gru) _hiddenBias[layer].CopyTo(hiddenGates.AsSpan(b * width, width));
-            }
-            var recurrentTarget = Cell == CellType.Gru ? hiddenGates : gates;
-            var inputWeights = _inputWeights[layer];
-            var hiddenWeights = _hiddenWeights[layer];
-            var below = layer > 0 ? state.Hidden[layer - 1] : null;
-            var own = state.Hidden[layer];
-            var work = (long)width * Hidden * batch * (below is null ? 1 : 2);
-            if (_hiddenInt8 is { } hiddenInt8)
-            {
-                var (quantizedBelow, quantizedOwn, padded) = (state.QuantizedBelow, state.QuantizedOwn, hiddenInt8[layer].PaddedColumns);
-                if (below is not null) Int8Matrix.QuantizeInputs(below, Hidden, quantizedBelow, padded);
-                Int8Matrix.QuantizeInputs(own, Hidden, quantizedOwn, padded);
-                var inputInt8 = _inputInt8![layer];
-                // A quarter of float32's bytes per product: hand the rows to the cores only for four times the work.
-                MatrixKernels.ForRows(width, work / 4, (start, end) =>
-                {
-                    inputInt8?.MultiplyAdd(quantizedBelow, gates, batch, start, end);
-                    hiddenInt8[layer].MultiplyAdd(quantizedOwn, recurrentTarget, batch, start, end);
-                });
+                if ((uint)tokens[b] >= (uint)VocabularySize) throw new ArgumentOutOfRangeException(nameof(tokens), tokens[b], "token outside the vocabulary");
+                _inputTable.AsSpan(tokens[b] * width, width).CopyTo(row);
             }
             else
             {
-                MatrixKernels.ForRows(width, work, (start, end) =>
-                {
-                    if (below is not null)
-                    {
-                        MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
-                    }
-                    MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
-                });
+                _inputBias[layer].CopyTo(row);
+                if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[layer], row);
             }
-            for (var b = 0; b < batch; b++)
-            {
-                Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
-                    state.Hidden[layer].AsSpan(b * Hidden, Hidden), state.Cell is null ? default : state.Cell[layer].AsSpan(b * Hidden, Hidden));
-            }
+            if (Cell == CellType.Gru) _hiddenBias[layer].CopyTo(hiddenGates.AsSpan(b * width, width));
         }
+        var recurrentTarget = Cell == CellType.Gru ? hiddenGates : gates;
+        var inputWeights = _inputWeights[layer];
+        var hiddenWeights = _hiddenWeights[layer];
+        var below = layer > 0 ? state.Hidden[layer - 1] : null;
+        var own = state.Hidden[layer];
+        var work = (long)width * Hidden * batch * (below is null ? 1 : 2);
+        if (_hiddenInt8 is { } hiddenInt8)
+        {
+            var (quantizedBelow, quantizedOwn, padded) = (state.QuantizedBelow, state.QuantizedOwn, hiddenInt8[layer].PaddedColumns);
+            if (below is not null) Int8Matrix.QuantizeInputs(below, Hidden, quantizedBelow, padded);
+            Int8Matrix.QuantizeInputs(own, Hidden, quantizedOwn, padded);
+            var inputInt8 = _inputInt8![layer];
+            // A quarter of float32's bytes per product: hand the rows to the cores only for four times the work.
+            MatrixKernels.ForRows(width, work / 4, (start, end) =>
+            {
+                inputInt8?.MultiplyAdd(quantizedBelow, gates, batch, start, end);
+                hiddenInt8[layer].MultiplyAdd(quantizedOwn, recurrentTarget, batch, start, end);
+            });
+        }
+        else
+        {
+            MatrixKernels.ForRows(width, work, (start, end) =>
+            {
+                if (below is not null)
+                {
+                    MatrixKernels.MultiplyAdd(inputWeights, Hidden, below, gates, width, batch, start, end);
+                }
+                MatrixKernels.MultiplyAdd(hiddenWeights, Hidden, own, recurrentTarget, width, batch, start, end);
+            });
+        }
+        for (var b = 0; b < batch; b++)
+        {
+            Activate(gates.AsSpan(b * width, width), hiddenGates.AsSpan(b * width, width),
+                state.Hidden[layer].AsSpan(b * Hidden, Hidden), state.Cell is null ? default : state.Cell[layer].AsSpan(b * Hidden, Hidden));
+        }
+    }
+
+    /// <summary>The head: next-token logits from the top layer's hidden state.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Head(InferenceState state, Span<float> logits)
+    {
+        var batch = state.Batch;
         for (var b = 0; b < batch; b++)
         {
             _headBias.CopyTo(logits.Slice(b * VocabularySize, VocabularySize));

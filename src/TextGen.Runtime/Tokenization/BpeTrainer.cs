@@ -46,11 +46,7 @@ public static partial class BpeTrainer
     public static (string[] Vocabulary, string[] Merges) Train(IReadOnlyDictionary<string, long> pieceCounts, int vocabularySize)
     {
         Declared<VocabularyOptions>.Named("vocab-size").Check(vocabularySize);
-        // The most frequent pieces only, past MaxLearningPieces: they hold nearly every occurrence, and the merge
-        // tables cost about 1 KB per piece. Ordinal order, so the merges do not depend on the order pieces were counted in.
-        var pieces = (pieceCounts.Count <= MaxLearningPieces ? pieceCounts
-                : pieceCounts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(MaxLearningPieces))
-            .OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
+        var pieces = LearningPieces(pieceCounts);
         var words = pieces.Select(p => Encoding.UTF8.GetBytes(p.Key).Select(b => (int)b).ToList()).ToList();
         var counts = pieces.Select(p => p.Value).ToArray();
 
@@ -114,6 +110,15 @@ public static partial class BpeTrainer
             changed.Clear();
         }
     }
+
+    /// <summary>
+    /// The most frequent pieces only, past <see cref="MaxLearningPieces"/>: they hold nearly every occurrence, and the merge
+    /// tables cost about 1 KB per piece. Ordinal order, so the merges do not depend on the order pieces were counted in.
+    /// </summary>
+    private static KeyValuePair<string, long>[] LearningPieces(IReadOnlyDictionary<string, long> pieceCounts) =>
+        (pieceCounts.Count <= MaxLearningPieces ? pieceCounts
+            : pieceCounts.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Take(MaxLearningPieces))
+        .OrderBy(p => p.Key, StringComparer.Ordinal).ToArray();
 
     private static bool Contains(List<int> symbols, (int A, int B) pair)
     {

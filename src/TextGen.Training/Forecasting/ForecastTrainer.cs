@@ -33,25 +33,10 @@ public static class ForecastTrainer
 
         for (var epoch = 1; epoch <= options.Epochs && !cancel.IsCancellationRequested; epoch++)
         {
-            network.train();
             random.Shuffle(order);
-            double trainSum = 0;
-            for (var start = 0; start < order.Length; start += options.BatchSize)
-            {
-                var batch = order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)).ToArray();
-                var (inputs, targets) = SeriesWindows.Make(data.Scaled, window, horizon, batch);
-                using var scope = NewDisposeScope();
-                var prediction = network.call(tensor(inputs, new long[] { batch.Length, window, 1 }));
-                var loss = nn.functional.mse_loss(prediction, tensor(targets, new long[] { batch.Length, horizon }));
-                optimizer.zero_grad();
-                loss.backward();
-                nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
-                trainSum += loss.item<float>() * batch.Length;
-            }
-
+            var trainLoss = TrainEpoch(network, optimizer, parameters, data, order, options.BatchSize);
             var (valLoss, valMae) = Score(network, valInputs, valTargets, data.ValSamples.Length, window, horizon);
-            var record = new EpochRecord(epoch, trainSum / order.Length, valLoss, valMae);
+            var record = new EpochRecord(epoch, trainLoss, valLoss, valMae);
             history.Add(record);
             progress?.Report(record);
             if (valLoss < best.Loss)
@@ -83,6 +68,28 @@ public static class ForecastTrainer
             TailDates = tailDates,
             Seed = options.Seed,
         });
+    }
+
+    /// <summary>One pass over the training windows in <paramref name="order"/>; the mean training loss.</summary>
+    private static double TrainEpoch(ForecastNetwork network, Training.Adam optimizer, TorchSharp.Modules.Parameter[] parameters, PreparedSeries data, int[] order, int batchSize)
+    {
+        network.train();
+        var (window, horizon) = (data.Settings.Window, data.Settings.Horizon);
+        double trainSum = 0;
+        for (var start = 0; start < order.Length; start += batchSize)
+        {
+            var batch = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
+            var (inputs, targets) = SeriesWindows.Make(data.Scaled, window, horizon, batch);
+            using var scope = NewDisposeScope();
+            var prediction = network.call(tensor(inputs, new long[] { batch.Length, window, 1 }));
+            var loss = nn.functional.mse_loss(prediction, tensor(targets, new long[] { batch.Length, horizon }));
+            optimizer.zero_grad();
+            loss.backward();
+            nn.utils.clip_grad_norm_(parameters, 1.0);
+            optimizer.step();
+            trainSum += loss.item<float>() * batch.Length;
+        }
+        return trainSum / order.Length;
     }
 
     /// <summary>The end of the series a model keeps to forecast from: one window, plus the price differencing needs before it.</summary>

@@ -97,32 +97,9 @@ internal static class MklVendorAnswer
         var image = new byte[dynamic + dynamicSize];
         var span = image.AsSpan();
 
-        // ELF header: 64-bit, little-endian, current version, System V ABI; a shared object for x86-64.
-        "\u007fELF"u8.CopyTo(span);
-        span[4] = 2;
-        span[5] = 1;
-        span[6] = 1;
-        BinaryPrimitives.WriteUInt16LittleEndian(span[16..], 3); // ET_DYN
-        BinaryPrimitives.WriteUInt16LittleEndian(span[18..], 62); // EM_X86_64
-        BinaryPrimitives.WriteUInt32LittleEndian(span[20..], 1);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[32..], headerSize); // e_phoff
-        BinaryPrimitives.WriteUInt16LittleEndian(span[52..], headerSize);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[54..], programHeaderSize);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[56..], programHeaders);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[58..], 64); // e_shentsize; no section headers
-
-        void ProgramHeader(int index, uint type, uint flags, long offset, long size, long align)
-        {
-            var at = image.AsSpan(headerSize + index * programHeaderSize);
-            BinaryPrimitives.WriteUInt32LittleEndian(at, type);
-            BinaryPrimitives.WriteUInt32LittleEndian(at[4..], flags);
-            BinaryPrimitives.WriteInt64LittleEndian(at[8..], offset); // file offset = virtual address = physical address
-            BinaryPrimitives.WriteInt64LittleEndian(at[16..], offset);
-            BinaryPrimitives.WriteInt64LittleEndian(at[24..], offset);
-            BinaryPrimitives.WriteInt64LittleEndian(at[32..], size);
-            BinaryPrimitives.WriteInt64LittleEndian(at[40..], size);
-            BinaryPrimitives.WriteInt64LittleEndian(at[48..], align);
-        }
+        WriteElfHeader(span, headerSize, programHeaderSize, programHeaders);
+        void ProgramHeader(int index, uint type, uint flags, long offset, long size, long align) =>
+            WriteProgramHeader(image.AsSpan(headerSize + index * programHeaderSize), type, flags, offset, size, align);
         const uint read = 4, write = 2, execute = 1;
         ProgramHeader(0, 1, read | execute, 0, textEnd, page); // PT_LOAD
         ProgramHeader(1, 1, read | write, dynamic, dynamicSize, page); // PT_LOAD
@@ -148,6 +125,35 @@ internal static class MklVendorAnswer
             BinaryPrimitives.WriteInt64LittleEndian(span[(dynamic + i * 16 + 8)..], entries[i].Value);
         }
         return image;
+    }
+
+    /// <summary>ELF header: 64-bit, little-endian, current version, System V ABI; a shared object for x86-64.</summary>
+    private static void WriteElfHeader(Span<byte> span, int headerSize, int programHeaderSize, int programHeaders)
+    {
+        "\u007fELF"u8.CopyTo(span);
+        span[4] = 2;
+        span[5] = 1;
+        span[6] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(span[16..], 3); // ET_DYN
+        BinaryPrimitives.WriteUInt16LittleEndian(span[18..], 62); // EM_X86_64
+        BinaryPrimitives.WriteUInt32LittleEndian(span[20..], 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[32..], (ulong)headerSize); // e_phoff
+        BinaryPrimitives.WriteUInt16LittleEndian(span[52..], (ushort)headerSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[54..], (ushort)programHeaderSize);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[56..], (ushort)programHeaders);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[58..], 64); // e_shentsize; no section headers
+    }
+
+    private static void WriteProgramHeader(Span<byte> at, uint type, uint flags, long offset, long size, long align)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(at, type);
+        BinaryPrimitives.WriteUInt32LittleEndian(at[4..], flags);
+        BinaryPrimitives.WriteInt64LittleEndian(at[8..], offset); // file offset = virtual address = physical address
+        BinaryPrimitives.WriteInt64LittleEndian(at[16..], offset);
+        BinaryPrimitives.WriteInt64LittleEndian(at[24..], offset);
+        BinaryPrimitives.WriteInt64LittleEndian(at[32..], size);
+        BinaryPrimitives.WriteInt64LittleEndian(at[40..], size);
+        BinaryPrimitives.WriteInt64LittleEndian(at[48..], align);
     }
 
     private const int RtldNow = 2, RtldGlobal = 0x100;
