@@ -22,8 +22,11 @@ public sealed class TrainedModel : IDisposable
     /// <summary>The same network and tokenizer with a new training summary (shares the weights; dispose only one).</summary>
     public TrainedModel WithTraining(TrainingSummary summary) => new(Network, Tokenizer, Metadata with { Training = summary });
 
-    public void Save(string path) =>
-        ModelFile.Write(path, Metadata, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [TextModel.WeightsSection] = ModuleWeights.ToBytes(Network) });
+    public void Save(string path) => Save(path, Metadata.Training, ModuleWeights.ToBytes(Network));
+
+    /// <summary>Saves <paramref name="weights"/> (this network's, serialised earlier) with <paramref name="training"/> as the run's summary.</summary>
+    public void Save(string path, TrainingSummary? training, byte[] weights) =>
+        ModelFile.Write(path, Metadata with { Training = training }, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [TextModel.WeightsSection] = weights });
 
     /// <summary>Reads the file the way generation does (no libtorch involved in parsing), then builds the module from it.</summary>
     public static TrainedModel Load(string path) => FromTextModel(TextModel.Load(path));

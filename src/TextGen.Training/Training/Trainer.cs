@@ -83,12 +83,12 @@ public sealed class Trainer
             ? $"--max-time was used up before the first training step (reading and tokenizing the corpus took {_preparationSeconds:F0} s; " +
               "its tokens are cached now, so the next run starts in seconds): the saved model is untrained. Run again, or give a longer --max-time."
             : null;
-        if (run.SavedModel)
+        if (run.Best is { } best)
         {
             try
             {
-                ModelFile.Rewrite(_outputPath, ModelFile.TextKind, HeaderJson.Default.ModelMetadata,
-                    saved => saved with { Training = (saved.Training ?? summary) with { History = summary.History } });
+                // The best weights again, now with the whole run's curve: the final save, from memory.
+                _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History }, best.Weights);
             }
             catch (TextGenException e)
             {
@@ -150,7 +150,7 @@ public sealed class Trainer
                     _best = resume.State.BestValLoss;
                     _trainLoss = resume.State.TrainLoss;
                     _history = resume.State.History;
-                    SavedModel = File.Exists(trainer._outputPath);
+                    Best = SavedBest(trainer._outputPath);
                 }
                 _lastEvaluated = _step;
                 _average = new WeightAverage(_parameters, _step);
@@ -193,7 +193,23 @@ public sealed class Trainer
         public bool EvaluatedThisStep => _lastEvaluated == _step;
 
         /// <summary>This run (or the run it resumes) wrote the model file, so its header may take the whole curve.</summary>
-        public bool SavedModel { get; private set; }
+        /// <summary>The weights and summary of the best evaluation, as saved in the model file; null before the first.</summary>
+        public (byte[] Weights, TrainingSummary? Summary)? Best { get; private set; }
+
+        /// <summary>What a resumed run's model file holds, so that its final save keeps it when no evaluation beats it.</summary>
+        private static (byte[] Weights, TrainingSummary? Summary)? SavedBest(string path)
+        {
+            if (!File.Exists(path)) return null;
+            try
+            {
+                var (header, sections) = ModelFile.Read(path, ModelFile.TextKind, HeaderJson.Default.ModelMetadata);
+                return sections.TryGetValue(TextModel.WeightsSection, out var weights) ? (weights, header.Training) : null;
+            }
+            catch (TextGenException)
+            {
+                return null; // a damaged file is replaced at the next best evaluation
+            }
+        }
 
         /// <summary>Training tokens/s of this run: everything but evaluation counts (batching, steps, saving).</summary>
         private double TokensPerSecond => _stepsThisRun == 0 ? 0 : _stepsThisRun * _batches.TokensPerStep / (_wall.Elapsed - _evaluating.Elapsed).TotalSeconds;
@@ -269,8 +285,9 @@ public sealed class Trainer
             if (improved)
             {
                 _best = loss;
-                _trainer._model.WithTraining(Summary()).Save(_trainer._outputPath);
-                SavedModel = true;
+                var best = (Weights: ModuleWeights.ToBytes(_network), Summary: Summary());
+                _trainer._model.Save(_trainer._outputPath, best.Summary, best.Weights);
+                Best = best;
             }
             return loss;
         }
