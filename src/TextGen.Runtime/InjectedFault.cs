@@ -10,6 +10,8 @@ public static class InjectedFault
 {
     public const string Variable = "TEXTGEN_INJECT_FAULT";
 
+    // Never inlined: a report's trace names this frame, however hot the loop that calls it has become.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     public static void At(string place)
     {
         if (Environment.GetEnvironmentVariable(Variable) == place)

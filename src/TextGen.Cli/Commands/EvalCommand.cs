@@ -17,7 +17,7 @@ public static class EvalCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            using var trained = TrainedModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
+            using var trained = TrainableModel.Load(SharedOptions.ResolveModel(parse.GetValue(model)));
             var result = ByteProgressDisplay.Run(parse.InvocationConfiguration.Error,
                 progress => CorpusEvaluation.Run(trained, parse.GetValue(corpus)!, tokenizing: progress));
             if (result.CacheWarning is { } damaged)

@@ -20,7 +20,7 @@ public sealed class TextGenerator
     public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Fp32)
     {
         _model = model;
-        Engine = new CpuLanguageModel(model.Weights, precision);
+        Engine = new InferenceEngine(model.Weights, precision);
         _newline = Tokenizer.Encode("\n").Ids;
         _endsLine = Enumerable.Range(0, Tokenizer.VocabularySize).Select(t => Tokenizer.TokenText(t).EndsWith('\n')).ToArray();
     }
@@ -33,7 +33,7 @@ public sealed class TextGenerator
     public TextModel Model => _model;
     public ITokenizer Tokenizer => _model.Tokenizer;
     public ModelMetadata Metadata => _model.Metadata;
-    public CpuLanguageModel Engine { get; }
+    public InferenceEngine Engine { get; }
 
     /// <summary>The prefix as the model will see it; unknown characters are dropped and counted.</summary>
     public EncodedText EncodePrefix(string prefix) => Tokenizer.Encode(TextNormalizer.Normalize(prefix));
@@ -113,7 +113,7 @@ public sealed class TextGenerator
         }
         var prompts = requests.Select(r => EncodePrefix(r.Prompt).Ids).ToArray();
         var contexts = prompts.Select(Context).ToArray();
-        var streams = requests.Select(r => new GenerationStream(this, r.Options)).ToArray();
+        var samples = requests.Select(r => new SampleState(this, r.Options)).ToArray();
         var warming = requests.Select((r, i) => WarmsUp(prompts[i], r.Options) ? 0 : -1).ToArray(); // warm-up tokens so far; -1 when none
         var read = new int[rows];      // prompt tokens stepped so far
         var generated = new int[rows];
@@ -136,19 +136,19 @@ public sealed class TextGenerator
                 if (!active[i]) continue;
                 if (read[i] < contexts[i].Length)
                 {
-                    streams[i].Remember(contexts[i][read[i]++]);
+                    samples[i].Remember(contexts[i][read[i]++]);
                     if (read[i] < contexts[i].Length) continue;
                 }
                 if (warming[i] >= 0)
                 {
-                    last[i] = streams[i].Pick(logits.AsSpan(i * vocabulary, vocabulary));
-                    streams[i].Remember(last[i]);
+                    last[i] = samples[i].Pick(logits.AsSpan(i * vocabulary, vocabulary));
+                    samples[i].Remember(last[i]);
                     warming[i]++;
                     var atLineStart = EndsLine(last[i]);
                     if (atLineStart && warming[i] >= MinWarmUp || warming[i] >= MaxWarmUp) warming[i] = -1;
                     continue;
                 }
-                var update = Sample(i, streams[i], logits.AsSpan(i * vocabulary, vocabulary), requests[i].Options.Length, contexts[i].Length, ref generated[i], out last[i]);
+                var update = Sample(i, samples[i], logits.AsSpan(i * vocabulary, vocabulary), requests[i].Options.Length, contexts[i].Length, ref generated[i], out last[i]);
                 if (update.Finish is not null)
                 {
                     active[i] = false;
@@ -159,28 +159,28 @@ public sealed class TextGenerator
                 {
                     active[i] = false;
                     remaining--;
-                    yield return new GenerationUpdate(i, streams[i].Flush(), FinishReason.Length, contexts[i].Length, generated[i]);
+                    yield return new GenerationUpdate(i, samples[i].Flush(), FinishReason.Length, contexts[i].Length, generated[i]);
                 }
             }
         }
     }
 
     /// <summary>Row <paramref name="index"/>'s next token from its logits, or the end of the row.</summary>
-    private GenerationUpdate Sample(int index, GenerationStream stream, ReadOnlySpan<float> logits, int length, int promptTokens, ref int generated, out int next)
+    private GenerationUpdate Sample(int index, SampleState sample, ReadOnlySpan<float> logits, int length, int promptTokens, ref int generated, out int next)
     {
         next = 0;
         if (generated >= length)
         {
-            return new GenerationUpdate(index, stream.Flush(), FinishReason.Length, promptTokens, generated);
+            return new GenerationUpdate(index, sample.Flush(), FinishReason.Length, promptTokens, generated);
         }
-        next = stream.Pick(logits);
+        next = sample.Pick(logits);
         generated++;
         if (next == EndOfDocument)
         {
-            return new GenerationUpdate(index, stream.End(), FinishReason.Stop, promptTokens, generated);
+            return new GenerationUpdate(index, sample.End(), FinishReason.Stop, promptTokens, generated);
         }
-        var piece = stream.Emit(next);
-        return new GenerationUpdate(index, piece, stream.Finished ? FinishReason.Stop : null, promptTokens, generated);
+        var piece = sample.Emit(next);
+        return new GenerationUpdate(index, piece, sample.Finished ? FinishReason.Stop : null, promptTokens, generated);
     }
 
     /// <summary>The likeliest next tokens after <paramref name="context"/>, with their probabilities (for interactive sampling).</summary>
@@ -241,7 +241,7 @@ public sealed class TextGenerator
     }
 
     /// <summary>One sample's sampler state: its random numbers, recent tokens, stop filter and output.</summary>
-    private sealed class GenerationStream(TextGenerator generator, SamplingOptions options)
+    private sealed class SampleState(TextGenerator generator, SamplingOptions options)
     {
         private readonly Random _random = options.Seed is { } seed ? new Random(seed) : new Random();
         private readonly Queue<int> _recent = new();

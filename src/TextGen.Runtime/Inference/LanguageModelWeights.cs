@@ -8,7 +8,7 @@ public sealed record RecurrentLayerWeights(float[] InputWeight, float[] HiddenWe
 
 /// <summary>
 /// A language model's weights as plain arrays, checked against its architecture: the embedding (null for one-hot
-/// input), the recurrent layers and the head. The names are those of the training library's <c>LanguageModel</c>
+/// input), the recurrent layers and the head. The names are those of the training library's <c>LanguageNetwork</c>
 /// module (<c>embedding</c>, <c>recurrent.lstm</c>/<c>gru</c>/<c>rnn</c>, <c>head</c>); a test there keeps them in step.
 /// </summary>
 public sealed record LanguageModelWeights(
@@ -42,7 +42,7 @@ public sealed record LanguageModelWeights(
     }
 
     /// <summary>The weights by state-dict name, as <see cref="From"/> reads them (the arrays are shared, not copied).</summary>
-    public IReadOnlyDictionary<string, FloatTensor> ToTensors()
+    public IReadOnlyDictionary<string, FloatTensor> ToStateDict()
     {
         var shapes = ExpectedShapes(Config);
         var cell = CellName(Config.Cell);

@@ -36,10 +36,10 @@ public static class CorpusBenchmark
     {
         var stages = new StageClock();
         var choice = new TokenizerChoice { Level = level };
-        using (CorpusTokenizer.Tokenize(path, choice, cache, stages, cancel)) { }
+        using (CorpusEncoder.Encode(path, choice, cache, stages, cancel)) { }
         var megabytes = new FileInfo(path).Length / 1e6;
         var cached = Stopwatch.StartNew();
-        using var corpus = CorpusTokenizer.Tokenize(path, choice, cache, cancel: cancel);
+        using var corpus = CorpusEncoder.Encode(path, choice, cache, cancel: cancel);
         var cachedSeconds = cached.Elapsed.TotalSeconds;
         if (!corpus.FromCache) throw new InvalidOperationException("the second pass missed the cache");
 

@@ -62,7 +62,7 @@ public static class Throughput
     public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds, double warmupSeconds = 0.5, bool bf16Products = false)
     {
         manual_seed(1);
-        using var model = new LanguageModel(config);
+        using var model = new LanguageNetwork(config);
         model.Recurrent.Bf16Products = bf16Products;
         var parameters = model.parameters().ToArray();
         using var optimizer = new Training.Adam(parameters, 2e-3);
@@ -91,12 +91,12 @@ public static class Throughput
         return Timed(Step, warmup: 2, seconds, warmupSeconds) * batch * seqLength;
     }
 
-    /// <summary>Tokens per second generating with the SIMD engine (<see cref="Inference.CpuLanguageModel"/>) and the sampler, <paramref name="batch"/> streams.</summary>
+    /// <summary>Tokens per second generating with the SIMD engine (<see cref="Inference.InferenceEngine"/>) and the sampler, <paramref name="batch"/> streams.</summary>
     public static double SamplingTokensPerSecond(RecurrentNetConfig config, int batch, double seconds, Inference.GenerationPrecision precision = Inference.GenerationPrecision.Fp32)
     {
         manual_seed(1);
-        using var model = new LanguageModel(config);
-        var engine = new Inference.CpuLanguageModel(model.ToWeights(), precision);
+        using var model = new LanguageNetwork(config);
+        var engine = new Inference.InferenceEngine(model.ToWeights(), precision);
         var state = engine.NewState(batch);
         var logits = new float[batch * config.VocabularySize];
         var next = new int[batch];

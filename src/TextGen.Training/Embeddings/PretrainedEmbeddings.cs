@@ -11,7 +11,7 @@ public static class PretrainedEmbeddings
     /// Copies the file's vector into every token's row that the file has (a token is looked up as it is, without its
     /// leading space, then lower-cased); the others keep their random initialisation. Returns how many were found.
     /// </summary>
-    public static (int Found, int Missing) Apply(LanguageModel model, ITokenizer tokenizer, string path, bool freeze)
+    public static (int Found, int Missing) Apply(LanguageNetwork model, ITokenizer tokenizer, string path, bool freeze)
     {
         var weight = model.EmbeddingWeight
                      ?? throw new SettingException("embeddings-from", "needs a learned embedding, not one-hot input.");

@@ -65,7 +65,7 @@ public sealed class ForecastModel : IDisposable
     }
 
     /// <summary>
-    /// Every field the header sizes something with is checked first, as for text models (TrainedModel): a crafted
+    /// Every field the header sizes something with is checked first, as for text models (TrainableModel): a crafted
     /// header with a recomputed checksum must not make libtorch allocate gigabytes or the loader throw.
     /// </summary>
     private static void CheckHeader(ForecastMetadata metadata, long weightBytes, string path)

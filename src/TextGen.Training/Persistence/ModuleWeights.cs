@@ -23,7 +23,7 @@ public static class ModuleWeights
     public static void Load(nn.Module module, byte[] bytes, string path) => Copy(module, StateDict.Read(bytes, path), path);
 
     /// <summary>The module's weights as arrays, by state-dict name.</summary>
-    public static IReadOnlyDictionary<string, FloatTensor> ToTensors(nn.Module module)
+    public static IReadOnlyDictionary<string, FloatTensor> ToStateDict(nn.Module module)
     {
         using var scope = NewDisposeScope(); // the detached, contiguous float32 copies
         return module.state_dict().ToDictionary(p => p.Key,

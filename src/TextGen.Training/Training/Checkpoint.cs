@@ -27,7 +27,7 @@ public sealed record Checkpoint
 
     public static string PathFor(string modelPath) => modelPath + ".ckpt";
 
-    public void Save(string path, LanguageModel network, TorchSharp.Modules.Adam optimizer, WeightAverage average)
+    public void Save(string path, LanguageNetwork network, TorchSharp.Modules.Adam optimizer, WeightAverage average)
     {
         using var optimizerState = new MemoryStream();
         using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))

@@ -15,11 +15,11 @@ public static class CorpusEvaluation
         public string? CacheWarning { get; init; }
     }
 
-    public static Result Run(TrainedModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100, TokenCache? cache = null,
+    public static Result Run(TrainableModel model, string corpusPath, int batchSize = 64, int sequenceLength = 100, TokenCache? cache = null,
         IProgress<ByteProgress>? tokenizing = null, CancellationToken cancel = default)
     {
         var choice = new TokenizerChoice { Given = model.Tokenizer };
-        using var corpus = CorpusTokenizer.Tokenize(corpusPath, choice, cache ?? new TokenCache(TokenCache.DefaultDirectory), tokenizing, cancel);
+        using var corpus = CorpusEncoder.Encode(corpusPath, choice, cache ?? new TokenCache(TokenCache.DefaultDirectory), tokenizing, cancel);
         if (corpus.DocumentStarts is { } starts)
         {
             if (starts.Length == 0)

@@ -22,7 +22,7 @@ public static class Evaluator
     /// <see cref="WarmUpTokens"/> before it (read, not scored), so the figure is what one pass over the text gives,
     /// not a penalty for cutting it into streams.
     /// </summary>
-    public static Loss Evaluate(LanguageModel model, Data.TokenIds tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
+    public static Loss Evaluate(LanguageNetwork model, Data.TokenIds tokens, int batchSize, int sequenceLength, CancellationToken cancel = default)
     {
         var targets = tokens.Length - 1;
         if (targets < 1)
@@ -51,7 +51,7 @@ public static class Evaluator
     }
 
     /// <summary>Mean cross-entropy over every target of every document, each document scored from a zero state.</summary>
-    public static Loss EvaluateDocuments(LanguageModel model, Data.LineDocuments documents, int batchSize, int sequenceLength)
+    public static Loss EvaluateDocuments(LanguageNetwork model, Data.LineDocuments documents, int batchSize, int sequenceLength)
     {
         var batches = new Data.DocumentBatcher(documents, batchSize, sequenceLength, seed: 0);
         var wasTraining = model.training;
@@ -79,7 +79,7 @@ public static class Evaluator
         }
     }
 
-    private static double ScoreStreams(LanguageModel model, Data.TokenIds tokens, long start, int streams, long streamLength, int window, CancellationToken cancel)
+    private static double ScoreStreams(LanguageNetwork model, Data.TokenIds tokens, long start, int streams, long streamLength, int window, CancellationToken cancel)
     {
         double sum = 0;
         RecurrentState? state = WarmUp(model, tokens, start, streams, streamLength, window);
@@ -120,7 +120,7 @@ public static class Evaluator
     /// The state each stream starts from: zero for a stream at the start of the text, otherwise the state after
     /// reading the <see cref="WarmUpTokens"/> before it, or as many as the stream is long (the text before stream 1).
     /// </summary>
-    private static RecurrentState? WarmUp(LanguageModel model, Data.TokenIds tokens, long start, int streams, long streamLength, int window)
+    private static RecurrentState? WarmUp(LanguageNetwork model, Data.TokenIds tokens, long start, int streams, long streamLength, int window)
     {
         var cold = start == 0 ? 1 : 0; // the first stream of the text has nothing before it
         var warm = streams - cold;

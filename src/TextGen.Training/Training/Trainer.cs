@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace TextGen.Training;
 
 /// <summary>What the loop trains on: its batches, and how to score the validation part.</summary>
-public sealed record TrainingData(ITrainingBatches Batches, long ValidationTokens, Func<LanguageModel, Evaluator.Loss> Evaluate)
+public sealed record TrainingData(ITrainingBatches Batches, long ValidationTokens, Func<LanguageNetwork, Evaluator.Loss> Evaluate)
 {
     /// <summary>Tokens held out for validation; <see cref="ValidationTokens"/> of them are scored during training (TokenSplit.ValidationSample).</summary>
     public long HeldOutTokens { get; init; }
@@ -22,7 +22,7 @@ public sealed record TrainingData(ITrainingBatches Batches, long ValidationToken
 /// </summary>
 public sealed class Trainer
 {
-    private readonly TrainedModel _model;
+    private readonly TrainableModel _model;
     private readonly TrainingData _data;
     private readonly TrainingOptions _options;
     private readonly string _corpusName;
@@ -33,7 +33,7 @@ public sealed class Trainer
     private readonly double _preparationSeconds;
 
     /// <param name="commandClock">Started when the command began (reading and tokenizing included): --max-time is its wall clock.</param>
-    public Trainer(TrainedModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
+    public Trainer(TrainableModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
         SavedTraining? resume = null, Stopwatch? commandClock = null)
     {
         _commandClock = commandClock ?? Stopwatch.StartNew();
@@ -105,7 +105,7 @@ public sealed class Trainer
     private sealed class RunState : IDisposable
     {
         private readonly Trainer _trainer;
-        private readonly LanguageModel _network;
+        private readonly LanguageNetwork _network;
         private readonly ITrainingBatches _batches;
         private readonly TrainingOptions _options;
         private readonly Parameter[] _parameters;

@@ -64,10 +64,10 @@ public sealed record TrainRequest
 public sealed class TrainingSession : IDisposable
 {
     private readonly Trainer _trainer;
-    private readonly TrainedModel _model;
+    private readonly TrainableModel _model;
     private readonly TokenizedCorpus _corpus;
 
-    private TrainingSession(TrainedModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data, long trainTokens, TrainingOptions options)
+    private TrainingSession(TrainableModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data, long trainTokens, TrainingOptions options)
     {
         _model = model;
         _corpus = corpus;
@@ -139,7 +139,7 @@ public sealed class TrainingSession : IDisposable
         {
             Level = request.Level, Vocabulary = request.Vocabulary, Documents = request.Documents == DocumentSplit.Lines, Given = given,
         };
-        var corpus = CorpusTokenizer.Tokenize(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
+        var corpus = CorpusEncoder.Encode(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
         if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
         try
         {
@@ -179,7 +179,7 @@ public sealed class TrainingSession : IDisposable
         }
         manual_seed(options.Seed);
         var frozen = request.FreezeEmbeddings && !network.OneHot;
-        var model = new TrainedModel(new LanguageModel(network), tokenizer,
+        var model = new TrainableModel(new LanguageNetwork(network), tokenizer,
             new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts, FrozenEmbedding = frozen });
         model.Network.Recurrent.Bf16Products = options.Precision == TrainingPrecision.Bf16;
         if (resume is not null && frozen)

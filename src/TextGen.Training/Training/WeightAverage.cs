@@ -54,7 +54,7 @@ public sealed class WeightAverage : IDisposable
     }
 
     /// <summary>The averaged weights of <paramref name="network"/> (whose parameters these are), as weight bytes.</summary>
-    public byte[] ToBytes(LanguageModel network)
+    public byte[] ToBytes(LanguageNetwork network)
     {
         using (Apply())
         {
@@ -63,7 +63,7 @@ public sealed class WeightAverage : IDisposable
     }
 
     /// <summary>Restores an average saved by <see cref="ToBytes"/>; the network's own weights are left as they were.</summary>
-    public void Load(LanguageModel network, byte[] bytes, string path)
+    public void Load(LanguageNetwork network, byte[] bytes, string path)
     {
         using var _ = no_grad();
         using (Apply()) // only for the restore of the live weights it guarantees, also when the bytes are bad

@@ -41,7 +41,7 @@ internal sealed class TokenCacheTarget : FuzzTarget
         var runs = Choices.Select(choice =>
         {
             var before = Files(cache);
-            using var result = CorpusTokenizer.Tokenize(corpus, choice, cache);
+            using var result = CorpusEncoder.Encode(corpus, choice, cache);
             var added = Files(cache).Except(before).ToArray();
             var entry = added.Single(f => f.EndsWith(".json") && !f.EndsWith(".tokenizer.json") && !f.Contains("corpora"));
             var vocabulary = Directory.GetFiles(Path.GetDirectoryName(entry)!, "*.tokenizer.json").Single(f =>
@@ -68,7 +68,7 @@ internal sealed class TokenCacheTarget : FuzzTarget
         File.WriteAllBytes(clean.Entry, parts.ElementAtOrDefault(0) ?? clean.EntryBytes);
         File.WriteAllBytes(clean.Vocabulary, parts.ElementAtOrDefault(1) ?? clean.VocabularyBytes);
         if ((parts.ElementAtOrDefault(2) ?? clean.DocumentBytes) is { } documents) File.WriteAllBytes(clean.Documents, documents);
-        using var result = CorpusTokenizer.Tokenize(corpus, Choices[choice], cache);
+        using var result = CorpusEncoder.Encode(corpus, Choices[choice], cache);
         var problem =
             !result.Ids.ToArray().SequenceEqual(clean.Ids) ? "ids" :
             !result.Counts.SequenceEqual(clean.Counts) ? "token counts" :

@@ -98,7 +98,7 @@ public class BadInputTests
         using var json = System.Text.Json.JsonDocument.Parse(outcome.Output);
         Assert.Equal(0, json.RootElement.GetProperty("steps").GetInt64());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, json.RootElement.GetProperty("train_loss").ValueKind);
-        using var saved = TextGen.Persistence.TrainedModel.Load(dir.File("m.tgm"));
+        using var saved = TextGen.Persistence.TrainableModel.Load(dir.File("m.tgm"));
         Assert.True(double.IsNaN(saved.Metadata.Training!.TrainLoss));
     }
 

@@ -51,7 +51,7 @@ public class SignalTests
         // A clean stop: the run said why, evaluated its last step and printed its summary (an abrupt exit does neither).
         Assert.Contains("Terminated: stopping after this step", error.ToString());
         Assert.Contains("Stopped after", error.ToString());
-        using var saved = TrainedModel.Load(model);
+        using var saved = TrainableModel.Load(model);
         Assert.True(saved.Metadata.Training!.Steps > 0);
         Assert.True(Checkpoint.Load(Checkpoint.PathFor(model)).State.Step >= saved.Metadata.Training.Steps);
         Assert.DoesNotContain(dir.Files(), f => f.Contains(".tmp", StringComparison.Ordinal));
@@ -77,7 +77,7 @@ public class SignalTests
 
             if (File.Exists(model))
             {
-                using var saved = TrainedModel.Load(model); // never half-written
+                using var saved = TrainableModel.Load(model); // never half-written
             }
         }
         // The next run resumes from whatever the kills left (or starts afresh if none got as far as a checkpoint).

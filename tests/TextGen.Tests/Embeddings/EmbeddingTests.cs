@@ -28,7 +28,7 @@ public class EmbeddingTests
         var (dir, model) = WordModel();
         using (dir)
         {
-            using var trained = TrainedModel.Load(model);
+            using var trained = TrainableModel.Load(model);
             var nearest = EmbeddingTable.From(trained.ForGeneration()).Nearest("world", 5);
             Assert.Equal(("▁world", 1.0), (nearest[0].Token, Math.Round(nearest[0].Cosine, 12)));
             Assert.Equal(5, nearest.Count);
@@ -46,7 +46,7 @@ public class EmbeddingTests
         var (dir, model) = WordModel();
         using (dir)
         {
-            using var trained = TrainedModel.Load(model);
+            using var trained = TrainableModel.Load(model);
             var table = EmbeddingTable.From(trained.ForGeneration());
             var export = Path.Combine(dir.Path, "export");
             Assert.Equal(0, CliRunner.Run("embed", "--model", model, "--export", export, "--plot", dir.File("pca.png")).ExitCode);
@@ -73,7 +73,7 @@ public class EmbeddingTests
         var (dir, model) = WordModel(epochs: 2, embeddingsFrom: glove, freeze: true, embedding: 4);
         using (dir)
         {
-            using var trained = TrainedModel.Load(model);
+            using var trained = TrainableModel.Load(model);
             var table = EmbeddingTable.From(trained.ForGeneration());
             Assert.Equal([1f, 0, 0, 0], table.Vectors[table.IndexOf("▁world")]);
             Assert.True(trained.Metadata.FrozenEmbedding);
@@ -90,7 +90,7 @@ public class EmbeddingTests
             Assert.Contains("freeze-embeddings off differs from the checkpoint's on", refused.Message);
             var resumed = SmallModels.Train(resume with { FreezeEmbeddings = true });
             Assert.True(resumed.Summary.Steps > trained.Metadata.Training!.Steps);
-            using var again = TrainedModel.Load(model);
+            using var again = TrainableModel.Load(model);
             Assert.Equal(table.Vectors, EmbeddingTable.From(again.ForGeneration()).Vectors);
         }
     }

@@ -39,7 +39,7 @@ public class SamplerTests
     {
         using var dir = new TempDirectory();
         var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
-        using var model = TrainedModel.Load(result.ModelPath);
+        using var model = TrainableModel.Load(result.ModelPath);
         var generator = new TextGenerator(model.ForGeneration());
         var generated = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 30 });
 

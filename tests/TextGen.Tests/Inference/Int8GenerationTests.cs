@@ -54,7 +54,7 @@ public class Int8GenerationTests(SharedModel shared) : IClassFixture<SharedModel
             return;
         }
         var float32 = shared.Generator.Engine;
-        var int8 = new CpuLanguageModel(shared.Generator.Model.Weights, GenerationPrecision.Int8);
+        var int8 = new InferenceEngine(shared.Generator.Model.Weights, GenerationPrecision.Int8);
         var ids = shared.Generator.Tokenizer.Encode(Corpora.Prose(3)).Ids;
         var (a, b) = (float32.NewState(), int8.NewState());
         var (la, lb) = (new float[float32.VocabularySize], new float[int8.VocabularySize]);

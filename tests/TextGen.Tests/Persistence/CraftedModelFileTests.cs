@@ -21,7 +21,7 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
     {
         using var dir = new TempDirectory();
         var path = Rewrite(dir, header => header["network"]![field] = value);
-        var error = Assert.Throws<TextGenException>(() => TrainedModel.Load(path));
+        var error = Assert.Throws<TextGenException>(() => TrainableModel.Load(path));
         Assert.Contains(expected, error.Message);
         Assert.Contains("corrupt or was edited", error.Message);
     }
@@ -46,7 +46,7 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
                 default: tokenizer["level"] = null; break;
             }
         });
-        var error = Assert.Throws<TextGenException>(() => TrainedModel.Load(path));
+        var error = Assert.Throws<TextGenException>(() => TrainableModel.Load(path));
         Assert.Contains("corrupt", error.Message);
     }
 
@@ -82,7 +82,7 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
     {
         using var dir = new TempDirectory();
         var path = Rewrite(dir, _ => { }, count);
-        var error = Assert.Throws<TextGenException>(() => TrainedModel.Load(path));
+        var error = Assert.Throws<TextGenException>(() => TrainableModel.Load(path));
         Assert.Contains("sections", error.Message);
     }
 
@@ -105,7 +105,7 @@ public class CraftedModelFileTests(SharedModel model) : IClassFixture<SharedMode
             File.WriteAllBytes(path, [.. bytes, .. SHA256.HashData(bytes)]);
             try
             {
-                using var loaded = TrainedModel.Load(path);
+                using var loaded = TrainableModel.Load(path);
             }
             catch (TextGenException)
             {

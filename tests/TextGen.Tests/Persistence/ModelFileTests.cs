@@ -11,9 +11,9 @@ public class ModelFileTests
     {
         using var dir = new TempDirectory();
         var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
-        using var original = TrainedModel.Load(result.ModelPath);
+        using var original = TrainableModel.Load(result.ModelPath);
         original.Save(dir.File("copy.tgm"));
-        using var copy = TrainedModel.Load(dir.File("copy.tgm"));
+        using var copy = TrainableModel.Load(dir.File("copy.tgm"));
 
         using var input = tensor(original.Tokenizer.Encode("Call me Ishmael").Ids.Select(i => (long)i).ToArray(), new long[] { 1, 15 });
         using var noGrad = no_grad();
@@ -49,7 +49,7 @@ public class ModelFileTests
             case "empty": File.WriteAllBytes(path, []); break;
             case "missing": File.Delete(path); break;
         }
-        var error = Assert.Throws<TextGenException>(() => TrainedModel.Load(path));
+        var error = Assert.Throws<TextGenException>(() => TrainableModel.Load(path));
         Assert.Contains(expected, error.Message);
     }
 

@@ -16,18 +16,18 @@ public class StateDictTests
     {
         var config = new RecurrentNetConfig { Cell = cell, Layers = 2, Hidden = 12, Embedding = 5, OneHot = oneHot, VocabularySize = 9 };
         TorchSharp.torch.manual_seed(3);
-        using var network = new LanguageModel(config);
+        using var network = new LanguageNetwork(config);
         var read = StateDict.Read(ModuleWeights.ToBytes(network), "m.tgm");
-        var own = ModuleWeights.ToTensors(network);
+        var own = ModuleWeights.ToStateDict(network);
         Assert.Equal(own.Keys.Order(), read.Keys.Order());
         foreach (var (name, tensor) in own)
         {
             Assert.Equal(tensor.Shape, read[name].Shape);
             Assert.Equal(tensor.Values, read[name].Values);
         }
-        // The runtime's names for the LanguageModel module's tensors are exactly the module's own.
+        // The runtime's names for the LanguageNetwork module's tensors are exactly the module's own.
         Assert.Equal(own.Keys.Order(), LanguageModelWeights.ExpectedShapes(config).Keys.Order());
-        Assert.Equal(own.Keys.Order(), LanguageModelWeights.From(read, config, "m.tgm").ToTensors().Keys.Order());
+        Assert.Equal(own.Keys.Order(), LanguageModelWeights.From(read, config, "m.tgm").ToStateDict().Keys.Order());
     }
 
     public static TheoryData<string, byte[], string> Crafted => new()
@@ -61,7 +61,7 @@ public class StateDictTests
     public void RandomEditsOfARealSectionReadOrFailInOneLine()
     {
         var config = new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = 8, Embedding = 4, VocabularySize = 7 };
-        using var network = new LanguageModel(config);
+        using var network = new LanguageNetwork(config);
         var original = ModuleWeights.ToBytes(network);
         var random = new Random(20261128);
         for (var round = 0; round < Fuzzing.FuzzBudget.Rounds(2000); round++)

@@ -22,7 +22,7 @@ public class LevelsAndDocumentsTests
         Assert.Equal(level.Name(), generator.Tokenizer.Level);
         var text = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 12 });
         Assert.StartsWith(" Ishmael", text);
-        var evaluation = CorpusEvaluation.Run(TrainedModel.Load(result.ModelPath), corpus);
+        var evaluation = CorpusEvaluation.Run(TrainableModel.Load(result.ModelPath), corpus);
         Assert.True(evaluation.Loss.MeanNats < 1, $"{level} loss {evaluation.Loss.MeanNats}");
     }
 

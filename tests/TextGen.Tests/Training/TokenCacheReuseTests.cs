@@ -38,7 +38,7 @@ public class TokenCacheReuseTests
             Assert.True(resumed.TokensFromCache); // the checkpoint's tokenizer finds the same ids
             resumed.Run();
         }
-        using var model = TrainedModel.Load(output);
+        using var model = TrainableModel.Load(output);
         var cached = CorpusEvaluation.Run(model, corpus, cache: cache, tokenizing: listener);
         Assert.Empty(passes); // nothing hashed, learned or tokenized after the first run
         var fresh = CorpusEvaluation.Run(model, corpus, cache: new TokenCache(dir.File("fresh-cache")));

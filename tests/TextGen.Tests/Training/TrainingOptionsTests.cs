@@ -26,7 +26,7 @@ public class TrainingOptionsTests
         var result = SmallModels.Train(request with { Training = request.Training with { Beta1 = 0.3 } });
 
         var saved = Checkpoint.Load(Checkpoint.PathFor(result.ModelPath));
-        using var trained = TrainedModel.Load(result.ModelPath);
+        using var trained = TrainableModel.Load(result.ModelPath);
         using var optimizer = optim.Adam(trained.Network.parameters(), 0.01);
         Checkpoint.RestoreOptimizer(optimizer, saved.Optimizer, "m.tgm.ckpt");
         Assert.Equal(0.3, ((TorchSharp.Modules.Adam.ParamGroup)optimizer.ParamGroups.Single()).Betas.Item1);

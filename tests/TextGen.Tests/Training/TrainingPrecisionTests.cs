@@ -64,7 +64,7 @@ public class TrainingPrecisionTests
         float Train(bool bf16)
         {
             manual_seed(1);
-            using var model = new LanguageModel(config);
+            using var model = new LanguageNetwork(config);
             model.Recurrent.Bf16Products = bf16;
             using var optimizer = optim.Adam(model.parameters(), 0.02);
             var loss = float.NaN;

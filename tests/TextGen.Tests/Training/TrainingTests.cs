@@ -44,7 +44,7 @@ public class TrainingTests
         using var dir = new TempDirectory();
         var result = SmallModels.TrainPeriodic(dir, dir.File("m.tgm"));
 
-        using var saved = TrainedModel.Load(result.ModelPath);
+        using var saved = TrainableModel.Load(result.ModelPath);
         Assert.Equal(result.Summary.ValLoss, saved.Metadata.Training!.ValLoss);
         Assert.True(File.Exists(Checkpoint.PathFor(result.ModelPath)));
         Assert.Equal(["m.tgm", "m.tgm.ckpt", "periodic.txt"], dir.Files());
@@ -103,7 +103,7 @@ public class TrainingTests
         Assert.Equal(first.Summary.Steps * 7 / 6, resumed.Summary.Steps);
         // One more epoch took less time than the first six: the reported seconds must include them, as the steps do.
         Assert.True(resumed.Summary.Seconds > first.Summary.Seconds, $"{resumed.Summary.Seconds} s after resuming vs {first.Summary.Seconds} s before");
-        using var saved = TextGen.Persistence.TrainedModel.Load(output);
+        using var saved = TextGen.Persistence.TrainableModel.Load(output);
         Assert.True(saved.Metadata.Training!.Seconds <= resumed.Summary.Seconds);
         Assert.True(saved.Metadata.Training.Seconds >= first.Summary.Seconds * 0.99 || saved.Metadata.Training.Steps <= first.Summary.Steps);
     }
@@ -118,7 +118,7 @@ public class TrainingTests
 
         Assert.True(result.Cancelled);
         Assert.Equal(20, result.Summary.Steps);
-        using var saved = TrainedModel.Load(result.ModelPath);
+        using var saved = TrainableModel.Load(result.ModelPath);
         Assert.Equal(20, saved.Metadata.Training!.Steps);
     }
 
@@ -178,10 +178,10 @@ public class TrainingTests
         Assert.Equal(sum / scored, loss.MeanNats, 4);
     }
 
-    private static TrainedModel ProseModel(TempDirectory dir) =>
-        TrainedModel.Load(SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2)).ModelPath);
+    private static TrainableModel ProseModel(TempDirectory dir) =>
+        TrainableModel.Load(SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2)).ModelPath);
 
-    private static double ScoreFromZeroState(LanguageModel network, int[] tokens, int skip)
+    private static double ScoreFromZeroState(LanguageNetwork network, int[] tokens, int skip)
     {
         using var noGrad = TorchSharp.torch.no_grad();
         using var scope = TorchSharp.torch.NewDisposeScope();

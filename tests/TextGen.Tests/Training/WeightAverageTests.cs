@@ -42,7 +42,7 @@ public class WeightAverageTests
     {
         var config = new RecurrentNetConfig { Layers = 1, Hidden = 8, Embedding = 4, VocabularySize = 5, Dropout = 0 };
         manual_seed(1);
-        using var trained = new LanguageModel(config);
+        using var trained = new LanguageNetwork(config);
         using var average = new WeightAverage(trained.parameters());
         using (no_grad())
         {
@@ -60,7 +60,7 @@ public class WeightAverageTests
         }
 
         manual_seed(2);
-        using var resumed = new LanguageModel(config);
+        using var resumed = new LanguageNetwork(config);
         var live = ModuleWeights.ToBytes(resumed);
         using var restored = new WeightAverage(resumed.parameters());
         restored.Load(resumed, bytes, "test.ckpt");
@@ -80,7 +80,7 @@ public class WeightAverageTests
         using var session = TrainingSession.Prepare(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(10)), dir.File("m.tgm"), epochs: 3));
         var result = session.Run();
 
-        using var saved = TrainedModel.Load(result.ModelPath);
+        using var saved = TrainableModel.Load(result.ModelPath);
         Assert.Equal(result.Summary.ValLoss, session.Data.Evaluate(saved.Network).MeanNats, 6);
         var live = Checkpoint.Load(Checkpoint.PathFor(result.ModelPath));
         Assert.NotEqual(live.Weights, live.Average);

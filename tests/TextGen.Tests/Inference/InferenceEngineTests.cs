@@ -10,7 +10,7 @@ namespace TextGen.Tests.Inference;
 /// The SIMD generation path and TorchSharp's float32 forward pass must both follow a float64 run of the same weights,
 /// step after step, within what float32 rounding allows.
 /// </summary>
-public class CpuLanguageModelTests
+public class InferenceEngineTests
 {
     /// <summary>Unit roundoff of float32.</summary>
     private const double Roundoff = 1.0 / (1 << 24);
@@ -31,7 +31,7 @@ public class CpuLanguageModelTests
         var (model, exact) = ModelAndFloat64Copy(config, seed: 42);
         using var disposeModel = model;
         using var disposeExact = exact;
-        var engine = new CpuLanguageModel(model.ToWeights());
+        var engine = new InferenceEngine(model.ToWeights());
         var (headWeight, headBias) = exact.Head;
         var tolerance = ForwardErrorBound(config);
 
@@ -82,7 +82,7 @@ public class CpuLanguageModelTests
         var (model, exact) = ModelAndFloat64Copy(config, seed: 5);
         using var disposeModel = model;
         using var disposeExact = exact;
-        var engine = new CpuLanguageModel(model.ToWeights());
+        var engine = new InferenceEngine(model.ToWeights());
         var fastTokens = new List<int> { 1 };
         var exactTokens = new List<int> { 1 };
         var sampling = new SamplingOptions { Temperature = 0.8 };
@@ -127,8 +127,8 @@ public class CpuLanguageModelTests
     public void BatchedStepsEqualSeparateStreams(int hidden, int streams)
     {
         manual_seed(3);
-        using var model = new LanguageModel(new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = hidden, Embedding = 8, VocabularySize = 11 });
-        var engine = new CpuLanguageModel(model.ToWeights());
+        using var model = new LanguageNetwork(new RecurrentNetConfig { Cell = CellType.Lstm, Layers = 2, Hidden = hidden, Embedding = 8, VocabularySize = 11 });
+        var engine = new InferenceEngine(model.ToWeights());
         var batched = engine.NewState(streams);
         var single = Enumerable.Range(0, streams).Select(_ => engine.NewState()).ToArray();
         var batchLogits = new float[streams * 11];
@@ -147,13 +147,13 @@ public class CpuLanguageModelTests
     }
 
     /// <summary>A float32 model in eval mode with random biases, and a float64 copy of the same weights.</summary>
-    private static (LanguageModel Model, LanguageModel Exact) ModelAndFloat64Copy(RecurrentNetConfig config, int seed)
+    private static (LanguageNetwork Model, LanguageNetwork Exact) ModelAndFloat64Copy(RecurrentNetConfig config, int seed)
     {
         manual_seed(seed);
-        var model = new LanguageModel(config);
+        var model = new LanguageNetwork(config);
         model.eval();
         RandomizeBiases(model);
-        var exact = new LanguageModel(config);
+        var exact = new LanguageNetwork(config);
         using (no_grad())
         {
             foreach (var ((_, target), (_, source)) in exact.named_parameters().Zip(model.named_parameters())) target.copy_(source);
@@ -163,7 +163,7 @@ public class CpuLanguageModelTests
     }
 
     /// <summary>PyTorch initialises biases small; larger ones make the test sensitive to mixing up gate biases.</summary>
-    private static void RandomizeBiases(LanguageModel model)
+    private static void RandomizeBiases(LanguageNetwork model)
     {
         using var noGrad = no_grad();
         foreach (var (name, parameter) in model.named_parameters())

@@ -4,7 +4,7 @@ using TextGen.Tokenization;
 
 namespace TextGen.Tests.Data;
 
-public class CorpusTokenizerTests
+public class CorpusEncoderTests
 {
     /// <summary>Text that puts every kind of boundary near the cut points: CRLF, blank lines, indented lines, runs of spaces, multi-byte characters, a long line.</summary>
     private static string MixedText(int seed, int length)
@@ -39,7 +39,7 @@ public class CorpusTokenizerTests
 
             // Pieces of about a KB: dozens of cuts, each where no token crosses.
             Assert.True(CorpusFile.Open(path, chunkBytes).Chunks().Count() > 10);
-            using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, chunkBytes), Choice(level), new TokenCache(dir.File("cache")));
+            using var corpus = CorpusEncoder.Encode(CorpusFile.Open(path, chunkBytes), Choice(level), new TokenCache(dir.File("cache")));
             var reference = VocabularyLearner.For(level, Vocabulary).Learn(whole);
             Assert.Equal(reference.Describe().Symbols, corpus.Tokenizer.Describe().Symbols);
             Assert.Equal(reference.Describe().Merges, corpus.Tokenizer.Describe().Merges);
@@ -61,7 +61,7 @@ public class CorpusTokenizerTests
         var chunks = CorpusFile.Open(path, 700).Chunks().ToArray();
         Assert.True(chunks.Length > 20);
         Assert.All(chunks.SkipLast(1), c => Assert.EndsWith("\n", c.Text));
-        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 700), Choice(level), new TokenCache(dir.File("cache")));
+        using var corpus = CorpusEncoder.Encode(CorpusFile.Open(path, 700), Choice(level), new TokenCache(dir.File("cache")));
         Assert.Equal(VocabularyLearner.For(level, Vocabulary).Learn(text).Encode(text).Ids, corpus.Ids.ToArray());
     }
 
@@ -74,7 +74,7 @@ public class CorpusTokenizerTests
         var chunks = CorpusFile.Open(path, 2000).Chunks().ToArray();
         Assert.True(chunks.Length > 10);
         Assert.All(chunks.Skip(1), c => Assert.StartsWith(" ", c.Text));
-        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 2000), Choice(TokenLevel.Bpe), new TokenCache(dir.File("cache")));
+        using var corpus = CorpusEncoder.Encode(CorpusFile.Open(path, 2000), Choice(TokenLevel.Bpe), new TokenCache(dir.File("cache")));
         Assert.Equal(ByteLevelBpeTokenizer.Train(text, 300).Encode(text).Ids, corpus.Ids.ToArray());
     }
 
@@ -84,7 +84,7 @@ public class CorpusTokenizerTests
         using var dir = new TempDirectory();
         var text = "short one\n" + new string('x', 5000) + "\nanother\n\n  indented last";
         var path = dir.Write("docs.txt", text);
-        using var corpus = CorpusTokenizer.Tokenize(CorpusFile.Open(path, 1000), Choice(TokenLevel.Char, documents: true), new TokenCache(dir.File("cache")));
+        using var corpus = CorpusEncoder.Encode(CorpusFile.Open(path, 1000), Choice(TokenLevel.Char, documents: true), new TokenCache(dir.File("cache")));
         var documents = LineDocuments.FromStarts(corpus.Ids, corpus.DocumentStarts!);
         Assert.Equal(4, documents.Count);
         // The piece that holds a long line grows; the pieces after it are back to their size.
@@ -108,7 +108,7 @@ public class CorpusTokenizerTests
         var progress = new Progress(passes);
         int[] first;
         IReadOnlyList<string> words;
-        using (var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Word), cache, progress))
+        using (var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Word), cache, progress))
         {
             Assert.False(corpus.FromCache);
             first = corpus.Ids.ToArray();
@@ -116,7 +116,7 @@ public class CorpusTokenizerTests
         }
         Assert.Equal(["hashing", "learning the vocabulary", "tokenizing"], passes.Distinct());
         passes.Clear();
-        using (var again = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Word), cache, progress))
+        using (var again = CorpusEncoder.Encode(path, Choice(TokenLevel.Word), cache, progress))
         {
             Assert.True(again.FromCache);
             Assert.Equal(first, again.Ids.ToArray());
@@ -126,7 +126,7 @@ public class CorpusTokenizerTests
         // Same size, new content and time: hashed, learned and tokenized again.
         File.WriteAllText(path, Corpora.Prose(20).Replace("Call", "Hail"));
         File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
-        using var changed = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Word), cache, progress);
+        using var changed = CorpusEncoder.Encode(path, Choice(TokenLevel.Word), cache, progress);
         Assert.False(changed.FromCache);
         Assert.Contains("Hail", changed.Tokenizer.Describe().Symbols);
         Assert.DoesNotContain("Hail", words);
@@ -141,7 +141,7 @@ public class CorpusTokenizerTests
         var written = new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc); // whole seconds: put back exactly below
         File.SetLastWriteTimeUtc(path, written);
         var stamp = FileStamp.Of(path);
-        using (var first = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Word), cache)) Assert.DoesNotContain("Hail", first.Tokenizer.Describe().Symbols);
+        using (var first = CorpusEncoder.Encode(path, Choice(TokenLevel.Word), cache)) Assert.DoesNotContain("Hail", first.Tokenizer.Describe().Symbols);
 
         // Same size, new content, and the old modification time put back (as `touch -r` or an unpacker would): only the
         // inode's change time tells, and the corpus is read again.
@@ -149,7 +149,7 @@ public class CorpusTokenizerTests
         File.SetLastWriteTimeUtc(path, written);
         var after = FileStamp.Of(path);
         Assert.Equal((stamp.Length, stamp.ModifiedNs), (after.Length, after.ModifiedNs));
-        using var changed = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Word), cache);
+        using var changed = CorpusEncoder.Encode(path, Choice(TokenLevel.Word), cache);
         Assert.False(changed.FromCache);
         Assert.Contains("Hail", changed.Tokenizer.Describe().Symbols);
     }
@@ -196,7 +196,7 @@ public class CorpusTokenizerTests
         var cache = new TokenCache(dir.File("cache"));
         var path = dir.Write("c.txt", Corpora.Prose(5));
         int[] expected;
-        using (var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache)) expected = corpus.Ids.ToArray();
+        using (var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache)) expected = corpus.Ids.ToArray();
         var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
         var record = Path.ChangeExtension(ids, ".json");
         switch (damage)
@@ -216,7 +216,7 @@ public class CorpusTokenizerTests
                 File.WriteAllBytes(ids, bytes);
                 break;
         }
-        using var again = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache);
+        using var again = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache);
         Assert.False(again.FromCache);
         Assert.Equal(expected, again.Ids.ToArray());
         if (damage == "garbage record") Assert.Null(again.CacheWarning); // no record, no entry: a plain miss
@@ -233,14 +233,14 @@ public class CorpusTokenizerTests
         var path = dir.Write("c.txt", Corpora.Prose(5));
         string learned;
         int[] expected;
-        using (var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache))
+        using (var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache))
         {
             learned = string.Join("", corpus.Tokenizer.Describe().Symbols);
             expected = corpus.Ids.ToArray();
         }
         var record = Directory.GetFiles(dir.File("cache"), "*.tokenizer.json", SearchOption.AllDirectories).Single();
         File.WriteAllText(record, File.ReadAllText(record).Replace("\"a\"", "\"\u00e0\""));
-        using var again = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache);
+        using var again = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache);
         Assert.Equal(learned, string.Join("", again.Tokenizer.Describe().Symbols));
         Assert.Equal(expected, again.Ids.ToArray());
     }
@@ -255,7 +255,7 @@ public class CorpusTokenizerTests
         var cache = new TokenCache(dir.File("cache"));
         var path = dir.Write("c.txt", "the cat sat\nthe dog ran\na cat sat\n");
         long[] counts, starts;
-        using (var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char, documents: true), cache)) (counts, starts) = ([.. corpus.Counts], corpus.DocumentStarts!);
+        using (var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Char, documents: true), cache)) (counts, starts) = ([.. corpus.Counts], corpus.DocumentStarts!);
         var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
         var record = Path.ChangeExtension(ids, ".json");
         var entry = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!;
@@ -272,7 +272,7 @@ public class CorpusTokenizerTests
             File.WriteAllBytes(docs, File.ReadAllBytes(docs)[..^8]);
         }
         File.WriteAllText(record, entry.ToJsonString());
-        using var again = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char, documents: true), cache);
+        using var again = CorpusEncoder.Encode(path, Choice(TokenLevel.Char, documents: true), cache);
         Assert.Equal(counts, again.Counts);
         Assert.Equal(starts, again.DocumentStarts);
         Assert.StartsWith($"the token cache's entry for {path} was damaged", again.CacheWarning);
@@ -286,12 +286,12 @@ public class CorpusTokenizerTests
         var cache = new TokenCache(dir.File("cache"));
         var path = dir.Write("c.txt", Corpora.Prose(2));
         string learned;
-        using (var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache)) learned = string.Join("", corpus.Tokenizer.Describe().Symbols);
+        using (var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache)) learned = string.Join("", corpus.Tokenizer.Describe().Symbols);
         var record = Directory.GetFiles(dir.File("cache"), "*.tokenizer.json", SearchOption.AllDirectories).Single();
         var bare = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(record))!["tokenizer"]!.ToJsonString();
         File.WriteAllText(record, bare.Replace("\"a\"", "\"\u00e0\""));
         Assert.Null(cache.FindTokenizer(Path.GetFileName(record).Split('.')[0]));
-        using var again = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), cache);
+        using var again = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), cache);
         Assert.Equal(learned, string.Join("", again.Tokenizer.Describe().Symbols));
     }
 
@@ -300,7 +300,7 @@ public class CorpusTokenizerTests
     {
         using var dir = new TempDirectory();
         var notAFolder = dir.Write("cache", "a file where the cache folder should be");
-        var error = Assert.Throws<TextGenException>(() => CorpusTokenizer.Tokenize(dir.Write("c.txt", Corpora.Prose(2)), Choice(TokenLevel.Char), new TokenCache(notAFolder)));
+        var error = Assert.Throws<TextGenException>(() => CorpusEncoder.Encode(dir.Write("c.txt", Corpora.Prose(2)), Choice(TokenLevel.Char), new TokenCache(notAFolder)));
         Assert.Contains("set TEXTGEN_CACHE to a writable folder", error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
@@ -314,7 +314,7 @@ public class CorpusTokenizerTests
         Assert.Equal(4, TokenIds.ElementSize(65_537));
         using var dir = new TempDirectory();
         var path = dir.Write("c.txt", Corpora.Prose(3));
-        using var corpus = CorpusTokenizer.Tokenize(path, Choice(TokenLevel.Char), new TokenCache(dir.File("cache")));
+        using var corpus = CorpusEncoder.Encode(path, Choice(TokenLevel.Char), new TokenCache(dir.File("cache")));
         var ids = Directory.GetFiles(dir.File("cache"), "*.ids", SearchOption.AllDirectories).Single();
         Assert.Equal(corpus.Ids.Length, new FileInfo(ids).Length); // one byte per character
     }

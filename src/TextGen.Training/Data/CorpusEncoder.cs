@@ -48,13 +48,13 @@ public sealed class TokenizedCorpus(ITokenizer tokenizer, TokenIds ids, TokenCac
 /// order in the narrowest integer type the vocabulary allows). Later calls with the same corpus content and settings
 /// find both in the cache and read nothing but the cache's records.
 /// </summary>
-public static class CorpusTokenizer
+public static class CorpusEncoder
 {
-    public static TokenizedCorpus Tokenize(string corpusPath, TokenizerChoice choice, TokenCache cache,
+    public static TokenizedCorpus Encode(string corpusPath, TokenizerChoice choice, TokenCache cache,
         IProgress<ByteProgress>? progress = null, CancellationToken cancel = default) =>
-        Tokenize(CorpusFile.Open(corpusPath), choice, cache, progress, cancel);
+        Encode(CorpusFile.Open(corpusPath), choice, cache, progress, cancel);
 
-    internal static TokenizedCorpus Tokenize(CorpusFile corpus, TokenizerChoice choice, TokenCache cache,
+    internal static TokenizedCorpus Encode(CorpusFile corpus, TokenizerChoice choice, TokenCache cache,
         IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
         cache.EnsureWritable();

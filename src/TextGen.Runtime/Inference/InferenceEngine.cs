@@ -9,7 +9,7 @@ namespace TextGen.Inference;
 /// one-hot), so generation costs the recurrent products, the upper layers and the head. Immutable after construction
 /// and safe to share between threads; each stream keeps its own <see cref="InferenceState"/>.
 /// </summary>
-public sealed class CpuLanguageModel
+public sealed class InferenceEngine
 {
     private readonly float[] _inputTable;     // (vocab, gates * hidden): layer 0's input product plus biases
     private readonly float[][] _inputWeights; // layer -> (gates * hidden, hidden); index 0 unused
@@ -23,7 +23,7 @@ public sealed class CpuLanguageModel
     private readonly Int8Matrix[]? _hiddenInt8;
     private readonly Int8Matrix? _headInt8;
 
-    public CpuLanguageModel(LanguageModelWeights weights, GenerationPrecision precision = GenerationPrecision.Fp32)
+    public InferenceEngine(LanguageModelWeights weights, GenerationPrecision precision = GenerationPrecision.Fp32)
     {
         var config = weights.Config;
         Cell = config.Cell;

@@ -5,22 +5,22 @@ using TextGen.Tokenization;
 
 namespace TextGen.Persistence;
 
-/// <summary>A language model as a TorchSharp module, with its tokenizer and metadata: what training and evaluation use.</summary>
-public sealed class TrainedModel : IDisposable
+/// <summary>A language network as a TorchSharp module (fresh or trained), with its tokenizer and metadata: what training and evaluation use.</summary>
+public sealed class TrainableModel : IDisposable
 {
-    public TrainedModel(LanguageModel network, ITokenizer tokenizer, ModelMetadata metadata)
+    public TrainableModel(LanguageNetwork network, ITokenizer tokenizer, ModelMetadata metadata)
     {
         Network = network;
         Tokenizer = tokenizer;
         Metadata = metadata;
     }
 
-    public LanguageModel Network { get; }
+    public LanguageNetwork Network { get; }
     public ITokenizer Tokenizer { get; }
     public ModelMetadata Metadata { get; }
 
     /// <summary>The same network and tokenizer with a new training summary (shares the weights; dispose only one).</summary>
-    public TrainedModel WithTraining(TrainingSummary summary) => new(Network, Tokenizer, Metadata with { Training = summary });
+    public TrainableModel WithTraining(TrainingSummary summary) => new(Network, Tokenizer, Metadata with { Training = summary });
 
     public void Save(string path) => Save(path, Metadata.Training, ModuleWeights.ToBytes(Network));
 
@@ -29,15 +29,15 @@ public sealed class TrainedModel : IDisposable
         ModelFile.Write(path, Metadata with { Training = training }, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [TextModel.WeightsSection] = weights });
 
     /// <summary>Reads the file the way generation does (no libtorch involved in parsing), then builds the module from it.</summary>
-    public static TrainedModel Load(string path) => FromTextModel(TextModel.Load(path));
+    public static TrainableModel Load(string path) => FromTextModel(TextModel.Load(path));
 
-    public static TrainedModel FromTextModel(TextModel model)
+    public static TrainableModel FromTextModel(TextModel model)
     {
         TorchRuntime.EnsureLoaded();
-        var network = new LanguageModel(model.Metadata.Network);
-        ModuleWeights.Copy(network, model.Weights.ToTensors(), "the model in memory");
+        var network = new LanguageNetwork(model.Metadata.Network);
+        ModuleWeights.Copy(network, model.Weights.ToStateDict(), "the model in memory");
         network.eval();
-        return new TrainedModel(network, model.Tokenizer, model.Metadata);
+        return new TrainableModel(network, model.Tokenizer, model.Metadata);
     }
 
     /// <summary>This model as generation sees it: the weights copied out of the module into arrays.</summary>

@@ -10,14 +10,14 @@ namespace TextGen.Modeling;
 /// Next-token model: embedding (or one-hot input) → stacked recurrent layers → dropout → linear head over the vocabulary.
 /// Input is token ids (batch, time); output is logits (batch, time, vocabulary).
 /// </summary>
-public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor Logits, RecurrentState State)>
+public sealed class LanguageNetwork : nn.Module<Tensor, RecurrentState?, (Tensor Logits, RecurrentState State)>
 {
     private readonly Embedding? embedding;
     private readonly RecurrentStack recurrent;
     private readonly CounterDropout dropout;
     private readonly Linear head;
 
-    public LanguageModel(RecurrentNetConfig config) : base("LanguageModel")
+    public LanguageNetwork(RecurrentNetConfig config) : base("LanguageNetwork")
     {
         config.Validate();
         Config = config;
@@ -41,8 +41,8 @@ public sealed class LanguageModel : nn.Module<Tensor, RecurrentState?, (Tensor L
 
     public RecurrentStack Recurrent => recurrent;
 
-    /// <summary>The weights copied into arrays, as the runtime's <see cref="CpuLanguageModel"/> takes them.</summary>
-    public LanguageModelWeights ToWeights() => LanguageModelWeights.From(ModuleWeights.ToTensors(this), Config, "the model in memory");
+    /// <summary>The weights copied into arrays, as the runtime's <see cref="InferenceEngine"/> takes them.</summary>
+    public LanguageModelWeights ToWeights() => LanguageModelWeights.From(ModuleWeights.ToStateDict(this), Config, "the model in memory");
 
     public (Tensor Weight, Tensor Bias) Head => (head.weight!, head.bias!);
 
