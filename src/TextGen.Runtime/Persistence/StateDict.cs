@@ -58,6 +58,26 @@ public static class StateDict
         }
     }
 
+    /// <summary>The inverse of <see cref="Read"/>: the bytes TorchSharp's <c>Module.save</c> writes for these tensors, in this order.</summary>
+    public static byte[] Write(IEnumerable<KeyValuePair<string, FloatTensor>> tensors)
+    {
+        var entries = tensors.ToList();
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write7BitEncodedInt64(entries.Count);
+            foreach (var (name, tensor) in entries)
+            {
+                writer.Write(name);
+                writer.Write7BitEncodedInt64(Float32);
+                writer.Write7BitEncodedInt64(tensor.Shape.Length);
+                foreach (var dimension in tensor.Shape) writer.Write7BitEncodedInt64(dimension);
+                foreach (var value in tensor.Values) writer.Write(value); // little-endian on every platform
+            }
+        }
+        return buffer.ToArray();
+    }
+
     private sealed class Reader(byte[] bytes)
     {
         private int _position;

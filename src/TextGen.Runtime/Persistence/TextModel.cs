@@ -35,6 +35,10 @@ public sealed class TextModel
         return new TextModel(tokenizer, metadata, LanguageModelWeights.From(StateDict.Read(weights, path), metadata.Network, path));
     }
 
+    /// <summary>Writes this model as a <c>.tgm</c> file that <see cref="Load"/> (and the training library) read back.</summary>
+    public void Save(string path) =>
+        ModelFile.Write(path, Metadata, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [WeightsSection] = StateDict.Write(Weights.ToStateDict()) });
+
     /// <summary>
     /// The header's architecture must be in range, agree with the tokenizer, and fit the weights the file holds, before
     /// it sizes any allocation: a crafted header with a recomputed checksum must not make anything allocate gigabytes.

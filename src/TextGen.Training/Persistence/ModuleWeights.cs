@@ -1,4 +1,3 @@
-using System.Text;
 using static TorchSharp.torch;
 
 namespace TextGen.Persistence;
@@ -10,15 +9,7 @@ namespace TextGen.Persistence;
 /// </summary>
 public static class ModuleWeights
 {
-    public static byte[] ToBytes(nn.Module module)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
-        {
-            module.save(writer);
-        }
-        return buffer.ToArray();
-    }
+    public static byte[] ToBytes(nn.Module module) => StateDict.Write(ToStateDict(module));
 
     public static void Load(nn.Module module, byte[] bytes, string path) => Copy(module, StateDict.Read(bytes, path), path);
 
