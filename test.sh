@@ -13,9 +13,21 @@ for library in TextGen.Runtime TextGen.Training; do
   dotnet pack "src/$library" -c Release --no-build --nologo -v q -clp:ErrorsOnly
 done
 dotnet pack src/TextGen.Cli -c Release --nologo -v q -clp:ErrorsOnly
+status=0
+# Style: the build already fails on .editorconfig's code-style rules; formatting and line length are checked here.
+if ! dotnet format TextGen.sln --verify-no-changes --no-restore -v q; then
+  echo "style: run \`dotnet format TextGen.sln\` and commit what it changes" >&2
+  status=1
+fi
+long_lines=$(find src tests examples -name '*.cs' -not -path '*/bin/*' -not -path '*/obj/*' -print0 \
+  | xargs -0 awk 'length > 200 { print FILENAME ":" FNR ": " length " characters" }')
+if [ -n "$long_lines" ]; then
+  echo "style: lines over 200 characters (.editorconfig's max_line_length); wrap them:" >&2
+  echo "$long_lines" >&2
+  status=1
+fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-status=0
 # Three assemblies: the managed runtime's (no TorchSharp, tests in parallel), training's, and whole programs'.
 run_tests() {
   dotnet test "$@" -c Release --no-build --nologo -- RunConfiguration.DotNetHostPath="$torch_dotnet" 2>&1 | tee -a "$log"

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Parsing;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using TextGen.Settings;
@@ -11,7 +10,8 @@ namespace TextGen.Cli;
 /// <see cref="Options"/> to a command, then <see cref="Bind"/> gives the record the flags describe. The flag's name,
 /// help text, default, accepted values and parse-time message all come from the property.
 /// </summary>
-public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties | DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicMethods)] T>
+public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties |
+    DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicMethods)] T>
     where T : new()
 {
     private readonly (DeclaredOption Declared, Option Option)[] _flags;
@@ -171,7 +171,9 @@ internal static class OptionFlags
             {
                 if (Element<TElement>(declared, part) is not { } value)
                 {
-                    result.AddError($"{SharedOptions.Flag(declared.Name)} '{part}' is not {(typeof(TElement).IsEnum ? $"one of {declared.Range}" : typeof(TElement) == typeof(int) ? "a whole number" : "a number")}; use e.g. {Example(declared)}.");
+                    result.AddError($"{SharedOptions.Flag(declared.Name)} '{part}' is not " +
+                                    $"{(typeof(TElement).IsEnum ? $"one of {declared.Range}" : typeof(TElement) == typeof(int) ? "a whole number" : "a number")}; " +
+                                    $"use e.g. {Example(declared)}.");
                     return [];
                 }
                 if (declared.Problem(value) is { } problem)

@@ -19,7 +19,9 @@ public static class InternalError
         var firstLine = error.Message.Split('\n', 2)[0].Trim();
         var where = TryWrite(error);
         return $"internal error: {error.GetType().Name}: {firstLine} " +
-               (where is null ? "(no report could be written: set TEXTGEN_CACHE to a writable folder and run it again to get one)" : $"(the full trace is in {where}; please report it with the command that led to it)");
+               (where is null
+                   ? "(no report could be written: set TEXTGEN_CACHE to a writable folder and run it again to get one)"
+                   : $"(the full trace is in {where}; please report it with the command that led to it)");
     }
 
     /// <summary>

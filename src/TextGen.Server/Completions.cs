@@ -37,7 +37,8 @@ internal static class Completions
         }
         var results = await Task.Run(() => generator.Complete(rows, http.RequestAborted), http.RequestAborted);
         var choices = results.Select((r, index) => new CompletionChoice(r.Text, index, Reason(r.Finish))).ToArray();
-        await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)), OpenAiJson.Default.CompletionResponse, cancellationToken: http.RequestAborted);
+        await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)),
+            OpenAiJson.Default.CompletionResponse, cancellationToken: http.RequestAborted);
     }
 
     public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request)
@@ -73,7 +74,8 @@ internal static class Completions
         }
         var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted);
         var choices = results.Select((r, index) => new ChatChoice(index, new ChatMessageOut("assistant", r.Text), Reason(r.Finish))).ToArray();
-        await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)), OpenAiJson.Default.ChatCompletionResponse, cancellationToken: http.RequestAborted);
+        await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)),
+            OpenAiJson.Default.ChatCompletionResponse, cancellationToken: http.RequestAborted);
     }
 
     private static Task Chunk(HttpContext http, string id, long created, string model, int index, ChatDelta delta, string? finish) =>

@@ -79,7 +79,8 @@ public sealed class PlaygroundTests(PlaygroundFixture fixture) : IClassFixture<P
         var shown = await _page.Locator("#output-0").InnerTextAsync();
 
         using var http = new HttpClient { BaseAddress = new Uri(fixture.Server.Url) };
-        using var response = await http.PostAsJsonAsync("/v1/completions", new { prompt = "Call me", max_tokens = 120, seed = 7, temperature = 0.8, top_k = 0, top_p = 1.0, repetition_penalty = 1.0, n = 1 });
+        using var response = await http.PostAsJsonAsync("/v1/completions",
+            new { prompt = "Call me", max_tokens = 120, seed = 7, temperature = 0.8, top_k = 0, top_p = 1.0, repetition_penalty = 1.0, n = 1 });
         var expected = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices")[0].GetProperty("text").GetString();
         Assert.Equal(expected!.Trim(), shown.Trim());
         Assert.True(shown.Length > 20);

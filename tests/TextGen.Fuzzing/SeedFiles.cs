@@ -15,7 +15,13 @@ internal static class SeedFiles
     {
         var config = new RecurrentNetConfig
         {
-            Cell = cell, Layers = layers, Hidden = hidden, Embedding = 3, OneHot = oneHot, Dropout = 0, VocabularySize = tokenizer.VocabularySize,
+            Cell = cell,
+            Layers = layers,
+            Hidden = hidden,
+            Embedding = 3,
+            OneHot = oneHot,
+            Dropout = 0,
+            VocabularySize = tokenizer.VocabularySize,
         };
         var random = new Random(layers * 31 + hidden);
         var tensors = LanguageModelWeights.ExpectedShapes(config).ToDictionary(
@@ -23,12 +29,24 @@ internal static class SeedFiles
             entry => new FloatTensor(entry.Value, [.. Enumerable.Range(0, (int)entry.Value.Aggregate(1L, (a, b) => a * b)).Select(_ => (float)(random.NextDouble() - 0.5))]));
         var metadata = new ModelMetadata
         {
-            Tokenizer = tokenizer.Describe(), Network = config, TokenCounts = [.. Enumerable.Repeat(1L, tokenizer.VocabularySize)],
+            Tokenizer = tokenizer.Describe(),
+            Network = config,
+            TokenCounts = [.. Enumerable.Repeat(1L, tokenizer.VocabularySize)],
             // What `textgen info` shows, so that fuzzing starts from every field a header holds.
             Training = layers == 1 ? null : new TrainingSummary
             {
-                Corpus = "seed.txt", Steps = 12, Epochs = 1.5, TrainLoss = 2.25, ValLoss = 2.5, TokensPerSecond = 1e4, Seconds = 61, BatchSize = 4,
-                SequenceLength = 8, LearningRate = 2e-3, Seed = 7, History = [new TrainingPoint(6, 30, 2.5, 2.75, 2e-3), new TrainingPoint(12, 61, 2.25, 2.5, 1e-3)],
+                Corpus = "seed.txt",
+                Steps = 12,
+                Epochs = 1.5,
+                TrainLoss = 2.25,
+                ValLoss = 2.5,
+                TokensPerSecond = 1e4,
+                Seconds = 61,
+                BatchSize = 4,
+                SequenceLength = 8,
+                LearningRate = 2e-3,
+                Seed = 7,
+                History = [new TrainingPoint(6, 30, 2.5, 2.75, 2e-3), new TrainingPoint(12, 61, 2.25, 2.5, 1e-3)],
             },
         };
         var path = Scratch.Path("seed.tgm");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using TextGen.Benchmarking;
-using TextGen.Modeling;
 
 namespace TextGen.Cli.Commands;
 
@@ -33,7 +32,8 @@ public static class BenchCommand
             foreach (var t in report.Train)
             {
                 var fp32 = report.Train.First(f => f.Cell == t.Cell && f.Layers == t.Layers && f.Hidden == t.Hidden && f.Precision == "fp32").TokensPerSecond;
-                output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.Precision,11}{t.TokensPerSecond,12:N0}{t.TokensPerSecond / fp32,8:F2}x{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
+                output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{$"{t.Batch}x{t.SeqLength}",12}{t.Precision,11}{t.TokensPerSecond,12:N0}" +
+                                 $"{t.TokensPerSecond / fp32,8:F2}x{t.Gflops,10:F1}{t.FractionOfPeak,9:P0}");
             }
             output.WriteLine();
             output.WriteLine($"{"sample",-16}{"batch",12}{"precision",11}{"tokens/s",12}{"vs fp32",9}{"of peak",9}");
@@ -45,10 +45,12 @@ public static class BenchCommand
             if (report.TrainLoop is { } loop)
             {
                 output.WriteLine();
-                output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength} {loop.Precision}: textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
+                output.WriteLine($"training loop, {loop.Cell} {loop.Layers}x{loop.Hidden} {loop.Batch}x{loop.SeqLength} {loop.Precision}: " +
+                                 $"textgen train {loop.TrainerTokensPerSecond:N0} tokens/s, bare loop {loop.BareTokensPerSecond:N0} ({loop.Ratio:P1})");
                 if (loop.TrainerCpu is { } cpu)
                 {
-                    output.WriteLine($"  CPU time while training: user {cpu.UserSeconds:F1} s, system {cpu.SystemSeconds:F1} s ({cpu.SystemShare:P0} system), {cpu.CoresBusy:F2} cores busy over {cpu.WallSeconds:F1} s");
+                    output.WriteLine($"  CPU time while training: user {cpu.UserSeconds:F1} s, system {cpu.SystemSeconds:F1} s ({cpu.SystemShare:P0} system), " +
+                                     $"{cpu.CoresBusy:F2} cores busy over {cpu.WallSeconds:F1} s");
                 }
             }
             if (report.Corpus.Count > 0)
@@ -58,7 +60,8 @@ public static class BenchCommand
                 output.WriteLine($"{"level",-8}{"tokens",14}{"hash",9}{"learn",9}{"tokenize",10}{"cached start",14}{"read tokens/s",16}");
                 foreach (var c in report.Corpus)
                 {
-                    output.WriteLine($"{c.Level,-8}{c.Tokens,14:N0}{c.HashMegabytesPerSecond,9:N0}{c.LearnMegabytesPerSecond,9:N0}{c.TokenizeMegabytesPerSecond,10:N0}{c.CachedSeconds * 1000,11:N0} ms{c.StreamTokensPerSecond,16:N0}");
+                    output.WriteLine($"{c.Level,-8}{c.Tokens,14:N0}{c.HashMegabytesPerSecond,9:N0}{c.LearnMegabytesPerSecond,9:N0}" +
+                                     $"{c.TokenizeMegabytesPerSecond,10:N0}{c.CachedSeconds * 1000,11:N0} ms{c.StreamTokensPerSecond,16:N0}");
                 }
             }
             return 0;

@@ -43,7 +43,8 @@ public static class EmbedCommand
             if (directory is not null)
             {
                 EmbeddingExport.Write(table, directory);
-                parse.InvocationConfiguration.Error.WriteLine($"Wrote {table.Tokens.Count} vectors of {table.Dimension} dimensions to {directory}/ ({EmbeddingExport.VectorsFile}, {EmbeddingExport.MetadataFile}, {EmbeddingExport.Word2VecFile}).");
+                parse.InvocationConfiguration.Error.WriteLine($"Wrote {table.Tokens.Count} vectors of {table.Dimension} dimensions to {directory}/ " +
+                                                              $"({EmbeddingExport.VectorsFile}, {EmbeddingExport.MetadataFile}, {EmbeddingExport.Word2VecFile}).");
             }
             if (png is not null)
             {

@@ -57,7 +57,8 @@ public static class ForecastCommand
         if (!json)
         {
             error.WriteLine($"{series.Count} prices of {series.Column} ({series.Dates[0]:yyyy-MM-dd} to {series.Dates[^1]:yyyy-MM-dd}); skipped {Skipped(series)}.");
-            error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; diff {settings.Diff.ToString().ToLowerInvariant()}, window {settings.Window}, horizon {settings.Horizon}, seed {session.Seed}.");
+            error.WriteLine($"Windows: {data.TrainSamples.Length} training, {data.ValSamples.Length} validation, {data.TestSamples.Length} test; " +
+                            $"diff {settings.Diff.ToString().ToLowerInvariant()}, window {settings.Window}, horizon {settings.Horizon}, seed {session.Seed}.");
         }
         using var interrupt = new ConsoleInterrupt();
         using var result = session.Run(json ? null : new EpochLines(error), interrupt.Token);

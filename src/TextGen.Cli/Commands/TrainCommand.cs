@@ -78,9 +78,14 @@ public static class TrainCommand
         var options = session.Options;
         if (!json)
         {
-            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{(session.WidthChosen ? $" (width fitted to the budget{(session.MeasuredBaseThroughput is { } speed ? $", this machine's {speed / 1000:F1}k tokens/s at {ModelSizing.BaseWidth}" : "")} and the corpus; --hidden sets it)" : "")} ({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
-                            $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}{(session.Data.HeldOutTokens > session.Data.ValidationTokens ? $" (a fixed sample of the {session.Data.HeldOutTokens:N0} held out)" : "")}; " +
-                            $"batch {options.BatchSize}x{options.SequenceLength}, {options.Precision?.Name()} products, budget {Budget(options)}, seed {options.Seed}. Ctrl-C stops and keeps the best model.");
+            var machineSpeed = session.MeasuredBaseThroughput is { } speed ? $", this machine's {speed / 1000:F1}k tokens/s at {ModelSizing.BaseWidth}" : "";
+            var fittedWidth = session.WidthChosen ? $" (width fitted to the budget{machineSpeed} and the corpus; --hidden sets it)" : "";
+            var heldOutSample = session.Data.HeldOutTokens > session.Data.ValidationTokens ? $" (a fixed sample of the {session.Data.HeldOutTokens:N0} held out)" : "";
+            error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{fittedWidth} " +
+                            $"({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
+                            $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}{heldOutSample}; " +
+                            $"batch {options.BatchSize}x{options.SequenceLength}, {options.Precision?.Name()} products, budget {Budget(options)}, seed {options.Seed}. " +
+                            "Ctrl-C stops and keeps the best model.");
         }
 
         var result = TrainingDisplay.Run(session, error, interrupt.Token);

@@ -34,7 +34,8 @@ public sealed class InferenceEngine
         var width = Gates * Hidden;
         if ((long)VocabularySize * width > Array.MaxLength)
         {
-            throw new TextGenException($"this model's input table ({VocabularySize:N0} tokens x {width:N0} gate inputs) is too large to generate with; train a narrower model or a smaller vocabulary.");
+            throw new TextGenException($"this model's input table ({VocabularySize:N0} tokens x {width:N0} gate inputs) is too large to generate with; " +
+                                       "train a narrower model or a smaller vocabulary.");
         }
 
         _inputWeights = weights.Layers.Select((l, i) => i == 0 ? [] : l.InputWeight).ToArray();

@@ -49,7 +49,10 @@ internal sealed class Int8Matrix
     public int Columns { get; }
     public int PaddedColumns { get; }
 
-    /// <summary>Whether this CPU can run the kernel (the VEX-encoded AVX-VNNI: Intel from Alder Lake and Sapphire Rapids, AMD from Zen 5; Zen 4, Ice Lake and Cascade Lake have only the AVX-512 form).</summary>
+    /// <summary>
+    /// Whether this CPU can run the kernel (the VEX-encoded AVX-VNNI: Intel from Alder Lake and Sapphire Rapids, AMD from Zen 5;
+    /// Zen 4, Ice Lake and Cascade Lake have only the AVX-512 form).
+    /// </summary>
     public static bool IsSupported => AvxVnni.IsSupported;
 
     /// <summary>Operations (a multiply and an add per byte pair) of one round of <see cref="DotProductLoop"/>.</summary>

@@ -30,7 +30,8 @@ public sealed record LanguageModelWeights(
             }
             if (!tensor.Shape.SequenceEqual(expected[name]))
             {
-                throw new TextGenException($"{path}: its weight '{name}' is [{string.Join(", ", tensor.Shape)}] where the header's architecture needs [{string.Join(", ", expected[name])}]; the file is corrupt or was edited.");
+                throw new TextGenException($"{path}: its weight '{name}' is [{string.Join(", ", tensor.Shape)}] " +
+                                           $"where the header's architecture needs [{string.Join(", ", expected[name])}]; the file is corrupt or was edited.");
             }
             return tensor.Values;
         }

@@ -76,7 +76,9 @@ public sealed record RecurrentNetConfig
             if ((this with { Hidden = middle }).FitsModelFile) low = middle; else high = middle;
         }
         var fix = low >= 1 ? $"use --hidden {low} or less, or fewer layers" : "use a smaller --embedding or vocabulary";
-        throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights, whose training checkpoint ({CheckpointBytesPerWeight * ParameterCount() / 1e9:F1} GB) would not fit the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; {fix}.");
+        throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights, " +
+                                             $"whose training checkpoint ({CheckpointBytesPerWeight * ParameterCount() / 1e9:F1} GB) " +
+                                             $"would not fit the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; {fix}.");
     }
 
     /// <summary>Gate blocks per cell: 4 for an LSTM, 3 for a GRU, 1 for a plain RNN.</summary>

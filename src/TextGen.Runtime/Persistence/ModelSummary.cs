@@ -1,5 +1,3 @@
-using TextGen.Modeling;
-
 namespace TextGen.Persistence;
 
 /// <summary>
@@ -49,14 +47,17 @@ public sealed record ModelSummary(
     public IEnumerable<string> Lines()
     {
         yield return $"{Path ?? "model"} ({(FileBytes is { } bytes ? $"{bytes / 1e6:F1} MB, " : "")}created {Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC)";
-        yield return $"network    {Layers}x{Hidden} {Cell}, {(Embedding is { } width ? $"embedding {width}{(FrozenEmbedding ? " (frozen)" : "")}" : "one-hot input")}, dropout {Dropout:0.##}, {Parameters:N0} parameters";
+        yield return $"network    {Layers}x{Hidden} {Cell}, {(Embedding is { } width ? $"embedding {width}{(FrozenEmbedding ? " (frozen)" : "")}" : "one-hot input")}, " +
+                     $"dropout {Dropout:0.##}, {Parameters:N0} parameters";
         yield return $"tokenizer  {Level}, vocabulary {Vocabulary:N0}{(Documents ? ", line documents" : "")}";
         if (Training is not { } run)
         {
             yield return "training   not recorded";
             yield break;
         }
-        yield return $"training   {run.Corpus}{(CorpusTokens is { } tokens ? $" ({tokens:N0} tokens)" : "")}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
+        yield return $"training   {run.Corpus}{(CorpusTokens is { } tokens ? $" ({tokens:N0} tokens)" : "")}: {run.Steps:N0} steps ({run.Epochs:F2} epochs) " +
+                     $"in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; " +
+                     $"batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
         yield return $"loss       validation {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), training {run.TrainLoss:F4}";
         yield return $"curve      {run.History.Count} evaluations{(run.History.Count > 0 ? $", steps {run.History[0].Step:N0} to {run.History[^1].Step:N0}" : "")}";
     }

@@ -17,9 +17,9 @@ public static partial class BpeTrainer
     public static partial Regex PreTokenization();
 
     /// <summary>
-    /// Distinct pieces the merges are learned from, at most (the most frequent). A 1 GB generated corpus has 685,000;
-    /// learning from all of them took 15.8 s and peaked at 691 MB, from these 4.6 s and 329 MB. At 100 MB the top
-    /// 200,000 of 409,000 hold 98.4% of the occurrences (docs/corpora.md).
+    /// Distinct pieces the merges are learned from, at most (the most frequent): learning from every piece of a very
+    /// large corpus costs several times the time and memory, while the most frequent pieces hold nearly all of its
+    /// occurrences (docs/corpora.md has the measurements).
     /// </summary>
     public const int MaxLearningPieces = 200_000;
 

@@ -14,7 +14,9 @@ public static class ByteLevel
         var bytes = new byte[mapped.Length];
         for (var i = 0; i < mapped.Length; i++)
         {
-            bytes[i] = CharToByte.TryGetValue(mapped[i], out var b) ? b : throw new TextGenException("the model file's byte-level vocabulary has a character outside the byte map; the file is corrupt.");
+            bytes[i] = CharToByte.TryGetValue(mapped[i], out var b)
+                ? b
+                : throw new TextGenException("the model file's byte-level vocabulary has a character outside the byte map; the file is corrupt.");
         }
         return bytes;
     }

@@ -59,9 +59,7 @@ public static class BenchmarkSuite
         var int8 = Throughput.Int8Gops();
 
         var train = new List<TrainThroughput>();
-        foreach (var cell in options.Cells)
-        foreach (var layers in options.Layers)
-        foreach (var hidden in options.Hidden)
+        foreach (var (cell, layers, hidden) in from c in options.Cells from l in options.Layers from h in options.Hidden select (c, l, h))
         {
             cancel.ThrowIfCancellationRequested();
             var config = Config(options, cell, layers, hidden);
@@ -71,16 +69,15 @@ public static class BenchmarkSuite
                 var isBf16 = precision == TrainingPrecision.Bf16;
                 var tokens = Throughput.BareTrainingTokensPerSecond(config, options.Batch, options.SeqLength, options.Seconds, warmupSeconds: 3, isBf16);
                 var gflops = tokens * FlopCount.TrainingPerToken(config) / 1e9;
-                train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, gflops / (isBf16 ? bf16 ?? peak : peak)) { Precision = precision.Name() });
+                var fraction = gflops / (isBf16 ? bf16 ?? peak : peak);
+                train.Add(new TrainThroughput(Name(cell), layers, hidden, options.Batch, options.SeqLength, tokens, gflops, fraction) { Precision = precision.Name() });
             }
         }
 
         var sample = new List<SampleThroughput>();
         Inference.GenerationPrecision[] precisions = Inference.Int8Matrix.IsSupported
             ? [Inference.GenerationPrecision.Fp32, Inference.GenerationPrecision.Int8] : [Inference.GenerationPrecision.Fp32];
-        foreach (var cell in options.Cells)
-        foreach (var batch in new[] { 1, 8 })
-        foreach (var precision in precisions)
+        foreach (var (cell, batch, precision) in from c in options.Cells from b in new[] { 1, 8 } from p in precisions select (c, b, p))
         {
             cancel.ThrowIfCancellationRequested();
             progress?.Report($"sample {Name(cell)} 2x512 batch {batch} {precision}");
@@ -108,7 +105,10 @@ public static class BenchmarkSuite
         }
         return new BenchmarkReport(peak, train, sample, loop)
         {
-            Bf16MatmulGflops = bf16, Int8Gops = int8, Cpu = CpuFeatures.ModelName, Corpus = corpus,
+            Bf16MatmulGflops = bf16,
+            Int8Gops = int8,
+            Cpu = CpuFeatures.ModelName,
+            Corpus = corpus,
             MklVendor = CpuFeatures.MklVendor,
         };
     }
@@ -139,7 +139,12 @@ public static class BenchmarkSuite
                 Cache = new Data.TokenCache(folder.FullName),
             });
             var (result, cpu) = CpuTime.Measure(() => session.Run(new NullProgress(), cancel));
-            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, result.Summary.TokensPerSecond) { TrainerCpu = cpu, Precision = precision.Name() };
+            var trainer = result.Summary.TokensPerSecond;
+            return new LoopComparison(Name(defaults.Cell), defaults.Layers, defaults.Hidden, options.Batch, options.SeqLength, bare, trainer)
+            {
+                TrainerCpu = cpu,
+                Precision = precision.Name(),
+            };
         }
         finally
         {

@@ -55,9 +55,9 @@ public static class Throughput
 
     /// <summary>
     /// A bare training loop (random windows, Adam, clipping; nothing else) on random tokens, for at least
-    /// <paramref name="seconds"/> after at least <paramref name="warmupSeconds"/> of warm-up steps. The bench warms up
-    /// for 3 s, and so does the width probe (ModelSizing.ProbeWarmupSeconds): the tiered JIT, the heap and oneDNN's bf16
-    /// kernels reach their steady state (the first seconds ran 10-35% slower).
+    /// <paramref name="seconds"/> after at least <paramref name="warmupSeconds"/> of warm-up steps. The bench and the width
+    /// probe (ModelSizing.ProbeWarmupSeconds) warm up for seconds: the tiered JIT, the heap and oneDNN's bf16 kernels
+    /// need them to reach their steady state (docs/training.md).
     /// </summary>
     public static double BareTrainingTokensPerSecond(RecurrentNetConfig config, int batch, int seqLength, double seconds, double warmupSeconds = 0.5, bool bf16Products = false)
     {

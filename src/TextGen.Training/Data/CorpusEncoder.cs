@@ -178,8 +178,15 @@ public static class CorpusEncoder
         }
         cache.StoreEntry(key, new TokenCacheEntry
         {
-            Corpus = Path.GetFullPath(corpus.Path), CorpusBytes = corpus.Length, ContentHash = hash, ElementSize = elementSize,
-            Count = count, Counts = counts, Unknown = unknown, FirstUnknown = firstUnknown, Documents = documentStarts.Count,
+            Corpus = Path.GetFullPath(corpus.Path),
+            CorpusBytes = corpus.Length,
+            ContentHash = hash,
+            ElementSize = elementSize,
+            Count = count,
+            Counts = counts,
+            Unknown = unknown,
+            FirstUnknown = firstUnknown,
+            Documents = documentStarts.Count,
             IdsHash = TokenCacheEntry.Checksum(cache.IdsPath(key)),
             DocumentsHash = documents is null ? "" : TokenCacheEntry.Checksum(Path.ChangeExtension(cache.IdsPath(key), ".docs")),
         });

@@ -123,7 +123,8 @@ public abstract class TokenIds : IDisposable
             if (elementSize is not (1 or 2 or 4) || count < 0 || bytes % elementSize != 0 || bytes / elementSize != count)
             {
                 _file.Dispose();
-                throw new TextGenException($"{path} holds {bytes} bytes, not the {count} ids of {elementSize} bytes its record names; the token cache is damaged: delete {Path.GetDirectoryName(path)}.");
+                throw new TextGenException($"{path} holds {bytes} bytes, not the {count} ids of {elementSize} bytes its record names; " +
+                                           $"the token cache is damaged: delete {Path.GetDirectoryName(path)}.");
             }
             Length = count;
             _elementSize = elementSize;

@@ -12,7 +12,8 @@ public sealed record TokenSplit(TokenIds Train, TokenIds Validation)
         var validation = (long)Math.Round(tokens.Length * validationFraction);
         if (validation < MinimumValidationTokens)
         {
-            throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); use a longer corpus or a larger validation fraction.");
+            throw new TextGenException($"the corpus is too short: {tokens.Length} tokens leave fewer than {MinimumValidationTokens} for validation ({validationFraction:P0}); " +
+                                       "use a longer corpus or a larger validation fraction.");
         }
         return new TokenSplit(tokens.Slice(0, tokens.Length - validation), tokens.Slice(tokens.Length - validation, validation));
     }

@@ -4,7 +4,7 @@ namespace TextGen.Forecasting;
 public static class Baselines
 {
     /// <summary>Persistence: every future price equals the last one.</summary>
-    public static double Naive(IReadOnlyList<double> prices, int last, int stepsAhead) => prices[last];
+    public static double Naive(IReadOnlyList<double> prices, int last) => prices[last];
 
     /// <summary>The last price plus the average change per step over all history so far.</summary>
     public static double Drift(IReadOnlyList<double> prices, int last, int stepsAhead) =>

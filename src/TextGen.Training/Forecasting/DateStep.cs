@@ -12,7 +12,8 @@ public static class DateStep
         }
         catch (ArgumentOutOfRangeException)
         {
-            throw new TextGenException($"no date can follow {dates[^1]:yyyy-MM-dd} in the series' rhythm before the calendar ends (9999-12-31); forecast fewer steps (--steps), or train on a CSV whose dates are right.");
+            throw new TextGenException($"no date can follow {dates[^1]:yyyy-MM-dd} in the series' rhythm before the calendar ends (9999-12-31); " +
+                                       "forecast fewer steps (--steps), or train on a CSV whose dates are right.");
         }
     }
 

@@ -46,7 +46,7 @@ public static class ForecastEvaluation
                 actual.Add(prices[target]);
                 baseline.Add(prices[last]);
                 predicted.Add(level);
-                naive.Add(Baselines.Naive(prices, last, h + 1));
+                naive.Add(Baselines.Naive(prices, last));
                 drift.Add(Baselines.Drift(prices, last, h + 1));
                 average.Add(Baselines.MovingAverage(prices, last, settings.Window));
                 if (h == 0)

@@ -1,6 +1,6 @@
 using TextGen.Modeling;
-using TextGen.Persistence;
 using TextGen.Native;
+using TextGen.Persistence;
 using static TorchSharp.torch;
 
 namespace TextGen.Forecasting;

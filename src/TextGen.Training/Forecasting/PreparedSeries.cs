@@ -92,7 +92,8 @@ public sealed class PreparedSeries
         var prepared = new PreparedSeries(series, settings, changes, scaler, trainEnd, valEnd);
         if (prepared.TrainSamples.Length < MinimumTrainingWindows || prepared.ValSamples.Length == 0 || prepared.TestSamples.Length == 0)
         {
-            var needed = (int)Math.Ceiling((settings.Window + settings.Horizon + lag + MinimumTrainingWindows) / (1 - settings.ValFraction - settings.TestFraction)) + 2 * (settings.Window + settings.Horizon);
+            var needed = (int)Math.Ceiling((settings.Window + settings.Horizon + lag + MinimumTrainingWindows) / (1 - settings.ValFraction - settings.TestFraction)) +
+                2 * (settings.Window + settings.Horizon);
             throw new TextGenException($"{source} has {n} usable rows: too few for window {settings.Window} + horizon {settings.Horizon} with validation and test parts " +
                                        $"({prepared.TrainSamples.Length}/{prepared.ValSamples.Length}/{prepared.TestSamples.Length} windows); use about {needed} rows or more, or a smaller window.");
         }

@@ -1,7 +1,6 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -9,8 +8,8 @@ namespace TextGen.Modeling;
 /// <summary>
 /// Dropout whose keep-mask is a hash of each element's index and a per-call key drawn from libtorch's generator
 /// (deterministic under <c>manual_seed</c>), computed in vector registers. libtorch draws its mask one random number
-/// at a time on one core (its vectorised MKL path is for Intel CPUs only): on the AMD EPYC here that was 12% of a
-/// default training step's wall clock (docs/training.md has the measurements).
+/// at a time on one core (its vectorised MKL path is for Intel CPUs only), a noticeable share of a training step on
+/// other CPUs (docs/training.md has the measurements).
 /// Same semantics as nn.Dropout: in training, each element is kept with probability 1 - p and scaled by 1 / (1 - p).
 /// </summary>
 public sealed class CounterDropout(double probability) : nn.Module<Tensor, Tensor>("CounterDropout")

@@ -1,8 +1,7 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 using TextGen.Persistence;
 using TextGen.Settings;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
 
@@ -36,7 +35,8 @@ public sealed record ForecastNetConfig
         var bytes = sizeof(float) * ParameterCount();
         if (bytes > ModelFile.MaxBytes)
         {
-            throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights ({bytes / 1e9:F1} GB), more than the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; use a smaller --hidden or fewer layers.");
+            throw new SettingException("hidden", $"{Hidden} with {Layers} layers makes {ParameterCount() / 1e6:N0} million weights ({bytes / 1e9:F1} GB), " +
+                                                 $"more than the {ModelFile.MaxBytes / 1e9:F1} GB a model file holds; use a smaller --hidden or fewer layers.");
         }
     }
 

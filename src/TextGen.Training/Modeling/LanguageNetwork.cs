@@ -1,6 +1,5 @@
 using TextGen.Inference;
 using TextGen.Persistence;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

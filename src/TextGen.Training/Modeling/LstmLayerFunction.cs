@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TextGen.Native;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -24,7 +23,7 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
     public override string Name => "TextGenLstmLayer";
 
     // Fully optimised from the first call: a training run's first minute would otherwise loop through these in tier-0
-    // code (the bench's 5-second figure was 25% lower than its 15-second one).
+    // code, and short benchmarks would read low.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override List<Tensor> forward(autograd.AutogradContext ctx, params object[] vars)
     {
@@ -73,7 +72,8 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
                 LstmGates.ForwardBf16(Elements<ushort>(pre), Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(cell),
                     Elements<float>(tanhCell), Elements<float>(output), Elements<ushort>(outputOperand), (int)batch, (int)hidden);
             }
-            else if (step.dtype == ScalarType.Float32) LstmGates.Forward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(cell), Elements<float>(tanhCell), Elements<float>(output), (int)batch, (int)hidden);
+            else if (step.dtype == ScalarType.Float32) LstmGates.Forward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(cell),
+                Elements<float>(tanhCell), Elements<float>(output), (int)batch, (int)hidden);
             else LstmGates.Forward(Elements<double>(step), Elements<double>(cellPrevious), Elements<double>(cell), Elements<double>(tanhCell), Elements<double>(output), (int)batch, (int)hidden);
         }
 
@@ -114,9 +114,12 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
             using var cellPrevious = cs[t];
             using var tanhCell = cellTanh[t];
             using var dGates = gateGradients[t];
-            if (bf16) LstmGates.BackwardBf16(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(tanhCell), Elements<float>(dy), Elements<ushort>(dh), Elements<float>(dc), Elements<ushort>(dGates), (int)batch, (int)hidden);
-            else if (type == ScalarType.Float32) LstmGates.Backward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(tanhCell), Elements<float>(dy), Elements<float>(dh), Elements<float>(dc), Elements<float>(dGates), (int)batch, (int)hidden);
-            else LstmGates.Backward(Elements<double>(step), Elements<double>(cellPrevious), Elements<double>(tanhCell), Elements<double>(dy), Elements<double>(dh), Elements<double>(dc), Elements<double>(dGates), (int)batch, (int)hidden);
+            if (bf16) LstmGates.BackwardBf16(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(tanhCell), Elements<float>(dy),
+                Elements<ushort>(dh), Elements<float>(dc), Elements<ushort>(dGates), (int)batch, (int)hidden);
+            else if (type == ScalarType.Float32) LstmGates.Backward(Elements<float>(step), Elements<float>(cellPrevious), Elements<float>(tanhCell), Elements<float>(dy),
+                Elements<float>(dh), Elements<float>(dc), Elements<float>(dGates), (int)batch, (int)hidden);
+            else LstmGates.Backward(Elements<double>(step), Elements<double>(cellPrevious), Elements<double>(tanhCell), Elements<double>(dy),
+                Elements<double>(dh), Elements<double>(dc), Elements<double>(dGates), (int)batch, (int)hidden);
             dh.addmm_(dGates, weightHh, beta: 0); // dh for h_{t-1}: this step's gates through the recurrent weights
         }
 

@@ -1,7 +1,6 @@
-using TorchSharp;
+using TextGen.Native;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using TextGen.Native;
 
 namespace TextGen.Modeling;
 

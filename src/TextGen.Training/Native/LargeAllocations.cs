@@ -5,10 +5,10 @@ namespace TextGen.Native;
 /// <summary>
 /// Keeps glibc from handing every large tensor its own fresh mapping. By default malloc serves blocks of a few MB
 /// and more with mmap and returns them with munmap, so a training step that allocates its activation buffers anew
-/// (the fused LSTM's are 6-26 MB at the default shape) page-faults through all of them, zero-filled by the kernel,
-/// every step. With the mmap threshold at glibc's maximum (32 MB) and no trimming, freed blocks stay in the heap for
-/// the next step: the bare training loop ran 8-27% faster (docs/training.md). Resident memory stays at its high-water
-/// mark instead of shrinking between steps.
+/// (the fused LSTM's are several MB) page-faults through all of them, zero-filled by the kernel, every step. With the
+/// mmap threshold at glibc's maximum and no trimming, freed blocks stay in the heap for the next step, which makes the
+/// training loop faster (docs/training.md). Resident memory stays at its high-water mark instead of shrinking between
+/// steps.
 /// </summary>
 internal static class LargeAllocations
 {

@@ -109,7 +109,8 @@ public static class LibtorchFetch
     {
         if (sources.Count == 0)
         {
-            throw new TextGenException($"training needs {package.Describe} and no NuGet source is configured; add one (dotnet nuget add source URL), or set {SourceVariable} to a folder holding {package.Id}.{package.Version}.nupkg.");
+            throw new TextGenException($"training needs {package.Describe} and no NuGet source is configured; add one (dotnet nuget add source URL), " +
+                                       $"or set {SourceVariable} to a folder holding {package.Id}.{package.Version}.nupkg.");
         }
         var failures = new List<string>();
         foreach (var source in sources)

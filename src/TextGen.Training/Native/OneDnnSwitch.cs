@@ -5,11 +5,10 @@ namespace TextGen.Native;
 /// <summary>
 /// Turns off libtorch's oneDNN (MKLDNN) kernels, so that recurrent layers run on libtorch's own implementation.
 /// Why: libtorch 2.10 runs a float32 LSTM in eval mode through oneDNN's `brgemm:avx512_core` inference primitive,
-/// which on an AMD EPYC (Zen 5) computes wrong outputs whenever the width leaves a remainder of 1-16 modulo 32
-/// (hidden 100, 200, 300, 301, 330: up to 0.21 off a float64 run at batch 128 x 50; 256, 288, 310, 320, 512: 5e-8).
-/// Training takes oneDNN's reference primitive and is exact, but validation and `eval` are inference. Without oneDNN
-/// every width is exact, and training ran faster here (2 x 256: 18.4k vs 9.7k tokens/s), evaluation slower
-/// (52k vs 78k). Measurements: docs/runtime.md. TorchSharp has no API for the switch, so this calls
+/// which on AMD's Zen 5 computes wrong outputs for some widths (far off a float64 run, not rounding). Training takes
+/// oneDNN's reference primitive and is exact, but validation and `eval` are inference. Without oneDNN every width is
+/// exact and training is faster, evaluation slower (docs/runtime.md has the measurements). TorchSharp has no API for
+/// the switch, so this calls
 /// <c>at::globalContext().setUserEnabledMkldnn(false)</c> in libtorch_cpu by its C++ symbol name.
 /// </summary>
 internal static class OneDnnSwitch

@@ -91,7 +91,8 @@ public static class PrivateCppRuntime
     {
         var beside = Path.Combine(AppContext.BaseDirectory, "textgen-setup", "setup.sh");
         if (File.Exists(beside)) return beside;
-        throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs, and {beside} (which sets up a private one) is missing; reinstall textgen, or install libstdc++ from GCC 13 or newer.");
+        throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs, and {beside} (which sets up a private one) is missing; " +
+                                   "reinstall textgen, or install libstdc++ from GCC 13 or newer.");
     }
 
     /// <summary>Runs the set-up and returns the private <c>dotnet</c> launcher it prints; its one problem line becomes the error.</summary>
@@ -107,7 +108,8 @@ public static class PrivateCppRuntime
         }
         catch (System.ComponentModel.Win32Exception)
         {
-            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs, and bash (which sets up a private one) is missing; install bash, or libstdc++ from GCC 13 or newer.");
+            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs, and bash (which sets up a private one) is missing; " +
+                                       "install bash, or libstdc++ from GCC 13 or newer.");
         }
         using (process)
         {
@@ -142,7 +144,8 @@ public static class PrivateCppRuntime
         var entry = Assembly.GetEntryAssembly()?.Location;
         if (string.IsNullOrEmpty(entry) || StartedWithHostOptions())
         {
-            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs; start this program with {dotnet} (a private C++ runtime, set up now) instead of dotnet.");
+            throw new TextGenException($"this system's C++ runtime lacks {NeededSymbol}, which libtorch needs; " +
+                                       $"start this program with {dotnet} (a private C++ runtime, set up now) instead of dotnet.");
         }
         string?[] argv = [dotnet, entry, .. Environment.GetCommandLineArgs().Skip(1), null];
         var environment = Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>()

@@ -89,7 +89,8 @@ public static class TorchRuntime
         var firstLine = failure.Message.Split('\n', 2)[0].Trim();
         if (details.Contains(PrivateCppRuntime.NeededSymbol, StringComparison.Ordinal))
         {
-            return $"libtorch could not be loaded: the C++ runtime lacks {PrivateCppRuntime.NeededSymbol} ({firstLine}); unset {PrivateCppRuntime.SwitchVariable} and LD_LIBRARY_PATH, or install libstdc++ from GCC 13 or newer.";
+            return $"libtorch could not be loaded: the C++ runtime lacks {PrivateCppRuntime.NeededSymbol} ({firstLine}); " +
+                   $"unset {PrivateCppRuntime.SwitchVariable} and LD_LIBRARY_PATH, or install libstdc++ from GCC 13 or newer.";
         }
         if (failure is DllNotFoundException && details.Contains("LibTorchSharp", StringComparison.Ordinal) && !details.Contains("undefined symbol", StringComparison.Ordinal))
         {

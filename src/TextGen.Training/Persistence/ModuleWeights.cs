@@ -29,14 +29,16 @@ public static class ModuleWeights
         var missing = own.Keys.FirstOrDefault(k => !tensors.ContainsKey(k));
         if (unexpected is not null || missing is not null)
         {
-            throw new TextGenException($"{path}: its weights {(missing is not null ? $"lack '{missing}'" : $"hold an unexpected '{unexpected}'")}, unlike the architecture in its header; the file is corrupt.");
+            throw new TextGenException($"{path}: its weights {(missing is not null ? $"lack '{missing}'" : $"hold an unexpected '{unexpected}'")}, " +
+                                       "unlike the architecture in its header; the file is corrupt.");
         }
         foreach (var (name, target) in own)
         {
             var source = tensors[name];
             if (!source.Shape.SequenceEqual(target.shape))
             {
-                throw new TextGenException($"{path}: its weight '{name}' is [{string.Join(", ", source.Shape)}] where the architecture in its header needs [{string.Join(", ", target.shape)}]; the file is corrupt.");
+                throw new TextGenException($"{path}: its weight '{name}' is [{string.Join(", ", source.Shape)}] " +
+                                           $"where the architecture in its header needs [{string.Join(", ", target.shape)}]; the file is corrupt.");
             }
         }
         using var noGrad = no_grad();

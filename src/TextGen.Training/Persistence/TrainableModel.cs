@@ -1,4 +1,3 @@
-using TextGen.Inference;
 using TextGen.Modeling;
 using TextGen.Native;
 using TextGen.Tokenization;

@@ -1,6 +1,5 @@
 using TextGen.Modeling;
 using TextGen.Persistence;
-using TorchSharp.Modules;
 
 namespace TextGen.Training;
 

@@ -1,6 +1,5 @@
 using TextGen.Data;
 using TextGen.Persistence;
-using TextGen.Tokenization;
 
 namespace TextGen.Training;
 
@@ -26,7 +25,8 @@ public static class CorpusEvaluation
             {
                 throw new TextGenException($"{corpusPath} has no non-empty lines to score; pass a file of documents, one per line.");
             }
-            return new Result(Evaluator.EvaluateDocuments(model.Network, LineDocuments.FromStarts(corpus.Ids, starts), batchSize, sequenceLength), corpus.Unknown, null) { CacheWarning = corpus.CacheWarning };
+            var loss = Evaluator.EvaluateDocuments(model.Network, LineDocuments.FromStarts(corpus.Ids, starts), batchSize, sequenceLength);
+            return new Result(loss, corpus.Unknown, null) { CacheWarning = corpus.CacheWarning };
         }
         if (corpus.Ids.Length < TokenSplit.MinimumValidationTokens)
         {

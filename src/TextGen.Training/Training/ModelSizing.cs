@@ -23,9 +23,8 @@ public static class ModelSizing
     public const double ProbeSeconds = 1;
 
     /// <summary>
-    /// The probe's warm-up (JIT tiers, libgomp's threads, oneDNN's first call of each bf16 product shape): after half a
-    /// second, the probe read 27-28k tokens/s in fp32 and 33-36k in bf16 against a steady 40k and 48-52k; after 3 s,
-    /// 36-40k and 47-55k (AMD EPYC Zen 5, 2×256).
+    /// The probe's warm-up (JIT tiers, libgomp's threads, oneDNN's first call of each bf16 product shape): a shorter one
+    /// reads well below the steady speed and picks narrower models than the machine can train (docs/training.md).
     /// </summary>
     public const double ProbeWarmupSeconds = 3;
 
@@ -50,9 +49,9 @@ public static class ModelSizing
     }
 
     /// <summary>
-    /// How the achieved GFLOP/s grows with the width (`textgen bench`, 2×256/384/512, AMD EPYC Zen 5): flat in fp32 (the
-    /// fused layer reaches 52-55% of the peak at every width), as the 0.4th power in bf16 (34%, 41%, 46% of the bf16 peak:
-    /// the gate arithmetic, which bf16 does not speed up, weighs less in wider layers).
+    /// How the achieved GFLOP/s grows with the width (`textgen bench`; docs/training.md): flat in fp32, where the fused
+    /// layer reaches the same share of the peak at every width, and rising in bf16, whose gate arithmetic (which bf16
+    /// does not speed up) weighs less in wider layers.
     /// </summary>
     public static double WidthExponent(TrainingPrecision precision) => precision == TrainingPrecision.Bf16 ? 0.4 : 0;
 

@@ -48,9 +48,9 @@ public sealed class Trainer
     }
 
     /// <summary>
-    /// Steps between evaluations: scoring a token costs about a third of training on it, so evaluating after ~13x the
-    /// validation size in training tokens keeps evaluation (and the saves after it) near 2.5% of the time; at least
-    /// once an epoch.
+    /// Steps between evaluations: enough training tokens per evaluation (a multiple of the validation size, weighted by
+    /// what scoring costs against training) that evaluating and the saves after it take a small share of the time; at
+    /// least once an epoch.
     /// </summary>
     public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens) =>
         Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);

@@ -1,8 +1,7 @@
-using System.Text;
 using TextGen.Data;
 using TextGen.Modeling;
-using TextGen.Persistence;
 using TextGen.Native;
+using TextGen.Persistence;
 using TextGen.Settings;
 using TextGen.Tokenization;
 using static TorchSharp.torch;
@@ -67,7 +66,8 @@ public sealed class TrainingSession : IDisposable
     private readonly TrainableModel _model;
     private readonly TokenizedCorpus _corpus;
 
-    private TrainingSession(TrainableModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data, long trainTokens, TrainingOptions options)
+    private TrainingSession(TrainableModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data,
+        long trainTokens, TrainingOptions options)
     {
         _model = model;
         _corpus = corpus;
@@ -137,7 +137,10 @@ public sealed class TrainingSession : IDisposable
         }
         var choice = new TokenizerChoice
         {
-            Level = request.Level, Vocabulary = request.Vocabulary, Documents = request.Documents == DocumentSplit.Lines, Given = given,
+            Level = request.Level,
+            Vocabulary = request.Vocabulary,
+            Documents = request.Documents == DocumentSplit.Lines,
+            Given = given,
         };
         var corpus = CorpusEncoder.Encode(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
         if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
@@ -189,7 +192,8 @@ public sealed class TrainingSession : IDisposable
         if (request.EmbeddingsFrom is { } embeddings)
         {
             var (found, missing) = Embeddings.PretrainedEmbeddings.Apply(model.Network, tokenizer, embeddings, request.FreezeEmbeddings);
-            warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly){(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
+            warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly)" +
+                         $"{(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
         var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume, clock);
         return new TrainingSession(model, trainer, corpus, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
@@ -308,11 +312,13 @@ public sealed class TrainingSession : IDisposable
         var fit = StreamBatcher.Fit(trainTokens, options.BatchSize, options.SequenceLength, TrainRequest.MinimumSequenceLength);
         if (fit is not { } shape)
         {
-            throw new TextGenException($"the corpus is too short: its training part has {trainTokens} tokens, fewer than one sequence of {TrainRequest.MinimumSequenceLength + 1}; use a longer corpus.");
+            throw new TextGenException($"the corpus is too short: its training part has {trainTokens} tokens, " +
+                                       $"fewer than one sequence of {TrainRequest.MinimumSequenceLength + 1}; use a longer corpus.");
         }
         if (shape.Batch != options.BatchSize || shape.Sequence != options.SequenceLength)
         {
-            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {shape.Batch} and sequence length {shape.Sequence} instead of {options.BatchSize} x {options.SequenceLength}.");
+            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {shape.Batch} and sequence length {shape.Sequence} " +
+                         $"instead of {options.BatchSize} x {options.SequenceLength}.");
         }
         return options with { BatchSize = shape.Batch, SequenceLength = shape.Sequence };
     }

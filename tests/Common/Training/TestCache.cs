@@ -2,20 +2,19 @@
 // must not interleave, or "same seed, same model" stops holding.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
-namespace TextGen.Tests
+namespace TextGen.Tests;
+
+internal static class TestCache
 {
-    internal static class TestCache
+    /// <summary>Tests keep tokenized corpora in a folder of their own, never the user's cache (subprocesses inherit it).</summary>
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void UseAPrivateTokenCache()
     {
-        /// <summary>Tests keep tokenized corpora in a folder of their own, never the user's cache (subprocesses inherit it).</summary>
-        [System.Runtime.CompilerServices.ModuleInitializer]
-        internal static void UseAPrivateTokenCache()
+        var folder = Path.Combine(Path.GetTempPath(), $"textgen-tests-cache-{Environment.ProcessId}");
+        Environment.SetEnvironmentVariable("TEXTGEN_CACHE", folder);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
-            var folder = Path.Combine(Path.GetTempPath(), $"textgen-tests-cache-{Environment.ProcessId}");
-            Environment.SetEnvironmentVariable("TEXTGEN_CACHE", folder);
-            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-            {
-                try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
-            };
-        }
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        };
     }
 }

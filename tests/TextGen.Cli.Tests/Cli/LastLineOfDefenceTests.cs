@@ -87,7 +87,8 @@ public sealed class LastLineOfDefenceTests(SharedModel model) : IClassFixture<Sh
     {
         var start = new ProcessStartInfo(Environment.ProcessPath!, [Path.Combine(AppContext.BaseDirectory, "textgen.dll"), "info", "-m", model.Path])
         {
-            RedirectStandardOutput = true, RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         start.Environment[InjectedFault.Variable] = "thread";
         using var process = Process.Start(start)!;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using TextGen.Data;
 using TextGen.Forecasting;
 using TextGen.Tokenization;
 

@@ -44,7 +44,9 @@ public class SetupScriptTests
 
     [Theory]
     [InlineData("deb822 only", StockDebianSources, null, "http://deb.debian.org/debian")]
-    [InlineData("sources.list only", null, "deb [arch=amd64] http://ftp.de.debian.org/debian/ bookworm main\ndeb http://security.debian.org/debian-security bookworm-security main\n", "http://ftp.de.debian.org/debian/")]
+    [InlineData("sources.list only", null,
+        "deb [arch=amd64] http://ftp.de.debian.org/debian/ bookworm main\ndeb http://security.debian.org/debian-security bookworm-security main\n",
+        "http://ftp.de.debian.org/debian/")]
     [InlineData("both", StockDebianSources, "# deb http://old.example/debian bookworm main\n", "http://deb.debian.org/debian")]
     public void OnDebian12ItFetchesAPrivateRuntimeFromTrixieThroughTheMirrorInUse(string layout, string? sources, string? list, string mirror)
     {
@@ -206,7 +208,8 @@ public class SetupScriptTests
                 Fake("dpkg-deb", """
                     lib="$3/usr/lib/x86_64-linux-gnu"; mkdir -p "$lib" "$3/usr/bin"
                     case "$(cat "$2")" in
-                      libc6) printf '#!/bin/sh\necho "ld.so $*" >> "$FAKE_LOG/ld.so"\nshift 2\nexec "$@"\n' > "$lib/ld-linux-x86-64.so.2"; chmod +x "$lib/ld-linux-x86-64.so.2"; echo libc > "$lib/libc.so.6" ;;
+                      libc6) printf '#!/bin/sh\necho "ld.so $*" >> "$FAKE_LOG/ld.so"\nshift 2\nexec "$@"\n' > "$lib/ld-linux-x86-64.so.2"
+                        chmod +x "$lib/ld-linux-x86-64.so.2"; echo libc > "$lib/libc.so.6" ;;
                       libstdc++6) echo GLIBCXX_3.4.32 > "$lib/libstdc++.so.6.0.33"; ln -s libstdc++.so.6.0.33 "$lib/libstdc++.so.6" ;;
                       libgcc-s1) echo gcc > "$lib/libgcc_s.so.1" ;;
                       patchelf) printf '#!/bin/sh\necho "patchelf $*" >> "$FAKE_LOG/patchelf"\n' > "$3/usr/bin/patchelf"; chmod +x "$3/usr/bin/patchelf" ;;

@@ -31,8 +31,14 @@ internal sealed class ForecastModelTarget : FuzzTarget
             var model = Scratch.Path("seed.tgm");
             Persistence.ModelFile.Write(model, new ForecastMetadata
             {
-                Source = "seed.csv", Column = series.Column, DateColumn = series.DateColumn, Settings = settings, Scaler = data.Scaler,
-                Network = network, TailPrices = prices, TailDates = dates,
+                Source = "seed.csv",
+                Column = series.Column,
+                DateColumn = series.DateColumn,
+                Settings = settings,
+                Scaler = data.Scaler,
+                Network = network,
+                TailPrices = prices,
+                TailDates = dates,
             }, Persistence.TrainingHeaderJson.Default.ForecastMetadata, new Dictionary<string, byte[]> { [ForecastModel.WeightsSection] = new byte[4 * ForecastModel.ParameterCount(network)] });
             yield return (name, SeedFiles.WithoutChecksum(File.ReadAllBytes(model)));
         }

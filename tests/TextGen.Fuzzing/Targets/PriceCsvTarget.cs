@@ -43,8 +43,14 @@ internal sealed class PriceCsvTarget : FuzzTarget
         var (tailPrices, tailDates) = ForecastTrainer.Tail(data);
         var meta = new ForecastMetadata
         {
-            Source = path, Column = series.Column, DateColumn = series.DateColumn, Settings = settings, Scaler = data.Scaler,
-            Network = new ForecastNetConfig { Horizon = settings.Horizon }, TailPrices = tailPrices, TailDates = tailDates,
+            Source = path,
+            Column = series.Column,
+            DateColumn = series.DateColumn,
+            Settings = settings,
+            Scaler = data.Scaler,
+            Network = new ForecastNetConfig { Horizon = settings.Horizon },
+            TailPrices = tailPrices,
+            TailDates = tailDates,
         };
         var network = new ExtremeNetwork(settings.Horizon);
         ForecastEvaluation.Run(meta, network.Predict, series, path);
@@ -60,7 +66,7 @@ internal sealed class PriceCsvTarget : FuzzTarget
         private static readonly float[] Outputs = [0, 0.5f, -3, 40, float.MaxValue, float.MinValue, float.NaN, float.PositiveInfinity, 1e-30f];
         private int _next;
 
-        public float[] Predict(float[] windows, int count) => [.. Enumerable.Range(0, count * horizon).Select(_ => Outputs[_next++ % Outputs.Length])];
+        public float[] Predict(float[] _, int count) => [.. Enumerable.Range(0, count * horizon).Select(_ => Outputs[_next++ % Outputs.Length])];
     }
 
     public override IEnumerable<(string, byte[])> Seeds()
@@ -76,6 +82,7 @@ internal sealed class PriceCsvTarget : FuzzTarget
         var monthly = new StringBuilder("month,price\n");
         for (var i = 0; i < 30; i++) monthly.Append($"{new DateTime(9997, 1, 31).AddMonths(i):yyyy-MM-dd},{1.5 * i + 0.25}\n");
         yield return ("monthly-near-9999", Encoding.UTF8.GetBytes(monthly.ToString()));
-        yield return ("quoted-extremes", Encoding.UTF8.GetBytes("\"Date\",\"Adj Close\"\n2020-01-01,1e300\n2020-01-08,-1e300\n2020-01-15,5e-324\n2020-01-22,\"1,5\"\n2020-01-29,7\n2020-02-05,8\n2020-02-12,9\n2020-02-19,1\n2020-02-26,2\n2020-03-04,3\n2020-03-11,4\n2020-03-18,5\n2020-03-25,6\n"));
+        yield return ("quoted-extremes", Encoding.UTF8.GetBytes("\"Date\",\"Adj Close\"\n2020-01-01,1e300\n2020-01-08,-1e300\n2020-01-15,5e-324\n2020-01-22,\"1,5\"\n" +
+            "2020-01-29,7\n2020-02-05,8\n2020-02-12,9\n2020-02-19,1\n2020-02-26,2\n2020-03-04,3\n2020-03-11,4\n2020-03-18,5\n2020-03-25,6\n"));
     }
 }

@@ -1,7 +1,6 @@
 using System.Text;
 using TextGen.Generation;
 using TextGen.Modeling;
-using TextGen.Persistence;
 using TextGen.Server;
 using TextGen.Tokenization;
 

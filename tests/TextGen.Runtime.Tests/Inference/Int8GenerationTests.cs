@@ -26,20 +26,20 @@ public class Int8GenerationTests(ProseModel shared) : IClassFixture<ProseModel>
         matrix.MultiplyAdd(quantized, outputs, batch: 3, rowStart: 0, rowEnd: rows);
         double squares = 0;
         for (var b = 0; b < 3; b++)
-        for (var r = 0; r < rows; r++)
-        {
-            var row = weights.AsSpan(r * columns, columns);
-            double exact = 0.5, largest = 0;
-            for (var c = 0; c < columns; c++)
+            for (var r = 0; r < rows; r++)
             {
-                exact += row[c] * (double)inputs[b * columns + c];
-                largest = Math.Max(largest, Math.Abs(row[c]));
+                var row = weights.AsSpan(r * columns, columns);
+                double exact = 0.5, largest = 0;
+                for (var c = 0; c < columns; c++)
+                {
+                    exact += row[c] * (double)inputs[b * columns + c];
+                    largest = Math.Max(largest, Math.Abs(row[c]));
+                }
+                // Each term is off by at most half a weight step times |x| plus |w| times half an input step: largest / 127.
+                var error = Math.Abs(outputs[b * rows + r] - exact);
+                Assert.True(error <= columns * largest / 127 + 1e-5, $"row {r}, input {b}: {outputs[b * rows + r]} vs {exact}");
+                squares += error * error / (largest * largest * columns);
             }
-            // Each term is off by at most half a weight step times |x| plus |w| times half an input step: largest / 127.
-            var error = Math.Abs(outputs[b * rows + r] - exact);
-            Assert.True(error <= columns * largest / 127 + 1e-5, $"row {r}, input {b}: {outputs[b * rows + r]} vs {exact}");
-            squares += error * error / (largest * largest * columns);
-        }
         // Rounding errors are independent, so they mostly cancel: the typical error is far inside the bound.
         Assert.True(Math.Sqrt(squares / (3 * rows)) < 0.01, $"RMS error {Math.Sqrt(squares / (3 * rows))} of largest * sqrt(columns)");
     }

@@ -239,7 +239,8 @@ public sealed class CompletionServerTests(ProseModel model) : IClassFixture<Pros
     public async Task RandomBodiesGetAnAnswerOrA4xxNeverA500()
     {
         var random = new Random(11);
-        string[] fields = ["prompt", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "stop", "seed", "stream", "frequency_penalty", "repetition_penalty", "model"];
+        string[] fields = ["prompt", "messages", "max_tokens", "max_completion_tokens", "temperature", "top_p", "top_k", "n", "stop", "seed", "stream",
+            "frequency_penalty", "repetition_penalty", "model"];
         for (var round = 0; round < Fuzzing.FuzzBudget.Rounds(150); round++)
         {
             var body = random.Next(10) == 0

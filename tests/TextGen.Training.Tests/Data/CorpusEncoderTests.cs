@@ -20,7 +20,9 @@ public class CorpusEncoderTests
 
     private static TokenizerChoice Choice(TokenLevel level, bool documents = false) => new()
     {
-        Level = level, Vocabulary = Vocabulary, Documents = documents,
+        Level = level,
+        Vocabulary = Vocabulary,
+        Documents = documents,
     };
 
     [Theory]
@@ -206,7 +208,9 @@ public class CorpusEncoderTests
             case "counts edited": File.WriteAllText(record, File.ReadAllText(record).Replace("\"counts\":[", "\"counts\":[1000000,")); break;
             case "counts null": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"counts\":\\[[^\\]]*\\]", "\"counts\":null")); break;
             case "count overflows": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"count\":\\d+", "\"count\":4611686018427387904")); break;
-            case "another corpus's entry": File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"content_hash\":\"[0-9a-f]+\"", "\"content_hash\":\"00\"")); break;
+            case "another corpus's entry":
+                File.WriteAllText(record, System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(record), "\"content_hash\":\"[0-9a-f]+\"", "\"content_hash\":\"00\""));
+                break;
             case "ids out of range": File.WriteAllBytes(ids, Enumerable.Repeat((byte)250, expected.Length).ToArray()); break;
             default:
                 // Damage that keeps every id a valid one: only the ids file's checksum can tell.

@@ -18,20 +18,20 @@ public class DocumentBatcherTests
         var targets = new long[batcher.TokensPerStep];
         var seenTargets = 0L;
         for (var epoch = 0; epoch < 2; epoch++)
-        for (var step = 0; step < batcher.StepsPerEpoch; step++)
-        {
-            batcher.Fill(epoch, step, inputs, targets);
-            for (var row = 0; row < batcher.BatchSize; row++)
+            for (var step = 0; step < batcher.StepsPerEpoch; step++)
             {
-                var rowInputs = inputs.AsSpan(row * 10, 10).ToArray();
-                var rowTargets = targets.AsSpan(row * 10, 10).ToArray().Where(t => t != DocumentBatcher.Ignore).ToArray();
-                var content = rowInputs.Take(rowTargets.Length).Concat(rowTargets).Where(t => t < Start).Distinct().ToArray();
-                Assert.True(content.Length <= 1, $"row mixes documents {string.Join(",", content)}");
-                Assert.DoesNotContain((long)Start, rowTargets);                  // a start marker is never predicted mid-row
-                Assert.DoesNotContain((long)Start, rowInputs.Skip(1).Take(rowTargets.Length)); // and only ever opens a row
-                if (epoch == 0) seenTargets += rowTargets.Length;
+                batcher.Fill(epoch, step, inputs, targets);
+                for (var row = 0; row < batcher.BatchSize; row++)
+                {
+                    var rowInputs = inputs.AsSpan(row * 10, 10).ToArray();
+                    var rowTargets = targets.AsSpan(row * 10, 10).ToArray().Where(t => t != DocumentBatcher.Ignore).ToArray();
+                    var content = rowInputs.Take(rowTargets.Length).Concat(rowTargets).Where(t => t < Start).Distinct().ToArray();
+                    Assert.True(content.Length <= 1, $"row mixes documents {string.Join(",", content)}");
+                    Assert.DoesNotContain((long)Start, rowTargets);                  // a start marker is never predicted mid-row
+                    Assert.DoesNotContain((long)Start, rowInputs.Skip(1).Take(rowTargets.Length)); // and only ever opens a row
+                    if (epoch == 0) seenTargets += rowTargets.Length;
+                }
             }
-        }
         Assert.Equal(documents.Sum(d => d.Length - 1), seenTargets); // every target exactly once per epoch
     }
 

@@ -86,7 +86,7 @@ public class SeriesTransformTests
     public void BaselinesFollowTheirDefinitions()
     {
         double[] prices = [1, 2, 4, 7];
-        Assert.Equal(7, Baselines.Naive(prices, 3, 1));
+        Assert.Equal(7, Baselines.Naive(prices, 3));
         Assert.Equal(7 + 2 * 6 / 3.0, Baselines.Drift(prices, 3, 2), 12);
         Assert.Equal((2 + 4 + 7) / 3.0, Baselines.MovingAverage(prices, 3, 3), 12);
     }

@@ -1,7 +1,7 @@
-using TorchSharp;
 using TextGen.Generation;
 using TextGen.Inference;
 using TextGen.Modeling;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TextGen.Tests.Inference;

@@ -220,7 +220,8 @@ public class FusedLstmTests
         var widened = new float[values.Length];
         BFloat16Rows.Widen(narrowed, widened);
         var back = tensor(values).to(ScalarType.BFloat16).to(ScalarType.Float32).data<float>().ToArray();
-        for (var i = 0; i < values.Length; i++) Assert.Equal(BitConverter.SingleToUInt32Bits(back[i]) | (float.IsNaN(back[i]) ? 0xFFFF_FFFF : 0), BitConverter.SingleToUInt32Bits(widened[i]) | (float.IsNaN(widened[i]) ? 0xFFFF_FFFF : 0));
+        for (var i = 0; i < values.Length; i++) Assert.Equal(BitConverter.SingleToUInt32Bits(back[i]) | (float.IsNaN(back[i]) ? 0xFFFF_FFFF : 0),
+            BitConverter.SingleToUInt32Bits(widened[i]) | (float.IsNaN(widened[i]) ? 0xFFFF_FFFF : 0));
     }
 
     private static void AssertRelative(Tensor expected, Tensor actual, double tolerance, string what)

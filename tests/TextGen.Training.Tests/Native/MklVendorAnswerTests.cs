@@ -32,7 +32,8 @@ public class MklVendorAnswerTests
         using var dir = new TempDirectory();
         var start = new System.Diagnostics.ProcessStartInfo(Environment.ProcessPath!, [Path.Combine(AppContext.BaseDirectory, "textgen.dll"), "setup"])
         {
-            RedirectStandardOutput = true, RedirectStandardError = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
         };
         start.Environment["TEXTGEN_MKL_VENDOR"] = "on";
         start.Environment["LD_DEBUG"] = "bindings";

@@ -1,4 +1,3 @@
-using TextGen.Generation;
 using TextGen.Persistence;
 using static TorchSharp.torch;
 

@@ -1,5 +1,4 @@
 using TextGen.Native;
-using TextGen.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

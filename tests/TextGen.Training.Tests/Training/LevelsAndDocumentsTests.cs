@@ -1,5 +1,4 @@
 using TextGen.Generation;
-using TextGen.Modeling;
 using TextGen.Persistence;
 using TextGen.Tokenization;
 using TextGen.Training;

@@ -1,6 +1,6 @@
-using TextGen.Tokenization;
 using TextGen.Data;
 using TextGen.Persistence;
+using TextGen.Tokenization;
 using TextGen.Training;
 
 namespace TextGen.Tests.Training;

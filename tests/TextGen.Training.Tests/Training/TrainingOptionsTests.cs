@@ -1,6 +1,5 @@
 using TextGen.Persistence;
 using TextGen.Training;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TextGen.Tests.Training;

@@ -127,7 +127,8 @@ public class TrainingTests
     {
         using var dir = new TempDirectory();
         var request = SmallModels.Request(dir.Write("short.txt", "the quick brown fox jumps over the lazy dog\n"), dir.File("m.tgm"), epochs: 1)
-            with { Training = new TrainingOptions { BatchSize = 64, SequenceLength = 100, Epochs = 1 } };
+            with
+        { Training = new TrainingOptions { BatchSize = 64, SequenceLength = 100, Epochs = 1 } };
         using var session = TrainingSession.Prepare(request);
 
         Assert.Contains(session.Warnings, w => w.Contains("batch size 1"));
