@@ -72,7 +72,14 @@ public static class StateDict
                 writer.Write7BitEncodedInt64(Float32);
                 writer.Write7BitEncodedInt64(tensor.Shape.Length);
                 foreach (var dimension in tensor.Shape) writer.Write7BitEncodedInt64(dimension);
-                foreach (var value in tensor.Values) writer.Write(value); // little-endian on every platform
+                if (BitConverter.IsLittleEndian)
+                {
+                    writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.Values.AsSpan()));
+                }
+                else
+                {
+                    foreach (var value in tensor.Values) writer.Write(value); // BinaryWriter writes little-endian
+                }
             }
         }
         return buffer.ToArray();
