@@ -18,7 +18,7 @@ public static class InfoCommand
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
-                output.WriteLine(System.Text.Json.JsonSerializer.Serialize(summary, SummaryJson.Default.ModelSummary));
+                JsonOutput.Write(output, summary, SummaryJson.Default.ModelSummary);
             }
             else
             {

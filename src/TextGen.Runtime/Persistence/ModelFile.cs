@@ -55,13 +55,6 @@ public static class ModelFile
         });
     }
 
-    /// <summary>Writes the file again with its header changed by <paramref name="change"/> and the same sections.</summary>
-    public static void Rewrite<THeader>(string path, string kind, JsonTypeInfo<THeader> json, Func<THeader, THeader> change)
-    {
-        var (header, sections) = Read(path, kind, json);
-        Write(path, change(header), json, sections);
-    }
-
     /// <summary>The kind of model a header without a "kind" field holds: the text models of format 1.</summary>
     public const string TextKind = "text";
 

@@ -36,8 +36,11 @@ public sealed class TextModel
     }
 
     /// <summary>Writes this model as a <c>.tgm</c> file that <see cref="Load"/> (and the training library) read back.</summary>
-    public void Save(string path) =>
-        ModelFile.Write(path, Metadata, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [WeightsSection] = StateDict.Write(Weights.ToStateDict()) });
+    public void Save(string path) => Write(path, Metadata, StateDict.Write(Weights.ToStateDict()));
+
+    /// <summary>Writes a text model file from its header and its weights section (<see cref="StateDict"/>'s bytes).</summary>
+    public static void Write(string path, ModelMetadata metadata, byte[] weights) =>
+        ModelFile.Write(path, metadata, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [WeightsSection] = weights });
 
     /// <summary>
     /// The header's architecture must be in range, agree with the tokenizer, and fit the weights the file holds, before

@@ -24,8 +24,7 @@ public sealed class TrainableModel : IDisposable
     public void Save(string path) => Save(path, Metadata.Training, ModuleWeights.ToBytes(Network));
 
     /// <summary>Saves <paramref name="weights"/> (this network's, serialised earlier) with <paramref name="training"/> as the run's summary.</summary>
-    public void Save(string path, TrainingSummary? training, byte[] weights) =>
-        ModelFile.Write(path, Metadata with { Training = training }, HeaderJson.Default.ModelMetadata, new Dictionary<string, byte[]> { [TextModel.WeightsSection] = weights });
+    public void Save(string path, TrainingSummary? training, byte[] weights) => TextModel.Write(path, Metadata with { Training = training }, weights);
 
     /// <summary>Reads the file the way generation does (no libtorch involved in parsing), then builds the module from it.</summary>
     public static TrainableModel Load(string path) => FromTextModel(TextModel.Load(path));

@@ -192,7 +192,6 @@ public sealed class Trainer
 
         public bool EvaluatedThisStep => _lastEvaluated == _step;
 
-        /// <summary>This run (or the run it resumes) wrote the model file, so its header may take the whole curve.</summary>
         /// <summary>The weights and summary of the best evaluation, as saved in the model file; null before the first.</summary>
         public (byte[] Weights, TrainingSummary? Summary)? Best { get; private set; }
 
