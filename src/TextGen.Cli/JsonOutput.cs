@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using TextGen.Benchmarking;
 using TextGen.Forecasting;
+using TextGen.Training;
 
 namespace TextGen.Cli;
 
@@ -18,7 +19,8 @@ public static class JsonOutput
 // What each command prints with --json. Property names become snake_case (val_loss).
 
 public sealed record TrainOutput(string Model, double? ValLoss, double? TrainLoss, long Steps, double Epochs, double TokensPerSecond, long Parameters,
-    string Cell, int Layers, int Hidden, double Seconds, double? FirstStepSeconds, bool TokensFromCache, long Seed, string? Precision, bool Interrupted, string Sample);
+    string Cell, int Layers, int Hidden, double Seconds, double? FirstStepSeconds, bool TokensFromCache, long Seed, string? Precision, bool Interrupted, string Sample,
+    IReadOnlyList<TrainingSample> Samples, IReadOnlyList<string> KeptModels);
 
 public sealed record SampleOutput(IReadOnlyList<string> Samples);
 

@@ -61,6 +61,9 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
     public bool Given(ParseResult parse, string name) =>
         parse.GetResult(this[name]) is { Implicit: false } || Variable(_flags.Single(f => f.Declared.Name == name).Declared) is not null;
 
+    /// <summary>The names of the flags the user gave (or whose variables are set).</summary>
+    public IEnumerable<string> GivenNames(ParseResult parse) => _flags.Select(f => f.Declared.Name).Where(name => Given(parse, name));
+
     private string? Variable(DeclaredOption declared) =>
         _fromEnvironment && Environment.GetEnvironmentVariable(VariableFor(declared.Name)) is { Length: > 0 } text ? text : null;
 

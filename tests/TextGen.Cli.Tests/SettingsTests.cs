@@ -55,7 +55,7 @@ public class SettingsTests
         using var dir = new TempDirectory();
         var outcome = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--freeze-embeddings", "--epochs", "1", "-o", dir.File("m.tgm"));
         Assert.Equal(CommandLineApp.ExitUserError, outcome.ExitCode);
-        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file fixed; pass --embeddings-from FILE too.", outcome.ErrorLine);
+        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file or a model fixed; pass --embeddings-from FILE or --from MODEL too.", outcome.ErrorLine);
     }
 
     [Fact]

@@ -39,6 +39,7 @@ public static class TrainCommand
                 ChooseWidth = !network.Given(parse, "hidden"),
                 Training = options with { MaxTime = budget },
                 Vocabulary = vocabulary.Bind(parse),
+                Given = new HashSet<string>([.. request.GivenNames(parse), .. network.GivenNames(parse), .. training.GivenNames(parse), .. vocabulary.GivenNames(parse)]),
             };
             if (parse.GetValue(plot) is { } png)
             {
@@ -101,7 +102,8 @@ public static class TrainCommand
         {
             JsonOutput.Write(output, new TrainOutput(Path.GetFullPath(result.ModelPath), JsonOutput.Finite(run.ValLoss), JsonOutput.Finite(run.TrainLoss),
                 run.Steps, run.Epochs, run.TokensPerSecond, result.Parameters, network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden,
-                run.Seconds, result.FirstStepSeconds, session.TokensFromCache, options.Seed, options.Precision?.Name(), result.Cancelled, sample), CliJson.Default.TrainOutput);
+                run.Seconds, result.FirstStepSeconds, session.TokensFromCache, options.Seed, options.Precision?.Name(), result.Cancelled, sample,
+                result.Samples, options.Keep > 0 ? [.. TextGen.Persistence.KeptModels.Of(result.ModelPath)] : []), CliJson.Default.TrainOutput);
         }
         else
         {

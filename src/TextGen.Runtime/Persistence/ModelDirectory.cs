@@ -4,13 +4,14 @@ namespace TextGen.Persistence;
 public static class ModelDirectory
 {
     /// <summary>
-    /// The most recently written model of <paramref name="kind"/> in <paramref name="directory"/>. A newer file that
-    /// cannot be read is reported, not passed over: the user expects the newest model, not an older one.
+    /// The most recently written model of <paramref name="kind"/> in <paramref name="directory"/>, kept evaluations'
+    /// models aside (<see cref="KeptModels"/>). A newer file that cannot be read is reported, not passed over: the user
+    /// expects the newest model, not an older one.
     /// </summary>
     public static string Newest(string directory, string kind = ModelFile.TextKind)
     {
         var files = Directory.Exists(directory)
-            ? new DirectoryInfo(directory).EnumerateFiles("*" + ModelFile.Extension).OrderByDescending(f => f.LastWriteTimeUtc)
+            ? new DirectoryInfo(directory).EnumerateFiles("*" + ModelFile.Extension).Where(f => !KeptModels.IsKept(f.Name)).OrderByDescending(f => f.LastWriteTimeUtc)
             : Enumerable.Empty<FileInfo>();
         foreach (var file in files)
         {

@@ -14,7 +14,12 @@ public sealed record ModelMetadata
     public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
     /// <summary>The embedding was initialised from a file and kept fixed; a resumed run keeps it fixed too.</summary>
     public bool FrozenEmbedding { get; init; }
+    /// <summary>The model this one was fine-tuned from (<c>train --from</c>); null for a model trained from scratch.</summary>
+    public TunedFrom? TunedFrom { get; init; }
 }
+
+/// <summary>The model a fine-tuned model started from: its file name, what that was trained on, how good it was, when it was made.</summary>
+public sealed record TunedFrom(string Model, string? Corpus, double? ValLoss, DateTimeOffset Created);
 
 /// <summary>How a model was trained and how good it got; losses are mean cross-entropy in nats per token.</summary>
 public sealed record TrainingSummary

@@ -8,7 +8,7 @@ public sealed record ModelSummary(
     string? Path, long? FileBytes, DateTimeOffset Created,
     string Cell, int Layers, int Hidden, int? Embedding, double Dropout, long Parameters,
     string Level, int Vocabulary, bool Documents, bool FrozenEmbedding,
-    long? CorpusTokens, TrainingSummary? Training)
+    long? CorpusTokens, TrainingSummary? Training, TunedFrom? TunedFrom)
 {
     /// <summary>The summary of <paramref name="model"/>, read from <paramref name="path"/> when known.</summary>
     public static ModelSummary Of(TextModel model, string? path = null)
@@ -19,7 +19,7 @@ public sealed record ModelSummary(
             network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden, network.OneHot ? null : network.Embedding,
             network.Dropout, network.ParameterCount(),
             model.Tokenizer.Level, model.Tokenizer.VocabularySize, model.Metadata.Tokenizer.Documents, model.Metadata.FrozenEmbedding,
-            CorpusTokensOf(model.Metadata), model.Metadata.Training);
+            CorpusTokensOf(model.Metadata), model.Metadata.Training, model.Metadata.TunedFrom);
     }
 
     /// <summary>Tokens of the training corpus (training and validation parts), from the per-token counts the header keeps.</summary>
@@ -50,6 +50,12 @@ public sealed record ModelSummary(
         yield return $"network    {Layers}x{Hidden} {Cell}, {(Embedding is { } width ? $"embedding {width}{(FrozenEmbedding ? " (frozen)" : "")}" : "one-hot input")}, " +
                      $"dropout {Dropout:0.##}, {Parameters:N0} parameters";
         yield return $"tokenizer  {Level}, vocabulary {Vocabulary:N0}{(Documents ? ", line documents" : "")}";
+        if (TunedFrom is { } start)
+        {
+            var corpus = start.Corpus is { } name ? $", trained on {name}" : "";
+            var loss = start.ValLoss is { } l && double.IsFinite(l) ? $", validation loss {l:F4}" : "";
+            yield return $"tuned from {start.Model} (created {start.Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC{corpus}{loss})";
+        }
         if (Training is not { } run)
         {
             yield return "training   not recorded";

@@ -72,6 +72,17 @@ public sealed class CharTokenizer : ITokenizer
         return new CharTokenizer(codePoints);
     }
 
+    /// <summary>
+    /// This vocabulary followed by the characters of <paramref name="other"/> it lacks, in code-point order: every id
+    /// keeps its meaning, so a model's weights carry over to the larger vocabulary (fine-tuning on a new corpus).
+    /// </summary>
+    public CharTokenizer Extend(CharTokenizer other)
+    {
+        var known = _symbols.Select(s => char.ConvertToUtf32(s, 0)).ToList();
+        var added = other._symbols.Select(s => char.ConvertToUtf32(s, 0)).Except(known).Order();
+        return new CharTokenizer([.. known, .. added]);
+    }
+
     public static CharTokenizer FromDescription(TokenizerDescription description)
     {
         var codePoints = new List<int>(description.Symbols.Count);

@@ -135,7 +135,15 @@ public static class BenchmarkSuite
                 CorpusPath = corpus,
                 OutputPath = Path.Combine(folder.FullName, "bench.tgm"),
                 Network = defaults,
-                Training = new TrainingOptions { BatchSize = options.Batch, SequenceLength = options.SeqLength, MaxTime = TimeSpan.FromSeconds(options.LoopSeconds), Seed = 1, Precision = precision },
+                Training = new TrainingOptions
+                {
+                    BatchSize = options.Batch,
+                    SequenceLength = options.SeqLength,
+                    MaxTime = TimeSpan.FromSeconds(options.LoopSeconds),
+                    Seed = 1,
+                    Precision = precision,
+                    SampleLength = 0, // the loop's speed is what is measured
+                },
                 Cache = new Data.TokenCache(folder.FullName),
             });
             var (result, cpu) = CpuTime.Measure(() => session.Run(new NullProgress(), cancel));

@@ -14,6 +14,11 @@ public sealed record TokenizerChoice
     public bool Documents { get; init; }
     /// <summary>A given tokenizer (a model's or a checkpoint's): nothing is learned.</summary>
     public ITokenizer? Given { get; init; }
+    /// <summary>
+    /// A model's character vocabulary to grow (fine-tuning): the corpus's characters are learned as usual, and those the
+    /// model lacks are appended to its vocabulary (<see cref="CharTokenizer.Extend"/>).
+    /// </summary>
+    public CharTokenizer? Extends { get; init; }
 
     /// <summary>Changes whenever learning would give another vocabulary from the same corpus and settings.</summary>
     private const string LearnerVersion = "2"; // 2: BPE merges from the 200,000 most frequent pieces
@@ -61,6 +66,10 @@ public static class CorpusEncoder
         var before = SettledStamp(corpus, cancel);
         var hash = cache.ContentHash(corpus, Bytes(progress, "hashing", corpus.Length));
         var tokenizer = choice.Given ?? LearnedTokenizer(corpus, choice, cache, hash, progress, cancel);
+        if (choice.Extends is { } model)
+        {
+            tokenizer = model.Extend((CharTokenizer)tokenizer);
+        }
         if (choice.Documents && tokenizer is not DocumentTokenizer)
         {
             tokenizer = new DocumentTokenizer(tokenizer);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TextGen.Data;
+using TextGen.Generation;
 using TextGen.Modeling;
 using TextGen.Persistence;
 using TorchSharp.Modules;
@@ -95,8 +96,24 @@ public sealed class Trainer
                 warning = $"the model is saved, but its training curve stops at its best evaluation ({e.Message})";
             }
         }
-        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested) { Warning = warning, FirstStepSeconds = firstStep };
+        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested)
+        {
+            Warning = warning,
+            FirstStepSeconds = firstStep,
+            Samples = run.Samples,
+        };
     }
+
+    /// <summary>
+    /// A sample of the network as it stands, from the runtime's engine (no libtorch step, so training's state is not
+    /// touched), with the run's seed: samples of successive evaluations differ by what the model learned, not by chance.
+    /// </summary>
+    private string Sample() => new TextGenerator(_model.ForGeneration()).Generate("", new SamplingOptions
+    {
+        Length = _options.SampleLength,
+        Temperature = _options.SampleTemperature,
+        Seed = (int)(_options.Seed & int.MaxValue),
+    });
 
     /// <summary>
     /// One training run's moving parts: the optimizer, the weight average, the recurrent state carried between
@@ -192,6 +209,9 @@ public sealed class Trainer
 
         public bool EvaluatedThisStep => _lastEvaluated == _step;
 
+        /// <summary>The samples generated at this run's evaluations.</summary>
+        public List<TrainingSample> Samples { get; } = [];
+
         /// <summary>The weights and summary of the best evaluation, as saved in the model file; null before the first.</summary>
         public (byte[] Weights, TrainingSummary? Summary)? Best { get; private set; }
 
@@ -266,13 +286,14 @@ public sealed class Trainer
                 _lossCount = 0;
             }
             var started = _trainer._commandClock.Elapsed;
-            var loss = EvaluateAverage(out var improved);
+            var (loss, improved, sample) = EvaluateAverage();
             SaveCheckpoint();
             _evaluationSeconds = (_trainer._commandClock.Elapsed - started).TotalSeconds;
-            return Progress() with { Evaluated = true, ValLoss = loss, BestValLoss = _best, Improved = improved };
+            return Progress() with { Evaluated = true, ValLoss = loss, BestValLoss = _best, Improved = improved, Sample = sample };
         }
 
-        private double EvaluateAverage(out bool improved)
+        /// <summary>Scores the averaged weights, saves them (as the best, and as a kept model with --keep) and samples them.</summary>
+        private (double Loss, bool Improved, TrainingSample? Sample) EvaluateAverage()
         {
             using var averaged = _average.Apply();
             _evaluating.Start();
@@ -280,15 +301,26 @@ public sealed class Trainer
             _evaluating.Stop();
             _lastEvaluated = _step;
             _history = TrainingPoint.Append(_history, new TrainingPoint(_step, Seconds, _trainLoss, loss, _learningRate));
-            improved = loss < _best;
+            var improved = loss < _best;
+            var weights = improved || _options.Keep > 0 ? ModuleWeights.ToBytes(_network) : null;
             if (improved)
             {
                 _best = loss;
-                var best = (Weights: ModuleWeights.ToBytes(_network), Summary: Summary());
+                var best = (Weights: weights!, Summary: Summary());
                 _trainer._model.Save(_trainer._outputPath, best.Summary, best.Weights);
                 Best = best;
             }
-            return loss;
+            if (_options.Keep > 0)
+            {
+                _trainer._model.Save(KeptModels.PathFor(_trainer._outputPath, _step), Summary() with { ValLoss = loss }, weights!);
+                KeptModels.Prune(_trainer._outputPath, _options.Keep);
+            }
+            if (_options.SampleLength == 0) return (loss, improved, null);
+            _evaluating.Start(); // sampling is not training either
+            var sample = new TrainingSample(_step, loss, _trainer.Sample());
+            _evaluating.Stop();
+            Samples.Add(sample);
+            return (loss, improved, sample);
         }
 
         public void SaveCheckpoint()

@@ -45,6 +45,17 @@ public sealed record TrainingOptions
         "or auto: bf16 where it runs, else fp32. Models are saved in fp32 either way.", Chosen = "auto")]
     public TrainingPrecision? Precision { get; init; }
 
+    /// <summary>Tokens of the sample generated at each evaluation from the weights just scored (shown while training, kept in the result); 0 for none.</summary>
+    [Option("sample-length", "Tokens of the sample shown at each evaluation; 0 turns the samples off.", Min = 0, Max = 10_000)]
+    public int SampleLength { get; init; } = 100;
+
+    [Option("sample-temperature", "Temperature of the samples shown while training.", Min = 0, Max = 100, Example = "e.g. 0.5")]
+    public double SampleTemperature { get; init; } = 0.8;
+
+    /// <summary>Models of the last evaluations kept beside the best (<see cref="Persistence.KeptModels"/>); 0 for none.</summary>
+    [Option("keep", "Keep the last N evaluations' models as numbered files beside the best (NAME-stepS.tgm).", Min = 0, Max = 1000)]
+    public int Keep { get; init; }
+
     /// <summary>
     /// The defaults for a tokenizer level: characters and BPE pieces train best at a high peak rate on long windows;
     /// words (a large softmax, few tokens per line) at a fifth of the rate on shorter windows (docs/training.md).

@@ -18,7 +18,12 @@ public sealed record TrainingProgress
     /// <summary>True when this report follows an evaluation on the validation part.</summary>
     public bool Evaluated { get; init; }
     public bool Improved { get; init; }
+    /// <summary>The sample generated after this evaluation (<see cref="TrainingOptions.SampleLength"/>); null when none was.</summary>
+    public TrainingSample? Sample { get; init; }
 }
+
+/// <summary>Text generated from the weights evaluated at <paramref name="Step"/>, whose validation loss was <paramref name="ValLoss"/>.</summary>
+public sealed record TrainingSample(long Step, double ValLoss, string Text);
 
 /// <summary>The outcome of a training run; the best model (by validation loss) has been saved at <see cref="ModelPath"/>.</summary>
 /// <param name="ModelPath">Where the best model was saved.</param>
@@ -32,4 +37,7 @@ public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, l
 
     /// <summary>Seconds from the command's start (reading and tokenizing included) to the end of the first training step; null when none ran.</summary>
     public double? FirstStepSeconds { get; init; }
+
+    /// <summary>The samples generated at this run's evaluations, in order (none when <see cref="TrainingOptions.SampleLength"/> is 0).</summary>
+    public IReadOnlyList<TrainingSample> Samples { get; init; } = [];
 }

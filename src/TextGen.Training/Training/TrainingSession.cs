@@ -31,6 +31,17 @@ public sealed record TrainRequest
     [Option("resume", "Continue from the checkpoint beside --output (optimizer state included).")]
     public bool Resume { get; init; }
 
+    /// <summary>A trained model to start from (fine-tuning): its weights, tokenizer and architecture (<see cref="FineTuning"/>).</summary>
+    [Option("from", "Start from a trained model (fine-tuning): its weights, tokenizer and architecture; new characters join its vocabulary.", Example = "e.g. models/moby-dick.tgm")]
+    public string? From { get; init; }
+
+    /// <summary>
+    /// The settings the caller chose, by flag name ("layers", "learning-rate"); the others are defaults the run may
+    /// replace. With <see cref="From"/>, a chosen architecture setting must be the model's, and the schedule's settings
+    /// not chosen take fine-tuning's defaults. The CLI lists the flags given.
+    /// </summary>
+    public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
     /// <summary>Where tokenized corpora are kept; null: <see cref="TokenCache.DefaultDirectory"/>.</summary>
     public TokenCache? Cache { get; init; }
 
@@ -109,14 +120,17 @@ public sealed class TrainingSession : IDisposable
         {
             throw new SettingException("output", $"{outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
         }
-        if (request.FreezeEmbeddings && request.EmbeddingsFrom is null && !request.Resume)
+        if (request.FreezeEmbeddings && request.EmbeddingsFrom is null && request.From is null && !request.Resume)
         {
-            throw new SettingException("freeze-embeddings", "keeps an embedding read from a file fixed; pass --embeddings-from FILE too.");
+            throw new SettingException("freeze-embeddings", "keeps an embedding read from a file or a model fixed; pass --embeddings-from FILE or --from MODEL too.");
         }
-        if (request.EmbeddingsFrom is not null && request.Resume)
+        if (request.EmbeddingsFrom is not null && (request.Resume || request.From is not null))
         {
-            throw new SettingException("embeddings-from", "initialises a new run; a resumed run continues the checkpoint's embedding, so drop --embeddings-from.");
+            var instead = request.Resume ? "a resumed run continues the checkpoint's" : "--from starts from the model's";
+            throw new SettingException("embeddings-from", $"initialises a new model's embedding; {instead}, so drop --embeddings-from.");
         }
+        var source = request.From is { } from ? LoadSource(from) : null;
+        if (source is not null) request = FineTuning.Resolve(request, source, request.From!);
         AtomicFile.EnsureWritable(outputPath);
         TorchRuntime.EnsureLoaded(progress, cancel);
 
@@ -135,18 +149,21 @@ public sealed class TrainingSession : IDisposable
             // The checkpoint's header sizes the network as a model file's does: the same checks first.
             TextModel.CheckArchitecture(resume.State.Model.Network, given!, resume.Weights.Length, Checkpoint.PathFor(outputPath));
         }
+        var modelCharacters = source?.Tokenizer is DocumentTokenizer { Inner: CharTokenizer inner } ? inner : source?.Tokenizer as CharTokenizer;
         var choice = new TokenizerChoice
         {
             Level = request.Level,
             Vocabulary = request.Vocabulary,
             Documents = request.Documents == DocumentSplit.Lines,
-            Given = given,
+            // Resuming continues the checkpoint's vocabulary; fine-tuning grows the model's characters, or keeps its words.
+            Given = given ?? (modelCharacters is null ? source?.Tokenizer : null),
+            Extends = given is null ? modelCharacters : null,
         };
         var corpus = CorpusEncoder.Encode(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
         if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
         try
         {
-            return Prepare(request, corpus, resume, outputPath, warnings, clock);
+            return Prepare(request, corpus, resume is null ? source : null, resume, outputPath, warnings, clock);
         }
         catch
         {
@@ -155,7 +172,22 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    private static TrainingSession Prepare(TrainRequest request, TokenizedCorpus corpus, SavedTraining? resume, string outputPath, List<string> warnings, System.Diagnostics.Stopwatch clock)
+    /// <summary>The model --from names, read and checked in full (no libtorch needed) before anything else is done.</summary>
+    private static TextModel LoadSource(string path)
+    {
+        try
+        {
+            return TextModel.Load(path);
+        }
+        catch (TextGenException) when (!File.Exists(path))
+        {
+            throw new SettingException("from", $"{path} does not exist; pass a model file written by textgen train.");
+        }
+    }
+
+    /// <param name="source">The model a new run starts from (--from), or null.</param>
+    private static TrainingSession Prepare(TrainRequest request, TokenizedCorpus corpus, TextModel? source, SavedTraining? resume, string outputPath,
+        List<string> warnings, System.Diagnostics.Stopwatch clock)
     {
         var tokenizer = corpus.Tokenizer;
         var counts = corpus.Counts;
@@ -172,6 +204,13 @@ public sealed class TrainingSession : IDisposable
             RequireSameRun(request, resume.State.Model, counts);
         }
         var network = resume is not null ? resume.State.Model.Network : request.Network with { VocabularySize = tokenizer.VocabularySize };
+        if (source is not null && tokenizer.VocabularySize > source.Tokenizer.VocabularySize)
+        {
+            var added = tokenizer.VocabularySize - source.Tokenizer.VocabularySize;
+            var first = tokenizer.TokenText(source.Tokenizer is DocumentTokenizer d ? d.Start : source.Tokenizer.VocabularySize);
+            warnings.Add($"{added} characters of the corpus were not in {Path.GetFileName(request.From)}'s vocabulary (first: '{UnknownText.Printable(first)}'); " +
+                         $"they were added to it ({source.Tokenizer.VocabularySize} → {tokenizer.VocabularySize} tokens).");
+        }
         var widthChosen = resume is null && request.ChooseWidth && tokenizer.Level == CharTokenizer.LevelName;
         double? measured = null;
         if (widthChosen)
@@ -183,11 +222,23 @@ public sealed class TrainingSession : IDisposable
         manual_seed(options.Seed);
         var frozen = request.FreezeEmbeddings && !network.OneHot;
         var model = new TrainableModel(new LanguageNetwork(network), tokenizer,
-            new ModelMetadata { Tokenizer = tokenizer.Describe(), Network = network, TokenCounts = counts, FrozenEmbedding = frozen });
-        model.Network.Recurrent.Bf16Products = options.Precision == TrainingPrecision.Bf16;
-        if (resume is not null && frozen)
+            new ModelMetadata
+            {
+                Tokenizer = tokenizer.Describe(),
+                Network = network,
+                TokenCounts = counts,
+                FrozenEmbedding = frozen,
+                TunedFrom = source is not null ? FineTuning.Origin(source, request.From!) : resume?.State.Model.TunedFrom,
+            });
+        if (source is not null)
         {
-            model.Network.EmbeddingWeight!.requires_grad = false; // as in the run the checkpoint continues: its optimizer has no state for it
+            ModuleWeights.Copy(model.Network, FineTuning.Weights(source, tokenizer, network), request.From!);
+        }
+        model.Network.Recurrent.Bf16Products = options.Precision == TrainingPrecision.Bf16;
+        if ((resume is not null || source is not null) && frozen)
+        {
+            // A resumed run as the run it continues (whose optimizer has no state for it); a fine-tuned model keeps the embedding it learned.
+            model.Network.EmbeddingWeight!.requires_grad = false;
         }
         if (request.EmbeddingsFrom is { } embeddings)
         {
@@ -229,7 +280,7 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    private static string Describe<T>(T value) => value switch
+    internal static string Describe<T>(T value) => value switch
     {
         bool flag => flag ? "on" : "off",
         Enum choice => choice.ToString().ToLowerInvariant(),

@@ -1,5 +1,6 @@
 using TextGen.Modeling;
 using TextGen.Persistence;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,9 +36,12 @@ public sealed class WeightAverage : IDisposable
     {
         using var _ = no_grad();
         var decay = DecayAfter(++_updates);
+        // Scalars held until the loop ends: a temporary converted from double can be finalized while libtorch reads it
+        // (as Adam.cs explains), and this runs for every parameter at every step.
+        using Scalar keep = decay, add = 1 - decay;
         for (var i = 0; i < _live.Length; i++)
         {
-            _average[i].mul_(decay).add_(_live[i], 1 - decay);
+            _average[i].mul_(keep).add_(_live[i], add);
         }
     }
 

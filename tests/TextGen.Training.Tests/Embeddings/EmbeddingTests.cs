@@ -102,7 +102,7 @@ public class EmbeddingTests
         var corpus = dir.Write("c.txt", Corpora.Prose(3));
         var outcome = CliRunner.Run("train", corpus, "--freeze-embeddings", "-o", dir.File("m.tgm"));
         Assert.Equal(1, outcome.ExitCode);
-        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file fixed; pass --embeddings-from FILE too.", outcome.ErrorLine);
+        Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file or a model fixed; pass --embeddings-from FILE or --from MODEL too.", outcome.ErrorLine);
     }
 
     [Theory]

@@ -71,7 +71,7 @@ public class TrainingTests
     [InlineData("--level", "word", "--level word differs from the checkpoint's char")]
     [InlineData("--documents", "lines", "--documents lines differs from the checkpoint's none")]
     [InlineData("--freeze-embeddings", "true", "--freeze-embeddings on differs from the checkpoint's off")]
-    [InlineData("--embeddings-from", "glove.txt", "--embeddings-from initialises a new run")]
+    [InlineData("--embeddings-from", "glove.txt", "--embeddings-from initialises a new model's embedding; a resumed run continues the checkpoint's")]
     [InlineData("corpus", "other", "--resume needs the corpus the checkpoint was trained on")]
     public void ResumingWithSettingsThatContradictTheCheckpointIsRefusedInOneLine(string option, string value, string expected)
     {
