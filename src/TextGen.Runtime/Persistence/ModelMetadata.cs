@@ -52,8 +52,11 @@ public sealed record TrainingPoint(long Step, double Seconds, double TrainLoss, 
     public static IReadOnlyList<TrainingPoint> Clean(IReadOnlyList<TrainingPoint>? history) =>
         history is null ? [] : history.Any(p => p is null) ? history.Where(p => p is not null).ToArray() : history;
 
-    /// <summary><paramref name="history"/> with <paramref name="point"/> appended, thinned to <see cref="MaxPoints"/> (the first and last are kept).</summary>
-    public static IReadOnlyList<TrainingPoint> Append(IReadOnlyList<TrainingPoint> history, TrainingPoint point)
+    /// <summary>
+    /// <paramref name="history"/> with <paramref name="point"/> appended, thinned to <see cref="MaxPoints"/> (the first and
+    /// last are kept): the curve, and the samples a run keeps of its evaluations.
+    /// </summary>
+    public static IReadOnlyList<T> Append<T>(IReadOnlyList<T> history, T point)
     {
         var points = history.Append(point).ToList();
         return points.Count <= MaxPoints ? points : points.Where((_, i) => i % 2 == 0 || i == points.Count - 1).ToList();

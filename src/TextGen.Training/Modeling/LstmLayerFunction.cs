@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TextGen.Native;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -44,8 +43,7 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
 
         // projected[t] starts as the input projection plus both biases and gets the recurrent product added; the gate
         // kernel turns it into the activated gates (in place in float32 and float64): what the backward pass needs.
-        using Scalar one = 1; // held: `biasIh + biasHh` would pass a temporary that can be finalized while libtorch reads it (Adam.cs)
-        using var bias = biasIh.add(biasHh, one).to(operand);
+        using var bias = biasIh.add(biasHh, HeldScalars.One).to(operand); // not `+`: HeldScalars says why
         var projected = addmm(bias, inputOperand.reshape(time * batch, features), weightIhOperand.t(), beta: 1, alpha: 1).view(time, batch, 4 * hidden);
         var gates = bf16 ? empty(time, batch, 4 * hidden, input.dtype) : projected;
         // hs[0] = h0 and hs[t + 1] = h_t, so hs[0..T) are the previous states and hs[1..T] the output, both contiguous;

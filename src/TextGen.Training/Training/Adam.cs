@@ -1,3 +1,4 @@
+using TextGen.Modeling;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,7 +42,7 @@ public sealed class Adam : TorchSharp.Modules.Adam
             using Scalar root = Math.Sqrt(correction2), stepSize = -(options.LearningRate!.Value / correction1);
             state.exp_avg.mul_(keep1).add_(grad, alpha: add1);
             state.exp_avg_sq.mul_(keep2).addcmul_(grad, grad.conj(), value: add2);
-            using var denominator = (state.exp_avg_sq.sqrt() / root).add_(epsilon);
+            using var denominator = (state.exp_avg_sq.sqrt() / root).add_(epsilon, HeldScalars.One);
             parameter.addcdiv_(state.exp_avg, denominator, value: stepSize);
         }
     }, closure);

@@ -209,8 +209,8 @@ public sealed class Trainer
 
         public bool EvaluatedThisStep => _lastEvaluated == _step;
 
-        /// <summary>The samples generated at this run's evaluations.</summary>
-        public List<TrainingSample> Samples { get; } = [];
+        /// <summary>The samples generated at this run's evaluations, thinned as the curve is (a week-long run keeps a few MB at most).</summary>
+        public IReadOnlyList<TrainingSample> Samples { get; private set; } = [];
 
         /// <summary>The weights and summary of the best evaluation, as saved in the model file; null before the first.</summary>
         public (byte[] Weights, TrainingSummary? Summary)? Best { get; private set; }
@@ -319,7 +319,7 @@ public sealed class Trainer
             _evaluating.Start(); // sampling is not training either
             var sample = new TrainingSample(_step, loss, _trainer.Sample());
             _evaluating.Stop();
-            Samples.Add(sample);
+            Samples = TrainingPoint.Append(Samples, sample);
             return (loss, improved, sample);
         }
 

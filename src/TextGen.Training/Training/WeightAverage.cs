@@ -36,8 +36,7 @@ public sealed class WeightAverage : IDisposable
     {
         using var _ = no_grad();
         var decay = DecayAfter(++_updates);
-        // Scalars held until the loop ends: a temporary converted from double can be finalized while libtorch reads it
-        // (as Adam.cs explains), and this runs for every parameter at every step.
+        // Scalars held until the loop ends, not temporaries (HeldScalars says why): this runs for every parameter at every step.
         using Scalar keep = decay, add = 1 - decay;
         for (var i = 0; i < _live.Length; i++)
         {
