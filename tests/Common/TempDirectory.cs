@@ -16,6 +16,7 @@ public sealed class TempDirectory : IDisposable
     public string Write(string name, string text)
     {
         var path = File(name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         System.IO.File.WriteAllText(path, text);
         return path;
     }
@@ -23,6 +24,7 @@ public sealed class TempDirectory : IDisposable
     public string WriteBytes(string name, byte[] bytes)
     {
         var path = File(name);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         System.IO.File.WriteAllBytes(path, bytes);
         return path;
     }

@@ -6,7 +6,7 @@ using TextGen.Training;
 
 namespace TextGen.Cli.Commands;
 
-/// <summary>`textgen train [CORPUS]`: trains a model (character, word or BPE level) and saves the best one.</summary>
+/// <summary>`textgen train [CORPUS...]`: trains a model (character, word or BPE level) and saves the best one.</summary>
 public static class TrainCommand
 {
     public const string DefaultCorpusVariable = "TEXTGEN_DEFAULT_CORPUS";
@@ -16,7 +16,11 @@ public static class TrainCommand
 
     public static Command Create()
     {
-        var corpus = new Argument<string?>("corpus") { Description = "UTF-8 text file. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.", Arity = ArgumentArity.ZeroOrOne };
+        var corpus = new Argument<string[]>("corpus")
+        {
+            Description = "UTF-8 text files, and folders of them (their .txt, .md and .text files); each file is a document boundary. Default: the bundled corpus (Moby-Dick), trained for 2 minutes.",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
         var request = new OptionBinder<TrainRequest>();
         var network = new OptionBinder<RecurrentNetConfig>();
         var training = new OptionBinder<TrainingOptions>();
@@ -24,17 +28,17 @@ public static class TrainCommand
         var plot = new Option<string?>("--plot") { Description = "Write the training curve (training and validation loss, learning rate by step) to a PNG at the end." };
         var json = SharedOptions.Json();
 
-        var command = new Command("train", "Train a model on a text file; the best model by validation loss is saved.") { corpus };
+        var command = new Command("train", "Train a model on text files; the best model by validation loss is saved.") { corpus };
         foreach (var option in request.Options.Concat(network.Options).Concat(training.Options).Concat(vocabulary.Options).Append(plot).Append(json)) command.Add(option);
         command.SetAction(parse =>
         {
-            var given = parse.GetValue(corpus);
+            var given = parse.GetValue(corpus) is { Length: > 0 } named ? named : null;
             var bound = request.Bind(parse);
             var options = training.Bind(parse, TrainingOptions.ForLevel(bound.Level) with { Seed = Random.Shared.Next() });
             var budget = options.MaxTime ?? (options.Epochs is null ? (given is null ? DefaultCorpusMaxTime : DefaultMaxTime) : null);
             bound = bound with
             {
-                CorpusPath = given ?? DefaultCorpus(),
+                Corpora = given ?? [DefaultCorpus()],
                 Network = network.Bind(parse),
                 ChooseWidth = !network.Given(parse, "hidden"),
                 Training = options with { MaxTime = budget },

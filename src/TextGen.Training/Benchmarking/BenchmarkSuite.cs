@@ -132,7 +132,7 @@ public static class BenchmarkSuite
             File.WriteAllText(corpus, GeneratedText(2_000_000, options.Vocab));
             using var session = TrainingSession.Prepare(new TrainRequest
             {
-                CorpusPath = corpus,
+                Corpora = [corpus],
                 OutputPath = Path.Combine(folder.FullName, "bench.tgm"),
                 Network = defaults,
                 Training = new TrainingOptions

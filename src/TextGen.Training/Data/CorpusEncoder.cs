@@ -114,6 +114,21 @@ public static class CorpusEncoder
     }
 
     private static ITokenizer LearnedTokenizer(CorpusFile corpus, TokenizerChoice choice, TokenCache cache, string hash,
+        IProgress<ByteProgress>? progress, CancellationToken cancel) => Learn([corpus], choice, cache, hash, progress, cancel);
+
+    /// <summary>
+    /// One vocabulary learned over all of <paramref name="corpora"/> (word and BPE levels of a many-file run: a word
+    /// rare in each file may be common in all), cached under the files' hashes in order.
+    /// </summary>
+    internal static ITokenizer LearnJointly(IReadOnlyList<CorpusFile> corpora, TokenizerChoice choice, TokenCache cache,
+        IProgress<ByteProgress>? progress, CancellationToken cancel)
+    {
+        cache.EnsureWritable();
+        var hashes = corpora.Select(c => cache.ContentHash(c, Bytes(progress, "hashing", c.Length))).ToArray();
+        return Learn(corpora, choice, cache, TokenCache.Key(hashes), progress, cancel);
+    }
+
+    private static ITokenizer Learn(IReadOnlyList<CorpusFile> corpora, TokenizerChoice choice, TokenCache cache, string hash,
         IProgress<ByteProgress>? progress, CancellationToken cancel)
     {
         var key = choice.LearningKey(hash);
@@ -129,8 +144,11 @@ public static class CorpusEncoder
             }
         }
         var learner = VocabularyLearner.For(choice.Level, choice.Vocabulary);
-        corpus.ForEachChunk(chunk => learner.Count(chunk.Text), (_, counts) => learner.Add(counts),
-            Bytes(progress, "learning the vocabulary", corpus.Length), cancel: cancel);
+        foreach (var corpus in corpora)
+        {
+            corpus.ForEachChunk(chunk => learner.Count(chunk.Text), (_, counts) => learner.Add(counts),
+                Bytes(progress, "learning the vocabulary", corpus.Length), cancel: cancel);
+        }
         var tokenizer = learner.Build();
         cache.StoreTokenizer(key, tokenizer.Describe());
         return tokenizer;

@@ -12,4 +12,7 @@ public interface ITrainingBatches
 
     /// <summary>Fills row-major inputs and targets for step <paramref name="step"/> of epoch <paramref name="epoch"/>; targets of padding are <see cref="DocumentBatcher.Ignore"/>.</summary>
     void Fill(long epoch, int step, long[] inputs, long[] targets);
+
+    /// <summary>After <see cref="Fill"/>, the rows whose state starts from zero though <see cref="CarriesState"/> (a row starting another text); null: none.</summary>
+    bool[]? FreshRows => null;
 }

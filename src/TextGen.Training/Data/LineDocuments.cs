@@ -40,6 +40,13 @@ public sealed record LineDocuments(TokenIds Ids, long[] Starts, int[] Lengths)
     /// <summary>The documents [start, start + count).</summary>
     public LineDocuments Slice(int start, int count) => this with { Starts = Starts[start..(start + count)], Lengths = Lengths[start..(start + count)] };
 
+    /// <summary>The documents whose entry in <paramref name="marks"/> is <paramref name="value"/>.</summary>
+    public LineDocuments Where(IReadOnlyList<bool> marks, bool value) => this with
+    {
+        Starts = Starts.Where((_, i) => marks[i] == value).ToArray(),
+        Lengths = Lengths.Where((_, i) => marks[i] == value).ToArray(),
+    };
+
     /// <summary>Every <paramref name="every"/>-th document, from the first.</summary>
     public LineDocuments EveryNth(int every) => this with
     {

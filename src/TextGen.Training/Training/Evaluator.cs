@@ -79,6 +79,41 @@ public static class Evaluator
         }
     }
 
+    /// <summary>
+    /// Mean cross-entropy over every target of several texts (the held-out parts of a run's files), each read from its
+    /// start with the state carried across its windows and never from one text into another (<see cref="Data.SegmentBatcher"/>).
+    /// </summary>
+    public static Loss EvaluateTexts(LanguageNetwork model, IReadOnlyList<Data.TokenIds> texts, int batchSize, int sequenceLength)
+    {
+        var batches = new Data.SegmentBatcher(texts, batchSize, sequenceLength, seed: 0, everyWindow: true);
+        var wasTraining = model.training;
+        model.eval();
+        RecurrentState? state = null;
+        try
+        {
+            using var noGrad = no_grad();
+            var inputs = new long[batches.TokensPerStep];
+            var targets = new long[batches.TokensPerStep];
+            double sum = 0;
+            for (var step = 0; step < batches.StepsPerEpoch; step++)
+            {
+                batches.Fill(0, step, inputs, targets);
+                using var scope = NewDisposeScope();
+                var start = state?.WithRowsZeroed(batches.FreshRows!);
+                var (logits, next) = model.call(tensor(inputs, new long[] { batches.BatchSize, batches.SequenceLength }), start);
+                sum += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[^1]), tensor(targets), reduction: nn.Reduction.Sum).item<float>();
+                state?.Dispose();
+                state = next.MoveToOuterDisposeScope();
+            }
+            return new Loss(sum / batches.Targets, batches.Targets);
+        }
+        finally
+        {
+            state?.Dispose();
+            model.train(wasTraining);
+        }
+    }
+
     private static double ScoreStreams(LanguageNetwork model, Data.TokenIds tokens, long start, int streams, long streamLength, int window, CancellationToken cancel)
     {
         double sum = 0;

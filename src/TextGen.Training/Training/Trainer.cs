@@ -243,6 +243,12 @@ public sealed class Trainer
                 _state = null;
             }
             _batches.Fill(_step / _batches.StepsPerEpoch, inEpoch, _inputs, _targets);
+            if (_state is not null && _batches.FreshRows is { } fresh && fresh.Contains(true))
+            {
+                var carried = _state;
+                _state = carried.WithRowsZeroed(fresh);
+                carried.Dispose();
+            }
             _learningRate = LearningRateSchedule.At(_options.LearningRate, _step, Fraction);
             foreach (var group in _optimizer.ParamGroups)
             {

@@ -11,8 +11,11 @@ namespace TextGen.Training;
 /// <summary>What to train: a corpus, an architecture, options and where the model goes.</summary>
 public sealed record TrainRequest
 {
-    /// <summary>The UTF-8 text file to train on (the CLI's argument, not a flag).</summary>
-    public string CorpusPath { get; init; } = "";
+    /// <summary>
+    /// The UTF-8 text files to train on, and folders of them (the CLI's arguments, not a flag): each file is a document
+    /// boundary, tokenized and cached on its own (<see cref="CorpusFiles"/>).
+    /// </summary>
+    public IReadOnlyList<string> Corpora { get; init; } = [];
 
     [Option("output", "Model file to write.", Alias = "-o", Chosen = "models/CORPUS-NAME.tgm")]
     public string? OutputPath { get; init; }
@@ -63,8 +66,7 @@ public sealed record TrainRequest
 
     public const int MinimumSequenceLength = 8;
 
-    public static string DefaultOutputPath(string corpusPath) =>
-        Path.Combine("models", Path.GetFileNameWithoutExtension(corpusPath) + ModelFile.Extension);
+    public static string DefaultOutputPath(IReadOnlyList<string> corpora) => Path.Combine("models", CorpusFiles.Name(corpora) + ModelFile.Extension);
 }
 
 /// <summary>
@@ -75,9 +77,9 @@ public sealed class TrainingSession : IDisposable
 {
     private readonly Trainer _trainer;
     private readonly TrainableModel _model;
-    private readonly TokenizedCorpus _corpus;
+    private readonly TokenizedCorpora _corpus;
 
-    private TrainingSession(TrainableModel model, Trainer trainer, TokenizedCorpus corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data,
+    private TrainingSession(TrainableModel model, Trainer trainer, TokenizedCorpora corpus, string outputPath, IReadOnlyList<string> warnings, TrainingData data,
         long trainTokens, TrainingOptions options)
     {
         _model = model;
@@ -111,11 +113,11 @@ public sealed class TrainingSession : IDisposable
     {
         var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
         request.Training.Validate();
-        if (request.CorpusPath.Length == 0) throw new TextGenException("no corpus given; pass a text file.");
+        var files = CorpusFiles.Expand(request.Corpora);
         Declared<TrainRequest>.Validate(request);
         request.Vocabulary.Validate();
         (request.Network with { VocabularySize = 1 }).Validate();
-        var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.CorpusPath);
+        var outputPath = request.OutputPath ?? TrainRequest.DefaultOutputPath(request.Corpora);
         if (!outputPath.EndsWith(ModelFile.Extension, StringComparison.OrdinalIgnoreCase))
         {
             throw new SettingException("output", $"{outputPath}: model files end in {ModelFile.Extension}; use e.g. {Path.ChangeExtension(outputPath, ModelFile.Extension)}.");
@@ -159,8 +161,8 @@ public sealed class TrainingSession : IDisposable
             Given = given ?? (modelCharacters is null ? source?.Tokenizer : null),
             Extends = given is null ? modelCharacters : null,
         };
-        var corpus = CorpusEncoder.Encode(request.CorpusPath, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
-        if (corpus.CacheWarning is { } damaged) warnings.Add(damaged);
+        var corpus = TokenizedCorpora.Encode(files, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
+        warnings.AddRange(corpus.CacheWarnings);
         try
         {
             return Prepare(request, corpus, resume is null ? source : null, resume, outputPath, warnings, clock);
@@ -186,14 +188,12 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <param name="source">The model a new run starts from (--from), or null.</param>
-    private static TrainingSession Prepare(TrainRequest request, TokenizedCorpus corpus, TextModel? source, SavedTraining? resume, string outputPath,
+    private static TrainingSession Prepare(TrainRequest request, TokenizedCorpora corpus, TextModel? source, SavedTraining? resume, string outputPath,
         List<string> warnings, System.Diagnostics.Stopwatch clock)
     {
         var tokenizer = corpus.Tokenizer;
         var counts = corpus.Counts;
-        var (data, trainTokens, options) = corpus.DocumentStarts is { } starts
-            ? DocumentData(LineDocuments.FromStarts(corpus.Ids, starts), request.Training, warnings)
-            : StreamData(corpus.Ids, request.Training, warnings);
+        var (data, trainTokens, options) = TrainingSplits.Build(corpus, request.Training, warnings);
         if (corpus.Unknown > 0)
         {
             warnings.Add(UnknownText.Warning(tokenizer, corpus.Unknown, corpus.FirstUnknown, "the corpus"));
@@ -246,7 +246,7 @@ public sealed class TrainingSession : IDisposable
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly)" +
                          $"{(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
-        var trainer = new Trainer(model, data, options, Path.GetFileName(request.CorpusPath), outputPath, resume, clock);
+        var trainer = new Trainer(model, data, options, CorpusFiles.Describe(request.Corpora), outputPath, resume, clock);
         return new TrainingSession(model, trainer, corpus, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
 
@@ -288,51 +288,6 @@ public sealed class TrainingSession : IDisposable
         _ => value?.ToString() ?? "none",
     };
 
-    private static (TrainingData, long, TrainingOptions) StreamData(TokenIds ids, TrainingOptions requested, List<string> warnings)
-    {
-        var split = TokenSplit.LastFraction(ids, requested.ValidationFraction);
-        var options = FitBatchShape(requested, split.Train.Length, warnings);
-        var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
-        var validation = split.ValidationSample();
-        var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize, options.SequenceLength))
-        {
-            HeldOutTokens = split.Validation.Length,
-        };
-        return (data, split.Train.Length, options);
-    }
-
-    /// <summary>The last fraction of the documents (at least one) is held out; the rest are training rows.</summary>
-    private static (TrainingData, long, TrainingOptions) DocumentData(LineDocuments documents, TrainingOptions requested, List<string> warnings)
-    {
-        var held = Math.Max(1, (int)Math.Round(documents.Count * requested.ValidationFraction));
-        if (documents.Count - held < 1)
-        {
-            throw new SettingException("documents", $"lines needs documents to hold out for validation, and the corpus has {documents.Count} non-empty lines; use more lines, or one continuous text.");
-        }
-        var train = documents.Slice(0, documents.Count - held);
-        var heldOut = documents.Slice(documents.Count - held, held);
-        var validation = DocumentSample(heldOut);
-        var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
-        var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
-        if (options.SequenceLength < requested.SequenceLength)
-        {
-            warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
-        }
-        var data = new TrainingData(batches, validation.Targets, m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
-        {
-            HeldOutTokens = heldOut.Targets,
-        };
-        return (data, train.Tokens, options);
-    }
-
-    /// <summary>Held-out documents scored during training: all, or every k-th so that about <see cref="TokenSplit.MaxValidationTokens"/> are.</summary>
-    private static LineDocuments DocumentSample(LineDocuments heldOut)
-    {
-        var tokens = heldOut.Tokens;
-        if (tokens <= TokenSplit.MaxValidationTokens) return heldOut;
-        return heldOut.EveryNth((int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens));
-    }
-
     /// <summary>Trains, keeping the best model; an exception no check foresaw comes out as an <see cref="InternalErrorException"/>.</summary>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default) => InternalError.Guard(() =>
     {
@@ -357,21 +312,4 @@ public sealed class TrainingSession : IDisposable
         _model.Dispose();
         _corpus.Dispose();
     }
-
-    private static TrainingOptions FitBatchShape(TrainingOptions options, long trainTokens, List<string> warnings)
-    {
-        var fit = StreamBatcher.Fit(trainTokens, options.BatchSize, options.SequenceLength, TrainRequest.MinimumSequenceLength);
-        if (fit is not { } shape)
-        {
-            throw new TextGenException($"the corpus is too short: its training part has {trainTokens} tokens, " +
-                                       $"fewer than one sequence of {TrainRequest.MinimumSequenceLength + 1}; use a longer corpus.");
-        }
-        if (shape.Batch != options.BatchSize || shape.Sequence != options.SequenceLength)
-        {
-            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {shape.Batch} and sequence length {shape.Sequence} " +
-                         $"instead of {options.BatchSize} x {options.SequenceLength}.");
-        }
-        return options with { BatchSize = shape.Batch, SequenceLength = shape.Sequence };
-    }
-
 }

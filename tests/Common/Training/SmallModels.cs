@@ -11,7 +11,7 @@ public static class SmallModels
 {
     public static TrainRequest Request(string corpusPath, string outputPath, CellType cell = CellType.Lstm, int epochs = 30, int seed = 7) => new()
     {
-        CorpusPath = corpusPath,
+        Corpora = [corpusPath],
         OutputPath = outputPath,
         Network = new RecurrentNetConfig { Cell = cell, Layers = 1, Hidden = 32, Embedding = 8, Dropout = 0 },
         Training = new TrainingOptions { BatchSize = 8, SequenceLength = 16, LearningRate = 1e-2, Beta1 = 0.9, Epochs = epochs, Seed = seed, Precision = TrainingPrecision.Fp32 },

@@ -30,7 +30,7 @@ public class BadInputTests
 
     [Theory]
     [InlineData("missing", "no such file")]
-    [InlineData("directory", "is a directory")]
+    [InlineData("directory", "holds no text files")]
     [InlineData("empty", "has no text")]
     [InlineData("binary", "binary")]
     [InlineData("latin1", "not valid UTF-8")]
@@ -41,7 +41,7 @@ public class BadInputTests
         var corpus = kind switch
         {
             "missing" => dir.File("none.txt"),
-            "directory" => Directory.CreateDirectory(dir.File("sub")).FullName,
+            "directory" => Directory.CreateDirectory(dir.File("sub")).FullName, // a folder means its text files, and this one has none
             "empty" => dir.Write("empty.txt", ""),
             "binary" => dir.WriteBytes("a.out", [0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]),
             "latin1" => dir.WriteBytes("latin.txt", Encoding.Latin1.GetBytes("na\u00efve caf\u00e9 \u00e0 la cr\u00e8me br\u00fbl\u00e9e")),

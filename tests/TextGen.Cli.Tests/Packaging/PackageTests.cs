@@ -102,7 +102,7 @@ public sealed class PackageTests(SharedModel model) : IClassFixture<SharedModel>
             TorchRuntime.EnsureLoaded();
             var result = TrainingSession.Train(new TrainRequest
             {
-                CorpusPath = args[0], OutputPath = args[1], Network = new() { Hidden = 32 },
+                Corpora = [args[0]], OutputPath = args[1], Network = new() { Hidden = 32 },
                 Training = new() { Epochs = 2, Seed = 1 },
             });
             Console.Write(TextGenerator.Load(result.ModelPath).Generate("", new SamplingOptions { Length = 40, Seed = 1 }));

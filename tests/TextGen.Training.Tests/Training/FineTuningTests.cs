@@ -162,7 +162,7 @@ public class FineTuningTests
         var (source, request) = Tuning(dir, Corpora.Prose(6));
         var from = flags.StartsWith("--from", StringComparison.Ordinal) ? [] : new[] { "--from", source };
 
-        var outcome = Cli.CliRunner.Run(["train", request.CorpusPath, "--epochs", "1", "-o", dir.File("tuned.tgm"), .. from, .. flags.Split(' ')]);
+        var outcome = Cli.CliRunner.Run(["train", request.Corpora[0], "--epochs", "1", "-o", dir.File("tuned.tgm"), .. from, .. flags.Split(' ')]);
 
         Assert.Equal(1, outcome.ExitCode);
         Assert.StartsWith("textgen: " + expected, outcome.ErrorLine);
@@ -176,7 +176,7 @@ public class FineTuningTests
         using var dir = new TempDirectory();
         var (source, request) = Tuning(dir, Corpora.Prose(6));
 
-        var outcome = Cli.CliRunner.Run(["train", request.CorpusPath, "--epochs", "1", "-o", dir.File("tuned.tgm"), "--from", source,
+        var outcome = Cli.CliRunner.Run(["train", request.Corpora[0], "--epochs", "1", "-o", dir.File("tuned.tgm"), "--from", source,
             "--layers", "1", "--hidden", "32", "--embedding", "8", "--cell", "lstm", "--level", "char", "--dropout", "0.3", "--json"]);
 
         Assert.Equal(0, outcome.ExitCode);
