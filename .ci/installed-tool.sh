@@ -90,7 +90,7 @@ using TextGen.Generation;
 using TextGen.Native;
 using TextGen.Training;
 TorchRuntime.EnsureLoaded();
-var result = TrainingSession.Train(new TrainRequest { CorpusPath = args[0], OutputPath = args[1], Training = new() { MaxTime = TimeSpan.FromSeconds(20), Seed = 1 } });
+var result = TrainingSession.Train(new TrainRequest { Corpora = [args[0]], OutputPath = args[1], Training = new() { MaxTime = TimeSpan.FromSeconds(20), Seed = 1 } });
 Console.WriteLine(TextGenerator.Load(result.ModelPath).Generate("", new SamplingOptions { Length = 80, Seed = 1 }));
 EOF
 (cd "$project" && dotnet build -c Release -o out --nologo -v q "-clp:ErrorsOnly;NoSummary" >&2) || die "the program referencing TextGen.Training did not build."

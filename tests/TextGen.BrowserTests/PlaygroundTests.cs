@@ -29,7 +29,7 @@ public sealed class PlaygroundFixture : IAsyncLifetime
         var model = Path.Combine(_dir, "prose.tgm");
         using (var session = TrainingSession.Prepare(new TrainRequest
         {
-            CorpusPath = corpus,
+            Corpora = [corpus],
             OutputPath = model,
             Network = new Modeling.RecurrentNetConfig { Hidden = 32, Embedding = 16 },
             Training = new TrainingOptions { Epochs = 3, MaxTime = null, BatchSize = 8, SequenceLength = 32, Seed = 1 },
