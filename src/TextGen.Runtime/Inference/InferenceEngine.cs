@@ -16,7 +16,8 @@ public sealed class InferenceEngine
     private readonly float[][] _hiddenWeights;// layer -> (gates * hidden, hidden)
     private readonly float[][] _inputBias;
     private readonly float[][] _hiddenBias;
-    private readonly float[] _headWeight;     // (vocab, hidden)
+    private readonly (float[] Weight, float[] Bias)[] _dense; // dense layers with batch normalisation folded in: (units, input)
+    private readonly float[] _headWeight;     // (vocab, head input)
     private readonly float[] _headBias;
     // GenerationPrecision.Int8: the same products in int8 (layer 0's input stays the float table lookup).
     private readonly Int8Matrix?[]? _inputInt8;
@@ -70,6 +71,9 @@ public sealed class InferenceEngine
             // LSTM and RNN add both biases to the same sum; GRU needs b_hh apart for its reset gate.
             if (Cell != CellType.Gru) TensorPrimitives.Add(row, _hiddenBias[0], row);
         });
+        _dense = [.. weights.Dense.Select(d => d.Folded())];
+        DenseWidths = config.Dense;
+        HeadInput = config.HeadInput;
         _headWeight = weights.HeadWeight;
         _headBias = weights.HeadBias;
         Precision = precision;
@@ -81,7 +85,8 @@ public sealed class InferenceEngine
             }
             _inputInt8 = _inputWeights.Select((w, i) => i == 0 ? null : new Int8Matrix(w, width, Hidden)).ToArray();
             _hiddenInt8 = _hiddenWeights.Select(w => new Int8Matrix(w, width, Hidden)).ToArray();
-            _headInt8 = new Int8Matrix(_headWeight, VocabularySize, Hidden);
+            // Int8 inputs are quantized for [-1, 1], where hidden states lie; dense ReLU features do not, so their products stay float32.
+            _headInt8 = _dense.Length == 0 ? new Int8Matrix(_headWeight, VocabularySize, Hidden) : null;
         }
     }
 
@@ -93,11 +98,14 @@ public sealed class InferenceEngine
     public int Hidden { get; }
     public int VocabularySize { get; }
     private int Gates { get; }
+    private int[] DenseWidths { get; }
+    private int HeadInput { get; }
 
     /// <summary>Floats of gate scratch one stream needs per step (gates x hidden).</summary>
     public int StateWidth => Gates * Hidden;
 
-    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize, (Hidden + Int8Matrix.Block - 1) / Int8Matrix.Block * Int8Matrix.Block);
+    public InferenceState NewState(int batch = 1) => new(Layers, batch, Hidden, Gates, Cell == CellType.Lstm, VocabularySize,
+        (Hidden + Int8Matrix.Block - 1) / Int8Matrix.Block * Int8Matrix.Block, DenseWidths.DefaultIfEmpty(0).Max());
 
     /// <summary>Feeds one token per stream and writes the next-token logits, row-major (batch, vocabulary).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -174,7 +182,27 @@ public sealed class InferenceEngine
         }
     }
 
-    /// <summary>The head: next-token logits from the top layer's hidden state.</summary>
+    /// <summary>The dense layers (linear, batch normalisation folded in, ReLU) from the top layer's hidden state: the head's input.</summary>
+    private ReadOnlyMemory<float> DenseFeatures(InferenceState state)
+    {
+        var (batch, width) = (state.Batch, Hidden);
+        ReadOnlyMemory<float> features = state.Hidden[Layers - 1];
+        for (var i = 0; i < _dense.Length; i++)
+        {
+            var (weight, bias) = _dense[i];
+            var (units, input, output) = (bias.Length, features, state.Features[i % 2]);
+            for (var b = 0; b < batch; b++) bias.CopyTo(output.AsSpan(b * units, units));
+            var columns = width;
+            MatrixKernels.ForRows(units, (long)units * columns * batch,
+                (start, end) => MatrixKernels.MultiplyAdd(weight, columns, input.Span, output, units, batch, start, end));
+            var all = output.AsMemory(0, batch * units);
+            TensorPrimitives.Max(all.Span, 0f, all.Span);
+            (features, width) = (all, units);
+        }
+        return features;
+    }
+
+    /// <summary>The head: next-token logits from the top layer's hidden state, through the dense layers if any.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Head(InferenceState state, Span<float> logits)
     {
@@ -183,20 +211,20 @@ public sealed class InferenceEngine
         {
             _headBias.CopyTo(logits.Slice(b * VocabularySize, VocabularySize));
         }
-        var top = state.Hidden[Layers - 1];
+        var top = _dense.Length == 0 ? state.Hidden[Layers - 1] : DenseFeatures(state);
         var output = state.Logits;
         Array.Clear(output);
         if (_headInt8 is { } headInt8)
         {
             var quantized = state.QuantizedOwn;
-            Int8Matrix.QuantizeInputs(top, Hidden, quantized, headInt8.PaddedColumns);
+            Int8Matrix.QuantizeInputs(top.Span, Hidden, quantized, headInt8.PaddedColumns);
             MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch / 4,
                 (start, end) => headInt8.MultiplyAdd(quantized, output, batch, start, end));
         }
         else
         {
-            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
-                (start, end) => MatrixKernels.MultiplyAdd(_headWeight, Hidden, top, output, VocabularySize, batch, start, end));
+            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * HeadInput * batch,
+                (start, end) => MatrixKernels.MultiplyAdd(_headWeight, HeadInput, top.Span, output, VocabularySize, batch, start, end));
         }
         TensorPrimitives.Add(logits, output.AsSpan(0, logits.Length), logits);
     }
@@ -250,8 +278,9 @@ public sealed class InferenceEngine
 /// <summary>The recurrent state of <see cref="Batch"/> streams, with scratch space for one step.</summary>
 public sealed class InferenceState
 {
-    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary, int paddedHidden)
+    internal InferenceState(int layers, int batch, int hidden, int gates, bool hasCell, int vocabulary, int paddedHidden, int denseWidth)
     {
+        Features = [new float[batch * denseWidth], new float[batch * denseWidth]];
         QuantizedBelow = new byte[batch * paddedHidden];
         QuantizedOwn = new byte[batch * paddedHidden];
         Logits = new float[batch * vocabulary];
@@ -268,6 +297,8 @@ public sealed class InferenceState
     internal float[] Gates { get; }
     internal float[] HiddenGates { get; }
     internal float[] Logits { get; }
+    /// <summary>The dense layers' outputs, alternately (each reads the other).</summary>
+    internal float[][] Features { get; }
     /// <summary>Int8 generation: the layer below's and the layer's own hidden states as the int8 kernel reads them.</summary>
     internal byte[] QuantizedBelow { get; }
     internal byte[] QuantizedOwn { get; }

@@ -41,7 +41,19 @@ public sealed record RecurrentNetConfig
     [Option("dropout", "Dropout between recurrent layers and before the head.", Min = 0, Max = NetworkSettings.MaxDropout)]
     public double Dropout { get; init; } = 0.1;
 
+    /// <summary>Widths of dense ReLU layers between the recurrent layers and the head (the guide's "standard ANN" stack).</summary>
+    [Option("dense", "Dense ReLU layers between the recurrent layers and the head, e.g. 256,128; dropout applies between them.", Min = 1, Max = NetworkSettings.MaxWidth)]
+    public int[] Dense { get; init; } = [];
+
+    /// <summary>Batch normalisation in each dense layer, before its ReLU; its running statistics are saved and used at inference.</summary>
+    [Option("batch-norm", "Batch normalisation in each --dense layer (running statistics saved in the model and used when generating).")]
+    public bool BatchNorm { get; init; }
+
     public int VocabularySize { get; init; }
+
+    /// <summary>What the head reads: the last dense layer's width, or the recurrent width.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int HeadInput => Dense.Length > 0 ? Dense[^1] : Hidden;
 
     /// <summary>Every setting in range, and the network small enough for its training checkpoint.</summary>
     public void Validate()
@@ -54,6 +66,8 @@ public sealed record RecurrentNetConfig
     public void ValidateRanges()
     {
         Declared<RecurrentNetConfig>.Validate(this, except: OneHot ? "embedding" : null);
+        if (BatchNorm && Dense.Length == 0) throw new SettingException("batch-norm", "normalises the dense layers, and there are none; add --dense WIDTHS, e.g. --dense 256.");
+        if (Dense.Length > NetworkSettings.MaxLayers) throw new SettingException("dense", $"{Dense.Length} layers are too many; use at most {NetworkSettings.MaxLayers}.");
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 
@@ -102,7 +116,19 @@ public sealed record RecurrentNetConfig
         return total;
     }
 
-    /// <summary>Every parameter of a language model of this architecture: embedding, recurrent layers, head.</summary>
+    /// <summary>Every parameter of a language model of this architecture: embedding, recurrent layers, dense layers, head.</summary>
     public long ParameterCount() =>
-        (OneHot ? 0 : (long)VocabularySize * Embedding) + RecurrentParameterCount() + (long)Hidden * VocabularySize + VocabularySize;
+        (OneHot ? 0 : (long)VocabularySize * Embedding) + RecurrentParameterCount() + DenseParameterCount() + (long)HeadInput * VocabularySize + VocabularySize;
+
+    /// <summary>Weights and biases of the dense layers, with batch normalisation's scale and shift.</summary>
+    public long DenseParameterCount()
+    {
+        long total = 0, input = Hidden;
+        foreach (var width in Dense)
+        {
+            total += (input + 1 + (BatchNorm ? 2 : 0)) * width;
+            input = width;
+        }
+        return total;
+    }
 }

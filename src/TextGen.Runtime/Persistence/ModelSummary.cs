@@ -10,6 +10,9 @@ public sealed record ModelSummary(
     string Level, int Vocabulary, bool Documents, bool FrozenEmbedding,
     long? CorpusTokens, TrainingSummary? Training, TunedFrom? TunedFrom)
 {
+    /// <summary>The dense layers between the recurrent layers and the head ("256,128", "+ batch norm"), or null for none.</summary>
+    public string? Dense { get; init; }
+
     /// <summary>The summary of <paramref name="model"/>, read from <paramref name="path"/> when known.</summary>
     public static ModelSummary Of(TextModel model, string? path = null)
     {
@@ -19,7 +22,10 @@ public sealed record ModelSummary(
             network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden, network.OneHot ? null : network.Embedding,
             network.Dropout, network.ParameterCount(),
             model.Tokenizer.Level, model.Tokenizer.VocabularySize, model.Metadata.Tokenizer.Documents, model.Metadata.FrozenEmbedding,
-            CorpusTokensOf(model.Metadata), model.Metadata.Training, model.Metadata.TunedFrom);
+            CorpusTokensOf(model.Metadata), model.Metadata.Training, model.Metadata.TunedFrom)
+        {
+            Dense = network.Dense is { Length: > 0 } dense ? string.Join(",", dense) + (network.BatchNorm ? " with batch norm" : "") : null,
+        };
     }
 
     /// <summary>Tokens of the training corpus (training and validation parts), from the per-token counts the header keeps.</summary>
@@ -48,7 +54,7 @@ public sealed record ModelSummary(
     {
         yield return $"{Path ?? "model"} ({(FileBytes is { } bytes ? $"{bytes / 1e6:F1} MB, " : "")}created {Created.UtcDateTime:yyyy-MM-dd HH:mm} UTC)";
         yield return $"network    {Layers}x{Hidden} {Cell}, {(Embedding is { } width ? $"embedding {width}{(FrozenEmbedding ? " (frozen)" : "")}" : "one-hot input")}, " +
-                     $"dropout {Dropout:0.##}, {Parameters:N0} parameters";
+                     $"{(Dense is { } layers ? $"dense {layers}, " : "")}dropout {Dropout:0.##}, {Parameters:N0} parameters";
         yield return $"tokenizer  {Level}, vocabulary {Vocabulary:N0}{(Documents ? ", line documents" : "")}";
         if (TunedFrom is { } start)
         {

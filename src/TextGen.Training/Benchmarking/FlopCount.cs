@@ -5,7 +5,7 @@ namespace TextGen.Benchmarking;
 /// <summary>Multiply-add work of a recurrent language model, counting matrix products only (2 FLOPs per multiply-add).</summary>
 public static class FlopCount
 {
-    /// <summary>Forward FLOPs per token: every layer's input and recurrent products, and the head.</summary>
+    /// <summary>Forward FLOPs per token: every layer's input and recurrent products, the dense layers and the head.</summary>
     public static double ForwardPerToken(RecurrentNetConfig config)
     {
         double flops = 0;
@@ -15,7 +15,12 @@ public static class FlopCount
             flops += 2.0 * RecurrentNetConfig.Gates(config.Cell) * config.Hidden * (input + config.Hidden);
             input = config.Hidden;
         }
-        return flops + 2.0 * config.Hidden * config.VocabularySize;
+        foreach (var width in config.Dense)
+        {
+            flops += 2.0 * input * width;
+            input = width;
+        }
+        return flops + 2.0 * input * config.VocabularySize;
     }
 
     /// <summary>Generation FLOPs per token: the forward pass but layer 0's input product, which the engine looks up.</summary>

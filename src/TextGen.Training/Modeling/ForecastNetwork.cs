@@ -22,8 +22,12 @@ public sealed record ForecastNetConfig
     public double Dropout { get; init; } = 0;
 
     /// <summary>Widths of extra dense ReLU layers between the recurrent stack and the output.</summary>
-    [Option("dense", "Extra dense ReLU layers, e.g. 32,16.", Min = 1, Max = NetworkSettings.MaxWidth)]
+    [Option("dense", "Extra dense ReLU layers, e.g. 32,16; dropout applies between them.", Min = 1, Max = NetworkSettings.MaxWidth)]
     public int[] Dense { get; init; } = [];
+
+    /// <summary>Batch normalisation in each dense layer, before its ReLU (<see cref="DenseLayers"/>).</summary>
+    [Option("batch-norm", "Batch normalisation in each --dense layer (running statistics saved in the model).")]
+    public bool BatchNorm { get; init; }
 
     /// <summary>Values predicted at once (direct multi-step): the series settings' horizon, not a flag of its own.</summary>
     public int Horizon { get; init; } = 1;
@@ -32,6 +36,8 @@ public sealed record ForecastNetConfig
     {
         Declared<ForecastNetConfig>.Validate(this);
         if (Horizon < 1) throw new SettingException("horizon", $"{Horizon} is out of range; use 1 or more.");
+        if (BatchNorm && Dense.Length == 0) throw new SettingException("batch-norm", "normalises the dense layers, and there are none; add --dense WIDTHS, e.g. --dense 32.");
+        if (Dense.Length > NetworkSettings.MaxLayers) throw new SettingException("dense", $"{Dense.Length} layers are too many; use at most {NetworkSettings.MaxLayers}.");
         var bytes = sizeof(float) * ParameterCount();
         if (bytes > ModelFile.MaxBytes)
         {
@@ -43,25 +49,21 @@ public sealed record ForecastNetConfig
     /// <summary>Weights and biases of the recurrent stack, the dense layers and the output.</summary>
     public long ParameterCount()
     {
-        var recurrent = new RecurrentNetConfig { Cell = Cell, Layers = Layers, Hidden = Hidden, OneHot = true, VocabularySize = 1 }.RecurrentParameterCount();
-        long total = recurrent, width = Hidden;
-        foreach (var next in Dense.Append(Horizon))
-        {
-            total += width * next + next;
-            width = next;
-        }
+        var core = new RecurrentNetConfig { Cell = Cell, Layers = Layers, Hidden = Hidden, OneHot = true, VocabularySize = 1, Dense = Dense, BatchNorm = BatchNorm };
+        var total = core.RecurrentParameterCount() + core.DenseParameterCount();
+        total += (core.HeadInput + 1L) * Horizon;
         return total;
     }
 }
 
 /// <summary>
 /// Windows of one value per step (batch, window, 1) → the shared recurrent stack → its last output → dense ReLU layers
-/// → <see cref="ForecastNetConfig.Horizon"/> values.
+/// (<see cref="DenseLayers"/>), or dropout → <see cref="ForecastNetConfig.Horizon"/> values.
 /// </summary>
 public sealed class ForecastNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly RecurrentStack recurrent;
-    private readonly ModuleList<Linear> dense;
+    private readonly DenseLayers? dense;
     private readonly CounterDropout dropout;
     private readonly Linear output;
 
@@ -70,15 +72,9 @@ public sealed class ForecastNetwork : nn.Module<Tensor, Tensor>
         config.Validate();
         Config = config;
         recurrent = new RecurrentStack(config.Cell, inputSize: 1, config.Hidden, config.Layers, config.Dropout);
-        dense = new ModuleList<Linear>();
-        var width = config.Hidden;
-        foreach (var next in config.Dense)
-        {
-            dense.Add(nn.Linear(width, next));
-            width = next;
-        }
+        if (config.Dense.Length > 0) dense = new DenseLayers(config.Hidden, config.Dense, config.BatchNorm, config.Dropout);
         dropout = new CounterDropout(config.Dropout);
-        output = nn.Linear(width, config.Horizon);
+        output = nn.Linear(config.Dense.Length > 0 ? config.Dense[^1] : config.Hidden, config.Horizon);
         RegisterComponents();
     }
 
@@ -89,14 +85,7 @@ public sealed class ForecastNetwork : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (sequence, state) = recurrent.call(windows, null);
         var features = sequence[.., -1, ..];
-        foreach (var layer in dense)
-        {
-            features = nn.functional.relu(layer.call(features));
-        }
-        if (Config.Dropout > 0)
-        {
-            features = dropout.call(features);
-        }
+        features = dense is not null ? dense.call(features) : Config.Dropout > 0 ? dropout.call(features) : features;
         return output.call(features).MoveToOuterDisposeScope();
     }
 }

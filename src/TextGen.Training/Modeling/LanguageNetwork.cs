@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace TextGen.Modeling;
 
 /// <summary>
-/// Next-token model: embedding (or one-hot input) → stacked recurrent layers → dropout → linear head over the vocabulary.
+/// Next-token model: embedding (or one-hot input) → stacked recurrent layers → dropout → dense ReLU layers, if any
+/// (<see cref="DenseLayers"/>) → linear head over the vocabulary.
 /// Input is token ids (batch, time); output is logits (batch, time, vocabulary).
 /// </summary>
 public sealed class LanguageNetwork : nn.Module<Tensor, RecurrentState?, (Tensor Logits, RecurrentState State)>
@@ -14,6 +15,7 @@ public sealed class LanguageNetwork : nn.Module<Tensor, RecurrentState?, (Tensor
     private readonly Embedding? embedding;
     private readonly RecurrentStack recurrent;
     private readonly CounterDropout dropout;
+    private readonly DenseLayers? dense;
     private readonly Linear head;
 
     public LanguageNetwork(RecurrentNetConfig config) : base("LanguageNetwork")
@@ -27,7 +29,8 @@ public sealed class LanguageNetwork : nn.Module<Tensor, RecurrentState?, (Tensor
         }
         recurrent = new RecurrentStack(config.Cell, inputSize, config.Hidden, config.Layers, config.Dropout);
         dropout = new CounterDropout(config.Dropout);
-        head = nn.Linear(config.Hidden, config.VocabularySize);
+        if (config.Dense.Length > 0) dense = new DenseLayers(config.Hidden, config.Dense, config.BatchNorm, config.Dropout);
+        head = nn.Linear(config.HeadInput, config.VocabularySize);
         RegisterComponents();
     }
 
@@ -52,7 +55,8 @@ public sealed class LanguageNetwork : nn.Module<Tensor, RecurrentState?, (Tensor
             ? embedding.call(tokens)
             : nn.functional.one_hot(tokens, Config.VocabularySize).to(head.weight!.dtype);
         var (output, next) = recurrent.call(input, state);
-        var logits = head.call(Config.Dropout > 0 ? dropout.call(output) : output);
+        var features = Config.Dropout > 0 ? dropout.call(output) : output;
+        var logits = head.call(dense is null ? features : dense.call(features));
         return (logits.MoveToOuterDisposeScope(), next.MoveToOuterDisposeScope());
     }
 }

@@ -39,6 +39,8 @@ public static class FineTuning
         Same("hidden", asked.Hidden, model.Hidden);
         Same("one-hot", asked.OneHot, model.OneHot);
         if (!model.OneHot) Same("embedding", asked.Embedding, model.Embedding);
+        Same("dense", TrainingSession.Describe(asked.Dense), TrainingSession.Describe(model.Dense));
+        Same("batch-norm", asked.BatchNorm, model.BatchNorm);
         Same("level", request.Level, level);
         Same("documents", request.Documents, documents);
         if (Declared<VocabularyOptions>.Options.FirstOrDefault(o => given.Contains(o.Name)) is { } vocabulary)

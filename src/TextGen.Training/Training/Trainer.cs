@@ -303,6 +303,7 @@ public sealed class Trainer
         {
             using var averaged = _average.Apply();
             _evaluating.Start();
+            NormStatistics.Refresh(_network, _batches, _step / _batches.StepsPerEpoch);
             var loss = _trainer._data.Evaluate(_network).MeanNats;
             _evaluating.Stop();
             _lastEvaluated = _step;

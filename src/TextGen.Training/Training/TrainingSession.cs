@@ -270,6 +270,8 @@ public sealed class TrainingSession : IDisposable
         if (!request.ChooseWidth) Same("hidden", asked.Hidden, was.Hidden);
         Same("one-hot", asked.OneHot, was.OneHot);
         if (!was.OneHot) Same("embedding", asked.Embedding, was.Embedding);
+        Same("dense", Describe(asked.Dense), Describe(was.Dense));
+        Same("batch-norm", asked.BatchNorm, was.BatchNorm);
         Same("dropout", asked.Dropout, was.Dropout);
         Same("freeze-embeddings", request.FreezeEmbeddings, saved.FrozenEmbedding);
         Same("level", request.Level.Name(), saved.Tokenizer.Level);
@@ -283,6 +285,7 @@ public sealed class TrainingSession : IDisposable
     internal static string Describe<T>(T value) => value switch
     {
         bool flag => flag ? "on" : "off",
+        int[] widths => widths.Length == 0 ? "none" : string.Join(",", widths),
         Enum choice => choice.ToString().ToLowerInvariant(),
         IFormattable number => number.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => value?.ToString() ?? "none",
