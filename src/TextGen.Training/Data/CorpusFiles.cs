@@ -43,15 +43,10 @@ public static class CorpusFiles
 
     private static List<string> TextFilesIn(string folder)
     {
-        var options = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.Hidden | FileAttributes.System, IgnoreInaccessible = false };
         List<string> files;
         try
         {
-            files = Directory.EnumerateFiles(folder, "*", options)
-                .Where(f => TextExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase))
-                .Where(f => !Path.GetRelativePath(folder, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
-                .Order(StringComparer.Ordinal)
-                .ToList();
+            files = [.. Walk(folder).Where(f => TextExtensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase)).Order(StringComparer.Ordinal)];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -62,5 +57,20 @@ public static class CorpusFiles
             throw new TextGenException($"{folder} holds no text files ({string.Join(", ", TextExtensions)}); put the texts there, or name the files themselves.");
         }
         return files;
+    }
+
+    /// <summary>The files under a folder, hidden ones and hidden folders skipped; linked files are read, linked folders not entered (a link to a parent would never end).</summary>
+    private static IEnumerable<string> Walk(string folder)
+    {
+        var options = new EnumerationOptions { AttributesToSkip = FileAttributes.System, IgnoreInaccessible = false };
+        foreach (var file in Directory.EnumerateFiles(folder, "*", options).Where(f => !Path.GetFileName(f).StartsWith('.')))
+        {
+            yield return file;
+        }
+        foreach (var sub in Directory.EnumerateDirectories(folder, "*", options))
+        {
+            if (Path.GetFileName(sub).StartsWith('.') || new DirectoryInfo(sub).LinkTarget is not null) continue;
+            foreach (var file in Walk(sub)) yield return file;
+        }
     }
 }

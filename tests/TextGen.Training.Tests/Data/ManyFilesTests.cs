@@ -16,6 +16,7 @@ public class ManyFilesTests
         dir.Write("notes/.e.txt", "e");
         dir.Write("notes/picture.png", "not text");
         var single = dir.Write("single.dat", "named files may end in anything");
+        Directory.CreateSymbolicLink(dir.File("notes/sub/loop"), dir.File("notes")); // a linked folder is not entered
 
         var files = CorpusFiles.Expand([dir.File("notes"), single, dir.File("notes/a.md")]);
 
