@@ -16,6 +16,13 @@ public static class NetworkSettings
     public const int MaxLayers = 16;
     public const int MaxWidth = 8192;
     public const double MaxDropout = 0.95;
+
+    /// <summary>Dense layers within the limits, and batch normalisation only with dense layers to normalise.</summary>
+    public static void CheckDense(int[] dense, bool batchNorm, int exampleWidth)
+    {
+        if (batchNorm && dense.Length == 0) throw new SettingException("batch-norm", $"normalises the dense layers, and there are none; add --dense WIDTHS, e.g. --dense {exampleWidth}.");
+        if (dense.Length > MaxLayers) throw new SettingException("dense", $"{dense.Length} layers are too many; use at most {MaxLayers}.");
+    }
 }
 
 /// <summary>The architecture of a recurrent language model; stored in the model file.</summary>
@@ -66,8 +73,7 @@ public sealed record RecurrentNetConfig
     public void ValidateRanges()
     {
         Declared<RecurrentNetConfig>.Validate(this, except: OneHot ? "embedding" : null);
-        if (BatchNorm && Dense.Length == 0) throw new SettingException("batch-norm", "normalises the dense layers, and there are none; add --dense WIDTHS, e.g. --dense 256.");
-        if (Dense.Length > NetworkSettings.MaxLayers) throw new SettingException("dense", $"{Dense.Length} layers are too many; use at most {NetworkSettings.MaxLayers}.");
+        NetworkSettings.CheckDense(Dense, BatchNorm, exampleWidth: 256);
         if (VocabularySize < 1) throw new TextGenException("the vocabulary is empty; pass a corpus with some text in it.");
     }
 

@@ -85,10 +85,13 @@ public sealed class TokenizedCorpora : IDisposable
         return first is DocumentTokenizer ? new DocumentTokenizer(inner) : inner;
     }
 
-    private static bool Same(ITokenizer a, ITokenizer b) =>
+    /// <summary>Whether two tokenizers are one vocabulary: the same instance (a given or jointly learned one) needs no serialising.</summary>
+    private static bool Same(ITokenizer a, ITokenizer b) => (a is DocumentTokenizer) == (b is DocumentTokenizer) && ReferenceEquals(Unwrapped(a), Unwrapped(b)) ||
         JsonSerializer.Serialize(a.Describe(), HeaderJson.Default.TokenizerDescription) == JsonSerializer.Serialize(b.Describe(), HeaderJson.Default.TokenizerDescription);
 
-    private static CharTokenizer Characters(ITokenizer tokenizer) => (CharTokenizer)(tokenizer is DocumentTokenizer d ? d.Inner : tokenizer);
+    private static ITokenizer Unwrapped(ITokenizer tokenizer) => tokenizer is DocumentTokenizer d ? d.Inner : tokenizer;
+
+    private static CharTokenizer Characters(ITokenizer tokenizer) => (CharTokenizer)Unwrapped(tokenizer);
 
     /// <summary>Each id of <paramref name="from"/> as the id of the same token in <paramref name="to"/> (document markers to markers).</summary>
     private static int[] Map(ITokenizer from, ITokenizer to)

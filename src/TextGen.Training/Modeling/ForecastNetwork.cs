@@ -36,8 +36,7 @@ public sealed record ForecastNetConfig
     {
         Declared<ForecastNetConfig>.Validate(this);
         if (Horizon < 1) throw new SettingException("horizon", $"{Horizon} is out of range; use 1 or more.");
-        if (BatchNorm && Dense.Length == 0) throw new SettingException("batch-norm", "normalises the dense layers, and there are none; add --dense WIDTHS, e.g. --dense 32.");
-        if (Dense.Length > NetworkSettings.MaxLayers) throw new SettingException("dense", $"{Dense.Length} layers are too many; use at most {NetworkSettings.MaxLayers}.");
+        NetworkSettings.CheckDense(Dense, BatchNorm, exampleWidth: 32);
         var bytes = sizeof(float) * ParameterCount();
         if (bytes > ModelFile.MaxBytes)
         {
