@@ -150,15 +150,14 @@ public sealed class InferenceEngine
         var hiddenWeights = _hiddenWeights[layer];
         var below = layer > 0 ? state.Hidden[layer - 1] : null;
         var own = state.Hidden[layer];
-        var work = (long)width * Hidden * batch * (below is null ? 1 : 2);
+        var weights = (long)width * Hidden * (below is null ? 1 : 2); // per stream of the batch
         if (_hiddenInt8 is { } hiddenInt8)
         {
             var (quantizedBelow, quantizedOwn, padded) = (state.QuantizedBelow, state.QuantizedOwn, hiddenInt8[layer].PaddedColumns);
             if (below is not null) Int8Matrix.QuantizeInputs(below, Hidden, quantizedBelow, padded);
             Int8Matrix.QuantizeInputs(own, Hidden, quantizedOwn, padded);
             var inputInt8 = _inputInt8![layer];
-            // A quarter of float32's bytes per product: hand the rows to the cores only for four times the work.
-            MatrixKernels.ForRows(width, work / 4, (start, end) =>
+            MatrixKernels.ForRows(width, weights * batch, (start, end) =>
             {
                 inputInt8?.MultiplyAdd(quantizedBelow, gates, batch, start, end);
                 hiddenInt8[layer].MultiplyAdd(quantizedOwn, recurrentTarget, batch, start, end);
@@ -166,7 +165,7 @@ public sealed class InferenceEngine
         }
         else
         {
-            MatrixKernels.ForRows(width, work, (start, end) =>
+            MatrixKernels.ForRows(width, weights * batch * sizeof(float), (start, end) =>
             {
                 if (below is not null)
                 {
@@ -193,7 +192,7 @@ public sealed class InferenceEngine
             var (units, input, output) = (bias.Length, features, state.Features[i % 2]);
             for (var b = 0; b < batch; b++) bias.CopyTo(output.AsSpan(b * units, units));
             var columns = width;
-            MatrixKernels.ForRows(units, (long)units * columns * batch,
+            MatrixKernels.ForRows(units, (long)units * columns * batch * sizeof(float),
                 (start, end) => MatrixKernels.MultiplyAdd(weight, columns, input.Span, output, units, batch, start, end));
             var all = output.AsMemory(0, batch * units);
             TensorPrimitives.Max(all.Span, 0f, all.Span);
@@ -218,12 +217,12 @@ public sealed class InferenceEngine
         {
             var quantized = state.QuantizedOwn;
             Int8Matrix.QuantizeInputs(top.Span, Hidden, quantized, headInt8.PaddedColumns);
-            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch / 4,
+            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * Hidden * batch,
                 (start, end) => headInt8.MultiplyAdd(quantized, output, batch, start, end));
         }
         else
         {
-            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * HeadInput * batch,
+            MatrixKernels.ForRows(VocabularySize, (long)VocabularySize * HeadInput * batch * sizeof(float),
                 (start, end) => MatrixKernels.MultiplyAdd(_headWeight, HeadInput, top.Span, output, VocabularySize, batch, start, end));
         }
         TensorPrimitives.Add(logits, output.AsSpan(0, logits.Length), logits);

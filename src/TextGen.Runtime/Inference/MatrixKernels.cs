@@ -94,24 +94,19 @@ internal static class MatrixKernels
 
     /// <summary>
     /// Runs <paramref name="body"/> over row ranges [start, end) that split <paramref name="rows"/> between the cores
-    /// when the product is big enough to pay for the hand-off; otherwise on the calling thread.
+    /// (<see cref="RowWorkers"/>) when the product is big enough to pay for the hand-off; otherwise on the calling
+    /// thread. The threshold and what it gains are measured in docs/runtime.md.
     /// </summary>
+    /// <param name="work">The product's weight bytes times the streams in the batch.</param>
     public static void ForRows(int rows, long work, Action<int, int> body)
     {
-        const long parallelThreshold = 256 * 1024;
-        var parts = Math.Min(Environment.ProcessorCount, rows / 64);
-        if (parts < 2 || work < parallelThreshold)
+        const long parallelThreshold = 1024 * 1024;
+        if (rows < 64 || work < parallelThreshold || Environment.ProcessorCount < 2)
         {
             body(0, rows);
             return;
         }
-        var chunk = (rows / parts + 3) & ~3;
-        Parallel.For(0, parts, part =>
-        {
-            var start = part * chunk;
-            var end = part == parts - 1 ? rows : Math.Min(rows, start + chunk);
-            if (start < end) body(start, end);
-        });
+        RowWorkers.Shared.Run(rows, body);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot from the first token: skip the tiered-JIT warm-up

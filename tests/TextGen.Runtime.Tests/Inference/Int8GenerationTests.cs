@@ -59,18 +59,23 @@ public class Int8GenerationTests(ProseModel shared) : IClassFixture<ProseModel>
         var (a, b) = (float32.NewState(), int8.NewState());
         var (la, lb) = (new float[float32.VocabularySize], new float[int8.VocabularySize]);
         double natsA = 0, natsB = 0;
-        var agree = 0;
+        var (agree, decisive) = (0, 0);
         for (var t = 0; t + 1 < ids.Length; t++)
         {
             float32.Step([ids[t]], a, la);
             int8.Step([ids[t]], b, lb);
             natsA += Nats(la, ids[t + 1]);
             natsB += Nats(lb, ids[t + 1]);
+            // The bigram head holds equal log counts for many pairs; a tie is broken by rounding, so only clear winners count.
+            var ordered = la.OrderDescending().ToArray();
+            if (ordered[0] - ordered[1] < 0.05f) continue;
+            decisive++;
             agree += Array.IndexOf(la, la.Max()) == Array.IndexOf(lb, lb.Max()) ? 1 : 0;
         }
         var steps = ids.Length - 1;
         Assert.True(Math.Abs(natsB - natsA) / steps < 0.01, $"cross-entropy {natsA / steps:F4} (fp32) vs {natsB / steps:F4} (int8)");
-        Assert.True(agree >= 0.99 * steps, $"likeliest token agrees on {agree} of {steps} steps");
+        Assert.True(decisive >= steps / 3, $"only {decisive} of {steps} steps have a clear likeliest token");
+        Assert.True(agree >= 0.99 * decisive, $"likeliest token agrees on {agree} of {decisive} steps with a clear one");
     }
 
     private static double Nats(float[] logits, int target)

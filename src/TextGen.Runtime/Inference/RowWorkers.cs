@@ -1,0 +1,115 @@
+using System.Diagnostics;
+
+namespace TextGen.Inference;
+
+/// <summary>
+/// Splits one product's rows between the calling thread and a helper thread per further core, for the per-token
+/// products of generation, which take tens of microseconds each. The thread pool's <c>Parallel.For</c> made idle
+/// workers wait in <c>sched_yield</c>, about ten system calls per token. Here a helper waits for the next product by
+/// spinning on a counter with pause instructions (no system call) for a short while, then sleeps until woken. The
+/// caller claims chunks of rows like the helpers do and, once none is left to claim, waits only for the chunks a
+/// helper is already running, so a helper that is slow to wake costs nothing. While another stream holds the helpers,
+/// a caller runs its product alone on its own thread.
+/// </summary>
+internal sealed class RowWorkers
+{
+    /// <summary>How long an idle helper keeps spinning before it sleeps: a few tokens' worth of steps.</summary>
+    private static readonly long SpinTicks = Stopwatch.Frequency / 2000; // 0.5 ms
+
+    private static readonly Lazy<RowWorkers> SharedWorkers = new(() => new RowWorkers(Environment.ProcessorCount - 1));
+
+    private readonly SemaphoreSlim _wake = new(0);
+    private Action<int, int>? _body;
+    private int _rows, _chunk, _chunks, _done, _busy, _sleeping;
+    // The product's generation in the high 32 bits and the next unclaimed chunk in the low: a helper that read an
+    // earlier product cannot claim a chunk of a later one.
+    private long _claims;
+
+    private RowWorkers(int helpers)
+    {
+        Helpers = helpers;
+        for (var i = 0; i < helpers; i++)
+        {
+            new Thread(HelperLoop) { IsBackground = true, Name = $"textgen-rows-{i}" }.Start();
+        }
+    }
+
+    /// <summary>The process's helpers, started at first use: one per core beyond the first.</summary>
+    public static RowWorkers Shared => SharedWorkers.Value;
+
+    public int Helpers { get; }
+
+    /// <summary>Runs <paramref name="body"/> over [0, <paramref name="rows"/>) in chunks (multiples of four rows), on this thread and the helpers.</summary>
+    public void Run(int rows, Action<int, int> body)
+    {
+        if (Helpers == 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            body(0, rows);
+            return;
+        }
+        try
+        {
+            var parts = Helpers + 1;
+            _chunk = Math.Max(16, (rows / (4 * parts) + 3) & ~3);
+            _chunks = (rows + _chunk - 1) / _chunk;
+            (_rows, _body, _done) = (rows, body, 0);
+            var generation = (Volatile.Read(ref _claims) >> 32) + 1;
+            Interlocked.Exchange(ref _claims, generation << 32); // publishes the fields above
+            if (Volatile.Read(ref _sleeping) > 0) _wake.Release(Helpers);
+            RunChunks(generation, body);
+            var spinner = 0;
+            while (Volatile.Read(ref _done) < _chunks) Thread.SpinWait(++spinner < 64 ? 1 : 8);
+        }
+        finally
+        {
+            _body = null;
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    /// <summary>Claims and runs chunks of the given product until none is left; false if the product has moved on.</summary>
+    private void RunChunks(long generation, Action<int, int> body)
+    {
+        while (true)
+        {
+            var claims = Volatile.Read(ref _claims);
+            var chunk = (int)(claims & 0xFFFF_FFFF);
+            if (claims >> 32 != generation || chunk >= _chunks) return;
+            if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) != claims) continue;
+            var start = chunk * _chunk;
+            body(start, Math.Min(_rows, start + _chunk));
+            Interlocked.Increment(ref _done);
+        }
+    }
+
+    private void HelperLoop()
+    {
+        var seen = 0L;
+        while (true)
+        {
+            var generation = WaitForProduct(seen);
+            seen = generation;
+            if (_body is { } body) RunChunks(generation, body);
+        }
+    }
+
+    /// <summary>Spins (pause instructions only) until a product newer than <paramref name="seen"/> is posted, then sleeps.</summary>
+    private long WaitForProduct(long seen)
+    {
+        var started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            for (var i = 0; i < 256; i++)
+            {
+                var generation = Volatile.Read(ref _claims) >> 32;
+                if (generation != seen) return generation;
+                Thread.SpinWait(4);
+            }
+            if (Stopwatch.GetTimestamp() - started < SpinTicks) continue;
+            Interlocked.Increment(ref _sleeping);
+            if (Volatile.Read(ref _claims) >> 32 == seen) _wake.Wait();
+            Interlocked.Decrement(ref _sleeping);
+            started = Stopwatch.GetTimestamp();
+        }
+    }
+}
