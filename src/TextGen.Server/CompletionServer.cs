@@ -47,7 +47,8 @@ public sealed class CompletionServer : IAsyncDisposable
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
         app.Use(LastLineOfDefence);
-        app.MapGet("/health", () => Results.Json(new Health("ok", modelId), OpenAiJson.Default.Health));
+        var health = new Health("ok", modelId, generator.Precision.Name);
+        app.MapGet("/health", () => Results.Json(health, OpenAiJson.Default.Health));
         var modelObject = new ModelObject(modelId, created);
         app.MapGet("/v1/models", () => Results.Json(new ModelList([modelObject]), OpenAiJson.Default.ModelList));
         app.MapGet("/v1/models/{id}", (string id) => id == modelId

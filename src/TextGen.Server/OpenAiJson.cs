@@ -53,7 +53,7 @@ internal sealed record ModelList(IReadOnlyList<ModelObject> Data)
     public string Object => "list";
 }
 
-internal sealed record Health(string Status, string Model);
+internal sealed record Health(string Status, string Model, string Precision);
 
 internal sealed record ErrorDetail(string Message, string Type, string? Param)
 {

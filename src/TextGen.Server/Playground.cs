@@ -24,6 +24,8 @@ internal static class Playground
         summary["id"] = modelId;
         summary["max_tokens"] = options.MaxTokens;
         summary["max_choices"] = options.MaxChoices;
+        summary["precision"] = generator.Precision.Name;
+        summary["precision_reason"] = generator.Precision.Reason;
         return summary.ToJsonString();
     }
 }

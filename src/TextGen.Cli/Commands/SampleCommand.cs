@@ -26,6 +26,10 @@ public static class SampleCommand
             var options = sampling.Bind(parse) with { StopSequences = parse.GetValue(stop)!.Select(s => s.Replace("\\n", "\n")).ToArray() };
             options.Validate();
             var loaded = TextGenerator.Load(SharedOptions.ResolveModel(parse.GetValue(model)), generator.Bind(parse).Precision);
+            if (loaded.Precision.Reason != "as asked")
+            {
+                parse.InvocationConfiguration.Error.WriteLine($"precision: {loaded.Precision.Name} ({loaded.Precision.Reason})");
+            }
             return Run(loaded, parse.GetValue(prefix)!, options, batch.Bind(parse).Count, parse.GetValue(interactive), parse.GetValue(json), parse.InvocationConfiguration);
         });
         return command;

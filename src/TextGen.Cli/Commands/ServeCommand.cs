@@ -22,7 +22,7 @@ public static class ServeCommand
             var modelId = Path.GetFileNameWithoutExtension(path);
             await using var running = await CompletionServer.StartAsync(generator, modelId, options, cancel);
             parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' in " +
-                                                          $"{(generator.Engine.Precision == Inference.GenerationPrecision.Int8 ? "int8" : "fp32")} on {running.Url} (Ctrl-C stops).");
+                                                          $"{generator.Precision.Name} ({generator.Precision.Reason}) on {running.Url} (Ctrl-C stops).");
             using var interrupt = new ConsoleInterrupt();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, interrupt.Token);
             try

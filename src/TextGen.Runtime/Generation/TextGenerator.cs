@@ -16,11 +16,13 @@ public sealed class TextGenerator
 {
     private readonly TextModel _model;
 
-    /// <param name="precision">How the engine computes its products: float32 (the reference) or int8 (AVX-VNNI CPUs).</param>
-    public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Fp32)
+    /// <param name="precision">How the engine computes its products: float32 (the reference), int8, or Auto, int8 where
+    /// the CPU has AVX-VNNI and the model's training measured it as good as fp32 (<see cref="PrecisionChoice"/>).</param>
+    public TextGenerator(TextModel model, GenerationPrecision precision = GenerationPrecision.Auto)
     {
         _model = model;
-        Engine = new InferenceEngine(model.Weights, precision);
+        Precision = PrecisionChoice.Resolve(precision, model.Metadata);
+        Engine = new InferenceEngine(model.Weights, Precision.Precision);
         _newline = Tokenizer.Encode("\n").Ids;
         _endsLine = Enumerable.Range(0, Tokenizer.VocabularySize).Select(t => Tokenizer.TokenText(t).EndsWith('\n')).ToArray();
     }
@@ -28,7 +30,10 @@ public sealed class TextGenerator
     private readonly int[] _newline;
     private readonly bool[] _endsLine;
 
-    public static TextGenerator Load(string path, GenerationPrecision precision = GenerationPrecision.Fp32) => new(TextModel.Load(path), precision);
+    public static TextGenerator Load(string path, GenerationPrecision precision = GenerationPrecision.Auto) => new(TextModel.Load(path), precision);
+
+    /// <summary>The precision the engine runs in and why (for Auto: the CPU and the model's int8 check).</summary>
+    public PrecisionChoice Precision { get; }
 
     public TextModel Model => _model;
     public ITokenizer Tokenizer => _model.Tokenizer;

@@ -77,12 +77,12 @@ public sealed class InferenceEngine
         _headWeight = weights.HeadWeight;
         _headBias = weights.HeadBias;
         Precision = precision;
+        if (precision == GenerationPrecision.Auto)
+        {
+            throw new ArgumentException("the engine computes in one precision; resolve Auto first (PrecisionChoice.Resolve)", nameof(precision));
+        }
         if (precision == GenerationPrecision.Int8)
         {
-            if (!Int8Matrix.IsSupported)
-            {
-                throw new TextGenException("int8 generation needs AVX-VNNI (Intel from Sapphire Rapids or Alder Lake, AMD from Zen 5), which this CPU lacks; use --precision fp32.");
-            }
             _inputInt8 = _inputWeights.Select((w, i) => i == 0 ? null : new Int8Matrix(w, width, Hidden)).ToArray();
             _hiddenInt8 = _hiddenWeights.Select(w => new Int8Matrix(w, width, Hidden)).ToArray();
             // Int8 inputs are quantized for [-1, 1], where hidden states lie; dense ReLU features do not, so their products stay float32.
@@ -304,11 +304,13 @@ public sealed class InferenceState
 }
 
 /// <summary>
-/// How generation computes its matrix products: float32, the reference, or int8 weights with per-row scales on
-/// AVX-VNNI (hidden states quantized with a fixed step, as they lie in [-1, 1]). Measurements in docs/runtime.md.
+/// How generation computes its matrix products: float32, the reference, or int8 weights with per-row scales (hidden
+/// states quantized with a fixed step, as they lie in [-1, 1]), fast on AVX-VNNI; Auto picks one per model and CPU
+/// (<see cref="PrecisionChoice"/>). Measurements in docs/runtime.md.
 /// </summary>
 public enum GenerationPrecision
 {
+    Auto,
     Fp32,
     Int8,
 }

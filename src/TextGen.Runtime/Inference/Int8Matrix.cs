@@ -9,6 +9,8 @@ namespace TextGen.Inference;
 /// four times float32's eight, from a quarter of the memory). Inputs are hidden states, which lie in [-1, 1]: they
 /// are quantized with the fixed step 1/127 and offset to unsigned bytes as VNNI wants (u = 127x + 128), and the
 /// offset is taken back out with each row's sum of weights. Rows are padded to 32 columns with zero weights.
+/// Without VNNI the same integer sums come from AVX2's 16-bit products, or from a plain loop: integer sums are exact,
+/// so every path gives the same logits, only slower (training measures int8's loss this way on any CPU).
 /// </summary>
 internal sealed class Int8Matrix
 {
@@ -50,10 +52,10 @@ internal sealed class Int8Matrix
     public int PaddedColumns { get; }
 
     /// <summary>
-    /// Whether this CPU can run the kernel (the VEX-encoded AVX-VNNI: Intel from Alder Lake and Sapphire Rapids, AMD from Zen 5;
-    /// Zen 4, Ice Lake and Cascade Lake have only the AVX-512 form).
+    /// Whether this CPU runs the fast kernel (the VEX-encoded AVX-VNNI: Intel from Alder Lake and Sapphire Rapids, AMD
+    /// from Zen 5; Zen 4, Ice Lake and Cascade Lake have only the AVX-512 form). Elsewhere int8 is exact but slower.
     /// </summary>
-    public static bool IsSupported => AvxVnni.IsSupported;
+    public static bool IsAccelerated => AvxVnni.IsSupported;
 
     /// <summary>Operations (a multiply and an add per byte pair) of one round of <see cref="DotProductLoop"/>.</summary>
     public const int DotProductLoopOps = 8 * 32 * 2;
@@ -123,6 +125,21 @@ internal sealed class Int8Matrix
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MultiplyAddSingle(ReadOnlySpan<byte> input, Span<float> output, int rowStart, int rowEnd)
     {
+        var r = rowStart;
+        if (AvxVnni.IsSupported)
+        {
+            r = MultiplyAddVnni(input, output, rowStart, rowEnd);
+        }
+        for (; r < rowEnd; r++)
+        {
+            output[r] += _scales[r] * (RowDot(input, r) - _offsets[r]);
+        }
+    }
+
+    /// <summary>Rows four at a time with VNNI; returns the first row left for <see cref="RowDot"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int MultiplyAddVnni(ReadOnlySpan<byte> input, Span<float> output, int rowStart, int rowEnd)
+    {
         ref var x = ref Unsafe.AsRef(in input[0]);
         ref var w = ref Unsafe.As<sbyte, byte>(ref _weights[0]);
         var columns = PaddedColumns;
@@ -147,15 +164,39 @@ internal sealed class Int8Matrix
             output[r + 2] += _scales[r + 2] * (Vector256.Sum(a2) - _offsets[r + 2]);
             output[r + 3] += _scales[r + 3] * (Vector256.Sum(a3) - _offsets[r + 3]);
         }
-        for (; r < rowEnd; r++)
+        return r;
+    }
+
+    /// <summary>One row's integer dot product with the quantized input: VNNI, AVX2's 16-bit products, or a plain loop.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int RowDot(ReadOnlySpan<byte> input, int row)
+    {
+        var weights = _weights.AsSpan(row * PaddedColumns, PaddedColumns);
+        ref var x = ref Unsafe.AsRef(in input[0]);
+        ref var w = ref Unsafe.As<sbyte, byte>(ref weights[0]);
+        if (AvxVnni.IsSupported)
         {
             Vector256<int> a = default;
-            ref var wr = ref Unsafe.Add(ref w, (nint)r * columns);
-            for (var c = 0; c < columns; c += Block)
+            for (var c = 0; c < PaddedColumns; c += Block)
             {
-                a = AvxVnni.MultiplyWideningAndAdd(a, Vector256.LoadUnsafe(ref x, (nuint)c), Vector256.LoadUnsafe(ref wr, (nuint)c).AsSByte());
+                a = AvxVnni.MultiplyWideningAndAdd(a, Vector256.LoadUnsafe(ref x, (nuint)c), Vector256.LoadUnsafe(ref w, (nuint)c).AsSByte());
             }
-            output[r] += _scales[r] * (Vector256.Sum(a) - _offsets[r]);
+            return Vector256.Sum(a);
         }
+        if (Avx2.IsSupported)
+        {
+            // Bytes widened to 16 bits: each product is at most 255 x 127 and a pair's sum fits 32 bits, so no saturation.
+            Vector256<int> a = default;
+            for (var c = 0; c < PaddedColumns; c += 16)
+            {
+                var xs = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref x, (nuint)c));
+                var ws = Avx2.ConvertToVector256Int16(Vector128.LoadUnsafe(ref w, (nuint)c).AsSByte());
+                a += Avx2.MultiplyAddAdjacent(xs, ws);
+            }
+            return Vector256.Sum(a);
+        }
+        var sum = 0;
+        for (var c = 0; c < PaddedColumns; c++) sum += input[c] * weights[c];
+        return sum;
     }
 }

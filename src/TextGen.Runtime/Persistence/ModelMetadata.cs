@@ -35,8 +35,17 @@ public sealed record TrainingSummary
     public int SequenceLength { get; init; }
     public double LearningRate { get; init; }
     public long Seed { get; init; }
+    /// <summary>The saved weights' loss through the int8 engine against fp32, measured when training ended; null in older models.</summary>
+    public Int8LossCheck? Int8 { get; init; }
     /// <summary>The loss curve: one point per evaluation, resumed runs included (thinned to at most <see cref="TrainingPoint.MaxPoints"/>).</summary>
     public IReadOnlyList<TrainingPoint> History { get; init => field = TrainingPoint.Clean(value); } = [];
+}
+
+/// <summary>Mean cross-entropy of held-out tokens through the generation engine in fp32 and in int8 (<c>PrecisionChoice</c>).</summary>
+public sealed record Int8LossCheck(double Fp32Loss, double Int8Loss, long Tokens)
+{
+    /// <summary>What int8 costs, in nats per token (negative: it happened to score better).</summary>
+    public double Difference => Int8Loss - Fp32Loss;
 }
 
 /// <summary>

@@ -71,6 +71,10 @@ public sealed record ModelSummary(
                      $"in {Duration(run.Seconds)} at {run.TokensPerSecond:N0} tokens/s; " +
                      $"batch {run.BatchSize}x{run.SequenceLength}, learning rate {run.LearningRate:G3}, seed {run.Seed}";
         yield return $"loss       validation {run.ValLoss:F4} nats/token ({run.ValLoss / Math.Log(2):F3} bits), training {run.TrainLoss:F4}";
+        if (run.Int8 is { } int8)
+        {
+            yield return $"int8       {int8.Difference:+0.0000;-0.0000} nats/token against fp32 on {int8.Tokens:N0} held-out tokens";
+        }
         yield return $"curve      {run.History.Count} evaluations{(run.History.Count > 0 ? $", steps {run.History[0].Step:N0} to {run.History[^1].Step:N0}" : "")}";
     }
 }

@@ -75,7 +75,7 @@ public static class BenchmarkSuite
         }
 
         var sample = new List<SampleThroughput>();
-        Inference.GenerationPrecision[] precisions = Inference.Int8Matrix.IsSupported
+        Inference.GenerationPrecision[] precisions = Inference.Int8Matrix.IsAccelerated
             ? [Inference.GenerationPrecision.Fp32, Inference.GenerationPrecision.Int8] : [Inference.GenerationPrecision.Fp32];
         foreach (var (cell, batch, precision) in from c in options.Cells from b in new[] { 1, 8 } from p in precisions select (c, b, p))
         {

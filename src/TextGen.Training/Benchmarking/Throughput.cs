@@ -39,7 +39,7 @@ public static class Throughput
     /// </summary>
     public static double? Int8Gops(double seconds = 1)
     {
-        if (!Inference.Int8Matrix.IsSupported) return null;
+        if (!Inference.Int8Matrix.IsAccelerated) return null;
         const int rounds = 1 << 22; // tens of milliseconds per core: the hand-off to the pool threads is lost in it
         double Call()
         {

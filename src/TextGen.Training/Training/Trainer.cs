@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using TextGen.Data;
 using TextGen.Generation;
+using TextGen.Inference;
 using TextGen.Modeling;
 using TextGen.Persistence;
 using TorchSharp.Modules;
@@ -13,6 +14,23 @@ public sealed record TrainingData(ITrainingBatches Batches, long ValidationToken
 {
     /// <summary>Tokens held out for validation; <see cref="ValidationTokens"/> of them are scored during training (TokenSplit.ValidationSample).</summary>
     public long HeldOutTokens { get; init; }
+
+    /// <summary>Held-out streams the finished model is scored on in fp32 and int8 (<see cref="PrecisionChoice.Measure"/>).</summary>
+    public IReadOnlyList<int[]> PrecisionProbe { get; init; } = [];
+
+    /// <summary>Up to <see cref="PrecisionChoice.Streams"/> streams of <see cref="PrecisionChoice.StreamLength"/> tokens, cut from the held-out texts in turn.</summary>
+    public static IReadOnlyList<int[]> ProbeStreams(IEnumerable<int[]> heldOut)
+    {
+        var streams = new List<int[]>();
+        foreach (var text in heldOut)
+        {
+            for (var start = 0; start + 2 <= text.Length && streams.Count < PrecisionChoice.Streams; start += PrecisionChoice.StreamLength)
+            {
+                streams.Add(text[start..Math.Min(text.Length, start + PrecisionChoice.StreamLength)]);
+            }
+        }
+        return streams;
+    }
 }
 
 /// <summary>
@@ -88,8 +106,10 @@ public sealed class Trainer
         {
             try
             {
-                // The best weights again, now with the whole run's curve: the final save, from memory.
-                _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History }, best.Weights);
+                // The best weights again, now with the whole run's curve and their int8 check: the final save, from memory.
+                var weights = LanguageModelWeights.From(StateDict.Read(best.Weights, _outputPath), _model.Network.Config, _outputPath);
+                var int8 = PrecisionChoice.Measure(weights, _data.PrecisionProbe);
+                _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History, Int8 = int8.Tokens > 0 ? int8 : null }, best.Weights);
             }
             catch (TextGenException e)
             {

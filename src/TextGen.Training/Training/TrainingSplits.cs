@@ -1,3 +1,4 @@
+using TextGen.Inference;
 using TextGen.Data;
 
 namespace TextGen.Training;
@@ -25,6 +26,7 @@ internal static class TrainingSplits
         var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize, options.SequenceLength))
         {
             HeldOutTokens = split.Validation.Length,
+            PrecisionProbe = TrainingData.ProbeStreams([validation.ToArray(0, (int)Math.Min(validation.Length, PrecisionChoice.Streams * PrecisionChoice.StreamLength))]),
         };
         return (data, split.Train.Length, options);
     }
@@ -59,6 +61,7 @@ internal static class TrainingSplits
         var data = new TrainingData(batches, sample.Sum(s => s.Length - 1), m => Evaluator.EvaluateTexts(m, sample, options.BatchSize, options.SequenceLength))
         {
             HeldOutTokens = held.Sum(h => h.Length),
+            PrecisionProbe = TrainingData.ProbeStreams(sample.Select(s => s.ToArray())),
         };
         return (data, train.Sum(t => t.Length), options);
     }
@@ -104,6 +107,7 @@ internal static class TrainingSplits
         var data = new TrainingData(batches, validation.Targets, m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
         {
             HeldOutTokens = held.Targets,
+            PrecisionProbe = TrainingData.ProbeStreams(Enumerable.Range(0, validation.Count).Select(validation.Document)),
         };
         return (data, train.Tokens, options);
     }

@@ -30,6 +30,7 @@ public sealed class CompletionServerTests(ProseModel model) : IClassFixture<Pros
     {
         var health = await _http.GetFromJsonAsync<JsonElement>("/health");
         Assert.Equal("ok", health.GetProperty("status").GetString());
+        Assert.Contains(health.GetProperty("precision").GetString(), new[] { "fp32", "int8" });
         var models = await _http.GetFromJsonAsync<JsonElement>("/v1/models");
         Assert.Equal("prose", models.GetProperty("data")[0].GetProperty("id").GetString());
     }

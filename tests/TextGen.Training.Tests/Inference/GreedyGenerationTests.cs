@@ -1,4 +1,5 @@
 using TextGen.Generation;
+using TextGen.Inference;
 using TextGen.Persistence;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ public class GreedyGenerationTests
         using var dir = new TempDirectory();
         var result = SmallModels.Train(SmallModels.Request(dir.Write("prose.txt", Corpora.Prose(5)), dir.File("m.tgm"), epochs: 2));
         using var model = TrainableModel.Load(result.ModelPath);
-        var generator = new TextGenerator(model.ForGeneration());
+        var generator = new TextGenerator(model.ForGeneration(), GenerationPrecision.Fp32); // the reference libtorch is compared with
         var generated = generator.Generate("Call me", new SamplingOptions { Temperature = 0, Length = 30 });
 
         // Recompute greedily with whole-sequence forward passes, no carried state.

@@ -35,6 +35,7 @@ public class LevelsAndDocumentsTests
 
         var generator = TextGenerator.Load(result.ModelPath);
         Assert.IsType<DocumentTokenizer>(generator.Tokenizer);
+        Assert.True(generator.Metadata.Training!.Int8!.Tokens > 0); // the int8 check reads held-out documents
         var documents = generator.GenerateMany("", new SamplingOptions { Temperature = 0.5, Length = 200, Seed = 1 }, 10);
         Assert.Equal(10, documents.Length);
         Assert.All(documents, d => Assert.Contains(d, new[] { "the white whale", "a grey ship" }));

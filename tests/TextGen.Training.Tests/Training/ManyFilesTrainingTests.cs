@@ -56,6 +56,7 @@ public class ManyFilesTrainingTests
         Assert.True(result.Summary.ValLoss < 0.5, $"val loss {result.Summary.ValLoss}");
         var model = TextModel.Load(dir.File("m.tgm"));
         Assert.Equal("notes/, c.txt", model.Metadata.Training!.Corpus);
+        Assert.Equal(99 + 49, model.Metadata.Training.Int8!.Tokens); // the int8 check reads each file's held-out part on its own
         Assert.Equal(14, model.Tokenizer.VocabularySize); // a-k, x, y and the line end: every file's characters
     }
 

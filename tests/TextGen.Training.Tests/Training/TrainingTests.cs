@@ -1,3 +1,4 @@
+using TextGen.Data;
 using TextGen.Generation;
 using TextGen.Modeling;
 using TextGen.Persistence;
@@ -46,6 +47,10 @@ public class TrainingTests
 
         using var saved = TrainableModel.Load(result.ModelPath);
         Assert.Equal(result.Summary.ValLoss, saved.Metadata.Training!.ValLoss);
+        // The saved weights' int8 check (for --precision auto), on held-out streams read from a fresh state.
+        var int8 = saved.Metadata.Training.Int8!;
+        Assert.InRange(int8.Tokens, 1, TokenSplit.MaxValidationTokens);
+        Assert.True(double.IsFinite(int8.Fp32Loss) && double.IsFinite(int8.Int8Loss) && int8.Fp32Loss > 0, $"{int8}");
         Assert.True(File.Exists(Checkpoint.PathFor(result.ModelPath)));
         Assert.Equal(["m.tgm", "m.tgm.ckpt", "periodic.txt"], dir.Files());
     }
