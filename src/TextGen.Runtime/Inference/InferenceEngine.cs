@@ -53,7 +53,9 @@ public sealed class InferenceEngine
             for (var e = 0; e < inputs; e++) transposed[(long)e * width + r] = first.InputWeight[(long)r * inputs + e];
         }
         _inputTable = new float[(long)VocabularySize * width];
-        Parallel.For(0, VocabularySize, v =>
+        // Across the cores only for a large table (a word model's): a character model's takes well under a millisecond.
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = (long)VocabularySize * width * inputs > 1 << 26 ? -1 : 1 };
+        Parallel.For(0, VocabularySize, parallel, v =>
         {
             var row = _inputTable.AsSpan(v * width, width);
             first.InputBias.CopyTo(row);

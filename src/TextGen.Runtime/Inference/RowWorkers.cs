@@ -7,9 +7,10 @@ namespace TextGen.Inference;
 /// products of generation, which take tens of microseconds each. The thread pool's <c>Parallel.For</c> made idle
 /// workers wait in <c>sched_yield</c>, about ten system calls per token. Here a helper waits for the next product by
 /// spinning on a counter with pause instructions (no system call) for a short while, then sleeps until woken. The
-/// caller claims chunks of rows like the helpers do and, once none is left to claim, waits only for the chunks a
-/// helper is already running, so a helper that is slow to wake costs nothing. While another stream holds the helpers,
-/// a caller runs its product alone on its own thread.
+/// caller claims chunks of rows from the front, the helpers from the back, so from token to token each core reads the
+/// same rows and keeps them in its own cache; once none is left to claim, the caller waits only for the chunks a helper
+/// is already running, so a helper that is slow to wake costs nothing. While another stream holds the helpers, a
+/// caller runs its product alone on its own thread.
 /// </summary>
 internal sealed class RowWorkers
 {
@@ -21,9 +22,11 @@ internal sealed class RowWorkers
     private readonly SemaphoreSlim _wake = new(0);
     private Action<int, int>? _body;
     private int _rows, _chunk, _chunks, _done, _busy, _sleeping;
-    // The product's generation in the high 32 bits and the next unclaimed chunk in the low: a helper that read an
-    // earlier product cannot claim a chunk of a later one.
+    // The product's generation (high 24 bits), the caller's next chunk from the front (20 bits) and the end of the
+    // helpers' next chunk from the back (low 20 bits): a helper that read an earlier product cannot claim a chunk of a later one.
     private long _claims;
+    private const int ChunkBits = 20, GenerationShift = 2 * ChunkBits;
+    private const long ChunkMask = (1L << ChunkBits) - 1;
 
     private RowWorkers(int helpers)
     {
@@ -53,10 +56,10 @@ internal sealed class RowWorkers
             _chunk = Math.Max(16, (rows / (4 * parts) + 3) & ~3);
             _chunks = (rows + _chunk - 1) / _chunk;
             (_rows, _body, _done) = (rows, body, 0);
-            var generation = (Volatile.Read(ref _claims) >> 32) + 1;
-            Interlocked.Exchange(ref _claims, generation << 32); // publishes the fields above
+            var generation = ((Volatile.Read(ref _claims) >> GenerationShift) + 1) & 0xFF_FFFF;
+            Interlocked.Exchange(ref _claims, generation << GenerationShift | (long)_chunks); // publishes the fields above
             if (Volatile.Read(ref _sleeping) > 0) _wake.Release(Helpers);
-            RunChunks(generation, body);
+            RunChunks(generation, body, fromFront: true);
             var spinner = 0;
             while (Volatile.Read(ref _done) < _chunks) Thread.SpinWait(++spinner < 64 ? 1 : 8);
         }
@@ -67,16 +70,17 @@ internal sealed class RowWorkers
         }
     }
 
-    /// <summary>Claims and runs chunks of the given product until none is left; false if the product has moved on.</summary>
-    private void RunChunks(long generation, Action<int, int> body)
+    /// <summary>Claims and runs chunks of the given product, from its front or its back, until none is left or the product has moved on.</summary>
+    private void RunChunks(long generation, Action<int, int> body, bool fromFront)
     {
         while (true)
         {
             var claims = Volatile.Read(ref _claims);
-            var chunk = (int)(claims & 0xFFFF_FFFF);
-            if (claims >> 32 != generation || chunk >= _chunks) return;
-            if (Interlocked.CompareExchange(ref _claims, claims + 1, claims) != claims) continue;
-            var start = chunk * _chunk;
+            var (front, back) = ((int)(claims >> ChunkBits & ChunkMask), (int)(claims & ChunkMask));
+            if (claims >> GenerationShift != generation || front >= back) return;
+            var claimed = fromFront ? claims + (1L << ChunkBits) : claims - 1;
+            if (Interlocked.CompareExchange(ref _claims, claimed, claims) != claims) continue;
+            var start = (fromFront ? front : back - 1) * _chunk;
             body(start, Math.Min(_rows, start + _chunk));
             Interlocked.Increment(ref _done);
         }
@@ -89,7 +93,7 @@ internal sealed class RowWorkers
         {
             var generation = WaitForProduct(seen);
             seen = generation;
-            if (_body is { } body) RunChunks(generation, body);
+            if (_body is { } body) RunChunks(generation, body, fromFront: false);
         }
     }
 
@@ -101,13 +105,13 @@ internal sealed class RowWorkers
         {
             for (var i = 0; i < 256; i++)
             {
-                var generation = Volatile.Read(ref _claims) >> 32;
+                var generation = Volatile.Read(ref _claims) >> GenerationShift;
                 if (generation != seen) return generation;
                 Thread.SpinWait(4);
             }
             if (Stopwatch.GetTimestamp() - started < SpinTicks) continue;
             Interlocked.Increment(ref _sleeping);
-            if (Volatile.Read(ref _claims) >> 32 == seen) _wake.Wait();
+            if (Volatile.Read(ref _claims) >> GenerationShift == seen) _wake.Wait();
             Interlocked.Decrement(ref _sleeping);
             started = Stopwatch.GetTimestamp();
         }
