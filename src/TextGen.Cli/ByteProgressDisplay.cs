@@ -56,13 +56,15 @@ public static class ByteProgressDisplay
 
     private sealed class PlainLines(TextWriter error) : IProgress<ByteProgress>
     {
-        private readonly Stopwatch _stage = Stopwatch.StartNew(); // since the previous pass ended: a pass reports first after its first piece
+        private readonly Stopwatch _stage = Stopwatch.StartNew(); // since the pass's first report (the corpus passes report 0 as they start)
         private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
         private ByteProgress? _current;
 
         public void Report(ByteProgress value)
         {
-            if (_current is { } current && current.Stage != value.Stage) Finish();
+            // A new pass: the previous one's line, and the clock from now, so time spent between passes (loading
+            // libtorch, reading the cache) does not count against the pass's rate.
+            if (_current?.Stage != value.Stage) Finish();
             _current = value;
             if (_sinceLine.Elapsed.TotalSeconds >= QuietSeconds * 5)
             {

@@ -8,7 +8,7 @@ namespace TextGen.Tokenization;
 /// the same ids. Characters outside the vocabulary are skipped when encoding and counted in
 /// <see cref="EncodedText.UnknownCount"/>; callers decide whether to warn. Lone surrogates count as unknown.
 /// </summary>
-public sealed class CharTokenizer : ITokenizer
+public sealed partial class CharTokenizer : ITokenizer
 {
     public const string LevelName = "char";
 

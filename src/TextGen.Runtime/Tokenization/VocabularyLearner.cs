@@ -13,6 +13,12 @@ public abstract class VocabularyLearner
     /// <summary>How often each unit of the level (a character, a word, a BPE pre-token) occurs in <paramref name="text"/>.</summary>
     public abstract Dictionary<string, long> Count(string text);
 
+    /// <summary>
+    /// <see cref="Count"/> for a piece given as the UTF-8 bytes of normalised text, where the level can count them
+    /// without decoding; null where it cannot (then count the decoded text).
+    /// </summary>
+    public virtual Dictionary<string, long>? CountUtf8(ReadOnlySpan<byte> utf8) => null;
+
     /// <summary>Adds one piece's counts to the total (not thread-safe: call in one thread).</summary>
     public void Add(Dictionary<string, long> counts)
     {
@@ -48,6 +54,8 @@ public abstract class VocabularyLearner
     private sealed class Characters : VocabularyLearner
     {
         public override Dictionary<string, long> Count(string text) => CharTokenizer.CountCharacters(text);
+
+        public override Dictionary<string, long>? CountUtf8(ReadOnlySpan<byte> utf8) => CharTokenizer.CountUtf8(utf8);
 
         protected override ITokenizer FromCounts(IReadOnlyDictionary<string, long> counts) => CharTokenizer.FromCharacters(counts.Keys);
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Text.Json;
 using TextGen.Persistence;
 using TextGen.Tokenization;
@@ -146,7 +147,8 @@ public static class CorpusEncoder
         var learner = VocabularyLearner.For(choice.Level, choice.Vocabulary);
         foreach (var corpus in corpora)
         {
-            corpus.ForEachChunk(chunk => learner.Count(chunk.Text), (_, counts) => learner.Add(counts),
+            corpus.ForEachChunk(chunk => chunk.PlainUtf8 is { } plain && learner.CountUtf8(plain.Span) is { } counted ? counted : learner.Count(chunk.Text),
+                (_, counts) => learner.Add(counts),
                 Bytes(progress, "learning the vocabulary", corpus.Length), cancel: cancel);
         }
         var tokenizer = learner.Build();
@@ -164,24 +166,35 @@ public static class CorpusEncoder
         string? firstUnknown = null;
         var documentStarts = new List<long>();
         var documents = tokenizer as DocumentTokenizer;
+        var idsHash = new XxHash3(); // of the bytes as written: the file is not read again to check it
         AtomicFile.Write(cache.IdsPath(key), stream =>
         {
             corpus.ForEachChunk(
-                chunk => documents is null ? tokenizer.Encode(chunk.Text) : Flatten(documents.EncodeDocuments(chunk.Text, out var missing), missing),
-                (_, encoded) =>
+                chunk => EncodePiece(chunk, tokenizer, elementSize),
+                (_, piece) =>
                 {
-                    foreach (var id in encoded.Ids) counts[id]++;
-                    unknown += encoded.UnknownCount;
-                    firstUnknown ??= encoded.FirstUnknown;
+                    if (piece.Counts is { } pieceCounts)
+                    {
+                        for (var id = 0; id < pieceCounts.Length; id++) counts[id] += pieceCounts[id];
+                    }
+                    else
+                    {
+                        foreach (var id in piece.Ids!) counts[id]++;
+                    }
+                    unknown += piece.Unknown;
+                    firstUnknown ??= piece.FirstUnknown;
                     if (documents is not null)
                     {
-                        for (var i = 0; i < encoded.Ids.Length; i++)
+                        for (var i = 0; i < piece.Ids!.Length; i++)
                         {
-                            if (encoded.Ids[i] == documents.Start) documentStarts.Add(count + i);
+                            if (piece.Ids[i] == documents.Start) documentStarts.Add(count + i);
                         }
                     }
-                    TokenIds.Write(stream, encoded.Ids, elementSize);
-                    count += encoded.Ids.Length;
+                    var written = piece.Bytes.AsSpan(0, piece.Tokens * elementSize);
+                    stream.Write(written);
+                    idsHash.Append(written);
+                    System.Buffers.ArrayPool<byte>.Shared.Return(piece.Bytes);
+                    count += piece.Tokens;
                 },
                 Bytes(progress, "tokenizing", corpus.Length), wholeLines: documents is not null, cancel);
         });
@@ -214,12 +227,50 @@ public static class CorpusEncoder
             Unknown = unknown,
             FirstUnknown = firstUnknown,
             Documents = documentStarts.Count,
-            IdsHash = TokenCacheEntry.Checksum(cache.IdsPath(key)),
+            IdsHash = Convert.ToHexStringLower(idsHash.GetCurrentHash()),
             DocumentsHash = documents is null ? "" : TokenCacheEntry.Checksum(Path.ChangeExtension(cache.IdsPath(key), ".docs")),
         });
     }
 
     private static EncodedText Flatten(IReadOnlyList<int[]> documents, int unknown) => new([.. documents.SelectMany(d => d)], unknown, null);
+
+    /// <summary>
+    /// One piece encoded on the core that maps it: the bytes its ids are written as (in a pooled array, longer than them), how often each id occurs (for
+    /// vocabularies up to 65,536; else the ids, counted by the consumer), the ids themselves where documents need them.
+    /// </summary>
+    private sealed record EncodedPiece(int Tokens, byte[] Bytes, int[]? Counts, int[]? Ids, long Unknown, string? FirstUnknown);
+
+    private static EncodedPiece EncodePiece(CorpusChunk chunk, ITokenizer tokenizer, int elementSize)
+    {
+        var counted = tokenizer.VocabularySize <= 1 << 16;
+        if (tokenizer is CharTokenizer characters && chunk.PlainUtf8 is { } plain)
+        {
+            // Character level straight from the bytes, into a reused buffer; a character outside the vocabulary takes the decoded path, which counts it.
+            var buffer = System.Buffers.ArrayPool<int>.Shared.Rent(plain.Length);
+            try
+            {
+                var tokens = characters.EncodeUtf8(plain.Span, buffer);
+                if (tokens >= 0) return Piece(buffer.AsSpan(0, tokens), counted ? null : buffer[..tokens], 0, null);
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(buffer);
+            }
+        }
+        var encoded = tokenizer is DocumentTokenizer documents ? Flatten(documents.EncodeDocuments(chunk.Text, out var missing), missing) : tokenizer.Encode(chunk.Text);
+        return Piece(encoded.Ids, encoded.Ids, encoded.UnknownCount, encoded.FirstUnknown);
+
+        EncodedPiece Piece(ReadOnlySpan<int> ids, int[]? kept, long unknown, string? firstUnknown)
+        {
+            int[]? counts = null;
+            if (counted)
+            {
+                counts = new int[tokenizer.VocabularySize];
+                foreach (var id in ids) counts[id]++;
+            }
+            return new EncodedPiece(ids.Length, TokenIds.ToPooledBytes(ids, elementSize), counts, counted && tokenizer is not DocumentTokenizer ? null : kept, unknown, firstUnknown);
+        }
+    }
 
     /// <summary>Opens an entry, checking what it says against the corpus, the tokenizer and the files (the cache is a folder anyone can edit).</summary>
     private static TokenizedCorpus Open(ITokenizer tokenizer, (TokenCacheEntry Entry, string Ids, string Documents) found, CorpusFile corpus, string hash, bool fromCache,

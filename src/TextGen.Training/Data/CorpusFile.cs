@@ -5,8 +5,42 @@ using TextGen.Tokenization;
 
 namespace TextGen.Data;
 
-/// <summary>A piece of a corpus: its byte offset and length in the file, and its text, checked and normalised.</summary>
-public readonly record struct CorpusChunk(long Offset, int Bytes, string Text);
+/// <summary>
+/// A piece of a corpus: its byte offset and length in the file, its raw bytes, and its text, checked and normalised
+/// when first asked for. Pieces are decoded where they are mapped, on every core, not by the thread that reads them.
+/// </summary>
+public sealed class CorpusChunk(long offset, ReadOnlyMemory<byte> raw, Func<ReadOnlyMemory<byte>, long, string> decode)
+{
+    private string? _text;
+    private ReadOnlyMemory<byte>? _plain;
+    private bool _plainChecked;
+
+    public long Offset { get; } = offset;
+    public int Bytes => raw.Length;
+    /// <summary>The pool's array holding the bytes, for <see cref="CorpusFile.ForEachChunk"/> to return once the piece is consumed.</summary>
+    internal byte[]? PooledArray { get; init; }
+    /// <summary>The piece's text; throws <see cref="TextGenException"/> for binary data or invalid UTF-8, naming the file and the offset.</summary>
+    public string Text => _text ??= decode(raw, Offset);
+
+    /// <summary>
+    /// The raw bytes when they are already the normalised text (valid UTF-8 with no NUL, no carriage return and no
+    /// byte-order mark), so a level can count or encode the bytes without decoding them; null otherwise (then use
+    /// <see cref="Text"/>, which also names what is wrong).
+    /// </summary>
+    public ReadOnlyMemory<byte>? PlainUtf8
+    {
+        get
+        {
+            if (!_plainChecked)
+            {
+                var span = raw.Span;
+                var plain = System.Text.Unicode.Utf8.IsValid(span) && span.IndexOfAny((byte)0, (byte)'\r') < 0 && !(Offset == 0 && span.StartsWith("\uFEFF"u8));
+                (_plain, _plainChecked) = (plain ? raw : (ReadOnlyMemory<byte>?)null, true);
+            }
+            return _plain;
+        }
+    }
+}
 
 /// <summary>
 /// A UTF-8 text corpus read in pieces of about <see cref="ChunkBytes"/>, so that no corpus is ever held whole: each
@@ -57,6 +91,7 @@ public sealed class CorpusFile
     {
         var hash = new XxHash128();
         using var stream = InputFile.OpenRead(Path, "file", "check the path");
+        bytesRead?.Report(0); // the pass starts: a display times it from here
         var buffer = new byte[4 << 20];
         long done = 0;
         int read;
@@ -73,7 +108,11 @@ public sealed class CorpusFile
     /// growing past <see cref="ChunkBytes"/> for a longer line, up to <see cref="MaxLineBytes"/>.
     /// Throws <see cref="TextGenException"/> for binary data, invalid UTF-8 or a corpus with no text.
     /// </summary>
-    public IEnumerable<CorpusChunk> Chunks(bool wholeLines = false)
+    public IEnumerable<CorpusChunk> Chunks(bool wholeLines = false) => Chunks(wholeLines, pooled: false);
+
+    /// <param name="pooled">Pieces in arrays from the shared pool, which the caller returns (<see cref="CorpusChunk.PooledArray"/>)
+    /// once done with them: fresh 1 MB arrays for every piece cost page faults at corpus scale.</param>
+    private IEnumerable<CorpusChunk> Chunks(bool wholeLines, bool pooled)
     {
         using var stream = InputFile.OpenRead(Path, "file", "check the path");
         var buffer = new byte[_chunkBytes];
@@ -95,9 +134,11 @@ public sealed class CorpusFile
                 Array.Resize(ref buffer, buffer.Length * 2);
                 continue;
             }
-            var text = Decode(buffer.AsSpan(0, end), offset);
-            sawText |= !string.IsNullOrWhiteSpace(text);
-            yield return new CorpusChunk(offset, end, text);
+            var piece = pooled ? System.Buffers.ArrayPool<byte>.Shared.Rent(end) : GC.AllocateUninitializedArray<byte>(end);
+            buffer.AsSpan(0, end).CopyTo(piece);
+            var chunk = new CorpusChunk(offset, piece.AsMemory(0, end), (bytes, at) => Decode(bytes.Span, at)) { PooledArray = pooled ? piece : null };
+            sawText = sawText || HasText(chunk);
+            yield return chunk;
             buffer.AsSpan(end, filled - end).CopyTo(buffer);
             filled -= end;
             offset += end;
@@ -115,6 +156,13 @@ public sealed class CorpusFile
     /// <summary>The longest line a corpus of line documents may have.</summary>
     public const int MaxLineBytes = 256 << 20;
 
+    private static readonly System.Buffers.SearchValues<byte> AsciiWhiteSpace = System.Buffers.SearchValues.Create(" \t\n\v\f\r"u8);
+
+    /// <summary>Whether a piece holds more than white space: a byte scan, decoding only where a non-ASCII byte comes first.</summary>
+    private static bool HasText(CorpusChunk chunk) =>
+        chunk.PlainUtf8 is { } plain && plain.Span.IndexOfAnyExcept(AsciiWhiteSpace) is var at and >= 0 && plain.Span[at] < 0x80
+            || !string.IsNullOrWhiteSpace(chunk.Text);
+
     /// <summary>
     /// Maps every piece on all cores and hands the results to <paramref name="consume"/> in file order, one at a time,
     /// with a bounded number of pieces in flight. <paramref name="bytesDone"/> hears the bytes consumed so far.
@@ -125,15 +173,17 @@ public sealed class CorpusFile
         var inFlight = new Queue<(CorpusChunk Chunk, Task<T> Result)>();
         var limit = 2 * Environment.ProcessorCount;
         long done = 0;
+        bytesDone?.Report(0); // the pass starts: a display times it from here
         void ConsumeOldest()
         {
             var (chunk, result) = inFlight.Dequeue();
             consume(chunk, result.GetAwaiter().GetResult());
             bytesDone?.Report(done += chunk.Bytes);
+            if (chunk.PooledArray is { } array) System.Buffers.ArrayPool<byte>.Shared.Return(array);
         }
         try
         {
-            foreach (var chunk in Chunks(wholeLines))
+            foreach (var chunk in Chunks(wholeLines, pooled: true))
             {
                 cancel.ThrowIfCancellationRequested();
                 inFlight.Enqueue((chunk, Task.Run(() => map(chunk), cancel)));

@@ -52,26 +52,37 @@ public abstract class TokenIds : IDisposable
     public static int ElementSize(int vocabularySize) => vocabularySize <= 1 << 8 ? 1 : vocabularySize <= 1 << 16 ? 2 : 4;
 
     /// <summary>Writes ids as <paramref name="elementSize"/>-byte little-endian integers (the file format <see cref="OpenFile"/> reads).</summary>
-    public static void Write(Stream stream, ReadOnlySpan<int> ids, int elementSize)
+    public static void Write(Stream stream, ReadOnlySpan<int> ids, int elementSize) => stream.Write(ToBytes(ids, elementSize));
+
+    /// <summary>Ids as the bytes <see cref="Write"/> writes; throws <see cref="OverflowException"/> for an id the element cannot hold.</summary>
+    public static byte[] ToBytes(ReadOnlySpan<int> ids, int elementSize)
     {
-        var bytes = ArrayPool<byte>.Shared.Rent(ids.Length * elementSize);
-        try
+        var bytes = GC.AllocateUninitializedArray<byte>(ids.Length * elementSize); // every byte is written below
+        WriteBytes(ids, elementSize, bytes);
+        return bytes;
+    }
+
+    /// <summary><see cref="ToBytes"/> into an array from the shared pool (longer than needed), to be returned by the caller.</summary>
+    internal static byte[] ToPooledBytes(ReadOnlySpan<int> ids, int elementSize)
+    {
+        var bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, ids.Length * elementSize));
+        WriteBytes(ids, elementSize, bytes);
+        return bytes;
+    }
+
+    private static void WriteBytes(ReadOnlySpan<int> ids, int elementSize, Span<byte> bytes)
+    {
+        switch (elementSize)
         {
-            var span = bytes.AsSpan(0, ids.Length * elementSize);
-            for (var i = 0; i < ids.Length; i++)
-            {
-                switch (elementSize)
-                {
-                    case 1: span[i] = checked((byte)ids[i]); break;
-                    case 2: BinaryPrimitives.WriteUInt16LittleEndian(span[(2 * i)..], checked((ushort)ids[i])); break;
-                    default: BinaryPrimitives.WriteInt32LittleEndian(span[(4 * i)..], ids[i]); break;
-                }
-            }
-            stream.Write(span);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
+            case 1:
+                System.Numerics.Tensors.TensorPrimitives.ConvertChecked(ids, bytes[..ids.Length]);
+                break;
+            case 2:
+                for (var i = 0; i < ids.Length; i++) BinaryPrimitives.WriteUInt16LittleEndian(bytes[(2 * i)..], checked((ushort)ids[i]));
+                break;
+            default:
+                for (var i = 0; i < ids.Length; i++) BinaryPrimitives.WriteInt32LittleEndian(bytes[(4 * i)..], ids[i]);
+                break;
         }
     }
 

@@ -50,6 +50,36 @@ public class CorpusEncoderTests
         }
     }
 
+    [Fact]
+    public void PlainPiecesAreEncodedFromTheirBytesToTheSameIdsAndCounts()
+    {
+        using var dir = new TempDirectory();
+        var random = new Random(9);
+        string[] plain = ["whale", " the", "  sea", ",", ".", "\n", "\n\n", "\tdon't", " 42", "café", " 🐋", "—"];
+        string[] other = ["\r\n", "\r"];
+        var text = new StringBuilder();
+        while (text.Length < 40_000) text.Append(random.Next(600) == 0 ? other[random.Next(other.Length)] : plain[random.Next(plain.Length)]);
+        var path = dir.Write("mostly-ascii.txt", text.ToString());
+        var chunks = CorpusFile.Open(path, 700).Chunks().ToArray();
+        Assert.Contains(chunks, c => c.PlainUtf8 is not null);
+        Assert.Contains(chunks, c => c.PlainUtf8 is null);
+
+        var whole = TextNormalizer.Normalize(text.ToString());
+        using var corpus = CorpusEncoder.Encode(CorpusFile.Open(path, 700), Choice(TokenLevel.Char), new TokenCache(dir.File("cache")));
+        var reference = VocabularyLearner.For(TokenLevel.Char, Vocabulary).Learn(whole);
+        Assert.Equal(reference.Describe().Symbols, corpus.Tokenizer.Describe().Symbols);
+        var ids = reference.Encode(whole).Ids;
+        Assert.Equal(ids, corpus.Ids.ToArray());
+        Assert.Equal(Enumerable.Range(0, reference.VocabularySize).Select(id => (long)ids.Count(i => i == id)), corpus.Counts);
+
+        // A given vocabulary without 'w': plain pieces holding one fall back to decoding, which counts and names it.
+        var withoutW = CharTokenizer.Build(whole.Replace("w", ""));
+        using var given = CorpusEncoder.Encode(CorpusFile.Open(path, 700), new TokenizerChoice { Given = withoutW }, new TokenCache(dir.File("cache")));
+        Assert.Equal(whole.Count(c => c == 'w'), given.Unknown);
+        Assert.Equal("w", given.FirstUnknown);
+        Assert.Equal(withoutW.Encode(whole).Ids, given.Ids.ToArray());
+    }
+
     [Theory]
     [InlineData(TokenLevel.Word)]
     [InlineData(TokenLevel.Bpe)]
