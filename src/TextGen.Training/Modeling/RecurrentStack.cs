@@ -11,7 +11,7 @@ namespace TextGen.Modeling;
 public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor Output, RecurrentState State)>
 {
     private readonly FusedLstm? lstm;
-    private readonly GRU? gru;
+    private readonly FusedGru? gru;
     private readonly RNN? rnn;
 
     public RecurrentStack(CellType cell, int inputSize, int hidden, int layers, double dropout) : base("RecurrentStack")
@@ -23,7 +23,7 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
         switch (cell)
         {
             case CellType.Lstm: lstm = new FusedLstm(inputSize, hidden, layers, betweenLayers); break;
-            case CellType.Gru: gru = nn.GRU(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
+            case CellType.Gru: gru = new FusedGru(inputSize, hidden, layers, betweenLayers); break;
             case CellType.Rnn: rnn = nn.RNN(inputSize, hidden, layers, batchFirst: true, dropout: betweenLayers); break;
             default: throw new ArgumentOutOfRangeException(nameof(cell), cell, null);
         }
@@ -32,14 +32,15 @@ public sealed class RecurrentStack : nn.Module<Tensor, RecurrentState?, (Tensor 
 
     public CellType Cell { get; }
 
-    /// <summary>Bf16 products while training (<see cref="FusedLstm.Bf16Products"/>); LSTM layers only, GRU and RNN run libtorch's float32 layers.</summary>
+    /// <summary>Bf16 products while training (<see cref="FusedLstm.Bf16Products"/>); LSTM and GRU layers, RNN runs libtorch's float32 layer.</summary>
     public bool Bf16Products
     {
-        get => lstm?.Bf16Products ?? false;
+        get => lstm?.Bf16Products ?? gru?.Bf16Products ?? false;
         set
         {
-            if (value && lstm is null) throw new NotSupportedException($"bf16 products are for LSTM layers, not {Cell}");
+            if (value && lstm is null && gru is null) throw new NotSupportedException($"bf16 products are for LSTM and GRU layers, not {Cell}");
             if (lstm is not null) lstm.Bf16Products = value;
+            if (gru is not null) gru.Bf16Products = value;
         }
     }
 

@@ -22,7 +22,7 @@ public static class TrainingPrecisions
 
     /// <summary>
     /// The precision a run takes: the one asked for, checked against the CPU and the cell, or by default bf16 where it
-    /// trains faster to the same loss (an LSTM on a CPU with avx512_bf16 or AMX), fp32 elsewhere.
+    /// trains faster to the same loss (LSTM layers on a CPU with avx512_bf16 or AMX), fp32 elsewhere; GRU layers take bf16 when asked.
     /// </summary>
     public static TrainingPrecision Resolve(TrainingPrecision? requested, CellType cell) => Resolve(requested, cell, CpuFeatures.HasBf16);
 
@@ -30,18 +30,19 @@ public static class TrainingPrecisions
     {
         switch (requested)
         {
-            case TrainingPrecision.Bf16 when cell != CellType.Lstm:
-                throw new SettingException("precision", $"bf16 is for LSTM layers; {cell.ToString().ToLowerInvariant()} layers train in fp32, so use --precision fp32 (or auto).");
+            case TrainingPrecision.Bf16 when cell == CellType.Rnn:
+                throw new SettingException("precision", "bf16 is for LSTM and GRU layers; rnn layers train in fp32, so use --precision fp32 (or auto).");
             case TrainingPrecision.Bf16 when !cpuHasBf16:
                 throw new SettingException("precision", "bf16 needs a CPU with bf16 instructions (avx512_bf16 or AMX), and this one has none; use --precision fp32 (or auto).");
             case { } asked:
                 return asked;
             default:
+                // GRU layers take bf16 only when asked: their fused float32 layer ran as fast or faster (docs/training.md).
                 return cpuHasBf16 && cell == CellType.Lstm ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
         }
     }
 
     /// <summary>The precisions a run of <paramref name="cell"/> layers can take on this CPU: fp32, and bf16 where it applies.</summary>
     public static IReadOnlyList<TrainingPrecision> Available(CellType cell) =>
-        Resolve(null, cell) == TrainingPrecision.Bf16 ? [TrainingPrecision.Fp32, TrainingPrecision.Bf16] : [TrainingPrecision.Fp32];
+        CpuFeatures.HasBf16 && cell != CellType.Rnn ? [TrainingPrecision.Fp32, TrainingPrecision.Bf16] : [TrainingPrecision.Fp32];
 }

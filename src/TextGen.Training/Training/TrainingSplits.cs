@@ -1,5 +1,5 @@
-using TextGen.Inference;
 using TextGen.Data;
+using TextGen.Inference;
 
 namespace TextGen.Training;
 
