@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -19,20 +18,7 @@ public sealed class FusedGru : nn.Module<Tensor, Tensor?, (Tensor Output, Tensor
         Hidden = hidden;
         _layers = layers;
         _dropout = dropout;
-        // nn.GRU's initialisation: every parameter uniform in ±1/√hidden, layer by layer in this order.
-        var bound = 1.0 / Math.Sqrt(hidden);
-        for (var l = 0; l < layers; l++)
-        {
-            Register($"weight_ih_l{l}", empty(3 * hidden, l == 0 ? inputSize : hidden));
-            Register($"weight_hh_l{l}", empty(3 * hidden, hidden));
-            Register($"bias_ih_l{l}", empty(3 * hidden));
-            Register($"bias_hh_l{l}", empty(3 * hidden));
-        }
-        void Register(string name, Tensor value)
-        {
-            using (no_grad()) value.uniform_(-bound, bound);
-            register_parameter(name, new Parameter(value));
-        }
+        foreach (var (name, value) in RecurrentParameters.Create(3, inputSize, hidden, layers)) register_parameter(name, value);
     }
 
     public int Hidden { get; }

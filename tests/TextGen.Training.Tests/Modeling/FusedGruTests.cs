@@ -1,5 +1,6 @@
 using TextGen.Modeling;
 using TorchSharp;
+using static TextGen.Tests.Modeling.LayerChecks;
 using static TorchSharp.torch;
 
 namespace TextGen.Tests.Modeling;
@@ -97,25 +98,7 @@ public class FusedGruTests
         var weights = randn(3, 5, 6).to(ScalarType.Float64);
         Tensor Loss() => (fused.call(x, null).Output * weights).sum();
 
-        foreach (var parameter in fused.parameters().Append(x.requires_grad_()))
-        {
-            parameter.grad?.zero_();
-            Loss().backward();
-            var analytic = parameter.grad!.clone();
-            var direction = randn_like(parameter);
-            const double step = 1e-5;
-            double Shifted(double by)
-            {
-                using var d = no_grad();
-                parameter.add_(direction * by);
-                var loss = Loss().item<double>();
-                parameter.add_(direction * -by);
-                return loss;
-            }
-            var numeric = (Shifted(step) - Shifted(-step)) / (2 * step);
-            var expected = (analytic * direction).sum().item<double>();
-            Assert.True(Math.Abs(numeric - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"directional derivative {expected} by backward, {numeric} by finite differences");
-        }
+        LayerChecks.AssertGradientsMatchFiniteDifferences(fused.parameters().Append(x.requires_grad_()), Loss, step: 1e-5, tolerance: 1e-6);
     }
 
     [Fact]
@@ -169,18 +152,5 @@ public class FusedGruTests
         var evaluated = fused.call(x, h0).Output;
         fused.Bf16Products = false;
         Assert.True(evaluated.allclose(fused.call(x, h0).Output, rtol: 0, atol: 0), "eval mode must not take the bf16 products");
-    }
-
-    private static void AssertRelative(Tensor expected, Tensor actual, double tolerance, string what)
-    {
-        var error = ((expected - actual).norm() / expected.norm()).item<float>();
-        Assert.True(error <= tolerance, $"{what}: relative difference {error:G3}");
-    }
-
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
-    {
-        var error = (expected - actual).abs().max().to(ScalarType.Float64).item<double>();
-        var scale = Math.Max(1, expected.abs().max().to(ScalarType.Float64).item<double>());
-        Assert.True(error <= tolerance * scale, $"{what}: largest difference {error:G3} (scale {scale:G3})");
     }
 }

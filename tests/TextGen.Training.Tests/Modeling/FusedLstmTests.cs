@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using TextGen.Modeling;
 using TorchSharp;
+using static TextGen.Tests.Modeling.LayerChecks;
 using static TorchSharp.torch;
 
 namespace TextGen.Tests.Modeling;
@@ -108,26 +109,7 @@ public class FusedLstmTests
         var weights = randn(3, 5, 6);
         Tensor Loss() => (fused.call(x, null).Output * weights).sum();
 
-        foreach (var parameter in fused.parameters().Append(x.requires_grad_()))
-        {
-            parameter.grad?.zero_();
-            Loss().backward();
-            var analytic = parameter.grad!.clone();
-            // The directional derivative along a random direction, by central differences.
-            var direction = randn_like(parameter);
-            const double step = 1e-2;
-            double Shifted(double by)
-            {
-                using var d = no_grad();
-                parameter.add_(direction * by);
-                var loss = Loss().item<float>();
-                parameter.add_(direction * -by);
-                return loss;
-            }
-            var numeric = (Shifted(step) - Shifted(-step)) / (2 * step);
-            var expected = (analytic * direction).sum().item<float>();
-            Assert.True(Math.Abs(numeric - expected) <= 2e-3 * Math.Max(1, Math.Abs(expected)), $"directional derivative {expected} by backward, {numeric} by finite differences");
-        }
+        LayerChecks.AssertGradientsMatchFiniteDifferences(fused.parameters().Append(x.requires_grad_()), Loss, step: 1e-2, tolerance: 2e-3);
     }
 
     [Fact]
@@ -222,18 +204,5 @@ public class FusedLstmTests
         var back = tensor(values).to(ScalarType.BFloat16).to(ScalarType.Float32).data<float>().ToArray();
         for (var i = 0; i < values.Length; i++) Assert.Equal(BitConverter.SingleToUInt32Bits(back[i]) | (float.IsNaN(back[i]) ? 0xFFFF_FFFF : 0),
             BitConverter.SingleToUInt32Bits(widened[i]) | (float.IsNaN(widened[i]) ? 0xFFFF_FFFF : 0));
-    }
-
-    private static void AssertRelative(Tensor expected, Tensor actual, double tolerance, string what)
-    {
-        var error = ((expected - actual).norm() / expected.norm()).item<float>();
-        Assert.True(error <= tolerance, $"{what}: relative difference {error:G3}");
-    }
-
-    private static void AssertClose(Tensor expected, Tensor actual, double tolerance, string what)
-    {
-        var error = (expected - actual).abs().max().to(ScalarType.Float64).item<double>();
-        var scale = Math.Max(1, expected.abs().max().to(ScalarType.Float64).item<double>());
-        Assert.True(error <= tolerance * scale, $"{what}: largest difference {error:G3} (scale {scale:G3})");
     }
 }
