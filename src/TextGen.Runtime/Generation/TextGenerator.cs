@@ -128,6 +128,7 @@ public sealed class TextGenerator
         var state = Engine.NewState(rows);
         var logits = new float[rows * vocabulary];
         var remaining = rows;
+        using var stream = RowWorkers.EnterStream();
         while (remaining > 0)
         {
             cancel.ThrowIfCancellationRequested();

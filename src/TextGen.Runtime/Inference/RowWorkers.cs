@@ -42,10 +42,33 @@ internal sealed class RowWorkers
 
     public int Helpers { get; }
 
+    private static int _streams;
+
+    /// <summary>
+    /// Marks a generation stream as running until disposed. While more than one runs, each computes on its own thread:
+    /// the streams already keep the cores busy, and a helper would only take a core from another stream (measured in
+    /// docs/runtime.md).
+    /// </summary>
+    public static IDisposable EnterStream()
+    {
+        Interlocked.Increment(ref _streams);
+        return new StreamScope();
+    }
+
+    private sealed class StreamScope : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref _streams);
+        }
+    }
+
     /// <summary>Runs <paramref name="body"/> over [0, <paramref name="rows"/>) in chunks (multiples of four rows), on this thread and the helpers.</summary>
     public void Run(int rows, Action<int, int> body)
     {
-        if (Helpers == 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        if (Helpers == 0 || Volatile.Read(ref _streams) > 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             body(0, rows);
             return;
