@@ -69,6 +69,36 @@ public sealed partial class CharTokenizer
         return missing < 0 ? -1 : count;
     }
 
+    /// <summary>
+    /// <see cref="EncodeUtf8(ReadOnlySpan{byte}, Span{int})"/> for a vocabulary of at most 256 characters, whose ids are
+    /// stored as single bytes: writes them straight into <paramref name="ids"/> and adds each to <paramref name="counts"/>,
+    /// in one pass. Returns how many, or -1 (counts then partly added) when a character is outside the vocabulary.
+    /// </summary>
+    public int EncodeUtf8(ReadOnlySpan<byte> utf8, Span<byte> ids, Span<int> counts)
+    {
+        if (VocabularySize > 256) throw new InvalidOperationException("byte ids hold vocabularies of at most 256 characters");
+        var (count, i) = (0, 0);
+        while (i < utf8.Length)
+        {
+            var end = AsciiRunEnd(utf8, i);
+            for (; i < end; i++)
+            {
+                var id = _bmpIds[utf8[i]] - 1;
+                if (id < 0) return -1;
+                counts[id]++;
+                ids[count++] = (byte)id;
+            }
+            if (i == utf8.Length) break;
+            Rune.DecodeFromUtf8(utf8[i..], out var rune, out var consumed);
+            var other = rune.Value <= char.MaxValue ? _bmpIds[rune.Value] - 1 : _supplementaryIds.GetValueOrDefault(rune.Value, -1);
+            if (other < 0) return -1;
+            counts[other]++;
+            ids[count++] = (byte)other;
+            i += consumed;
+        }
+        return count;
+    }
+
     /// <summary>Where the run of ASCII bytes from <paramref name="start"/> ends (a vectorised search for the next byte above 127).</summary>
     private static int AsciiRunEnd(ReadOnlySpan<byte> utf8, int start)
     {

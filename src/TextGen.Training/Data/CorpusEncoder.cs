@@ -243,7 +243,16 @@ public static class CorpusEncoder
     private static EncodedPiece EncodePiece(CorpusChunk chunk, ITokenizer tokenizer, int elementSize)
     {
         var counted = tokenizer.VocabularySize <= 1 << 16;
-        if (tokenizer is CharTokenizer characters && chunk.PlainUtf8 is { } plain)
+        if (tokenizer is CharTokenizer { VocabularySize: <= 256 } small && chunk.PlainUtf8 is { } text)
+        {
+            // The common case in one pass: byte ids and their counts straight from the bytes.
+            var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length));
+            var pieceCounts = new int[small.VocabularySize];
+            var tokens = small.EncodeUtf8(text.Span, bytes, pieceCounts);
+            if (tokens >= 0) return new EncodedPiece(tokens, bytes, pieceCounts, null, 0, null);
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+        else if (tokenizer is CharTokenizer characters && chunk.PlainUtf8 is { } plain)
         {
             // Character level straight from the bytes, into a reused buffer; a character outside the vocabulary takes the decoded path, which counts it.
             var buffer = System.Buffers.ArrayPool<int>.Shared.Rent(plain.Length);
