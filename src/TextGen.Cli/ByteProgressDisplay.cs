@@ -59,6 +59,7 @@ public static class ByteProgressDisplay
         private readonly Stopwatch _stage = Stopwatch.StartNew(); // since the pass's first report (the corpus passes report 0 as they start)
         private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
         private ByteProgress? _current;
+        private double _lastReport; // seconds into the pass of its latest report: where it ended, once it is done
 
         public void Report(ByteProgress value)
         {
@@ -66,6 +67,7 @@ public static class ByteProgressDisplay
             // libtorch, reading the cache) does not count against the pass's rate.
             if (_current?.Stage != value.Stage) Finish();
             _current = value;
+            _lastReport = _stage.Elapsed.TotalSeconds;
             if (_sinceLine.Elapsed.TotalSeconds >= QuietSeconds * 5)
             {
                 error.WriteLine($"{value.Stage}: {Megabytes(value.Bytes)} of {Megabytes(value.TotalBytes)} ({value.Bytes / (double)Math.Max(1, value.TotalBytes):P0}) at {Speed(value.Bytes)}");
@@ -75,9 +77,10 @@ public static class ByteProgressDisplay
 
         public void Finish()
         {
-            if (_current is { } done && _stage.Elapsed.TotalSeconds >= QuietSeconds)
+            // A pass ends at its last report, not when the next one starts or the work around it ends.
+            if (_current is { } done && _lastReport >= QuietSeconds)
             {
-                error.WriteLine($"{done.Stage}: {Megabytes(done.Bytes)} in {_stage.Elapsed.TotalSeconds:F1} s ({Speed(done.Bytes)})");
+                error.WriteLine($"{done.Stage}: {Megabytes(done.Bytes)} in {_lastReport:F1} s ({done.Bytes / 1e6 / Math.Max(_lastReport, 1e-3):N0} MB/s)");
             }
             _current = null;
             _stage.Restart();
