@@ -79,17 +79,45 @@ internal sealed class RowWorkers
             _chunk = Math.Max(16, (rows / (4 * parts) + 3) & ~3);
             _chunks = (rows + _chunk - 1) / _chunk;
             (_rows, _body, _done) = (rows, body, 0);
-            var generation = ((Volatile.Read(ref _claims) >> GenerationShift) + 1) & 0xFF_FFFF;
+            var generation = ((Volatile.Read(ref _claims) >>> GenerationShift) + 1) & 0xFF_FFFF;
+            (_done, _failure) = (0, null);
             Interlocked.Exchange(ref _claims, generation << GenerationShift | (long)_chunks); // publishes the fields above
-            if (Volatile.Read(ref _sleeping) > 0) _wake.Release(Helpers);
-            RunChunks(generation, body, fromFront: true);
-            var spinner = 0;
-            while (Volatile.Read(ref _done) < _chunks) Thread.SpinWait(++spinner < 64 ? 1 : 8);
+            if (Volatile.Read(ref _sleeping) is var sleeping and > 0) _wake.Release(Math.Min(sleeping, Helpers));
+            try
+            {
+                RunChunks(generation, body, fromFront: true);
+            }
+            finally
+            {
+                // Normally every chunk is claimed by now; after a failure no more are, and the claimed ones are awaited,
+                // so no helper is still in this product when the next one is posted.
+                var claimed = Close(generation);
+                for (var spins = 0; Volatile.Read(ref _done) < claimed; spins++)
+                {
+                    if (spins < 4096) Thread.SpinWait(4);
+                    else Thread.Yield(); // a helper holding a chunk was preempted: let it run
+                }
+            }
+            if (_failure is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         }
         finally
         {
             _body = null;
             Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private Exception? _failure;
+
+    /// <summary>Lets no one claim another chunk of the product; returns how many were claimed.</summary>
+    private int Close(long generation)
+    {
+        while (true)
+        {
+            var claims = Volatile.Read(ref _claims);
+            var (front, back) = ((int)(claims >> ChunkBits & ChunkMask), (int)(claims & ChunkMask));
+            var closed = generation << GenerationShift | (long)front << ChunkBits | (long)front;
+            if (Interlocked.CompareExchange(ref _claims, closed, claims) == claims) return front + (_chunks - back);
         }
     }
 
@@ -100,12 +128,22 @@ internal sealed class RowWorkers
         {
             var claims = Volatile.Read(ref _claims);
             var (front, back) = ((int)(claims >> ChunkBits & ChunkMask), (int)(claims & ChunkMask));
-            if (claims >> GenerationShift != generation || front >= back) return;
+            if (claims >>> GenerationShift != generation || front >= back) return;
             var claimed = fromFront ? claims + (1L << ChunkBits) : claims - 1;
             if (Interlocked.CompareExchange(ref _claims, claimed, claims) != claims) continue;
             var start = (fromFront ? front : back - 1) * _chunk;
-            body(start, Math.Min(_rows, start + _chunk));
-            Interlocked.Increment(ref _done);
+            try
+            {
+                body(start, Math.Min(_rows, start + _chunk));
+            }
+            catch (Exception e) when (!fromFront)
+            {
+                _failure ??= e; // a helper's failure is the caller's to throw
+            }
+            finally
+            {
+                Interlocked.Increment(ref _done);
+            }
         }
     }
 
@@ -128,13 +166,13 @@ internal sealed class RowWorkers
         {
             for (var i = 0; i < 256; i++)
             {
-                var generation = Volatile.Read(ref _claims) >> GenerationShift;
+                var generation = Volatile.Read(ref _claims) >>> GenerationShift;
                 if (generation != seen) return generation;
                 Thread.SpinWait(4);
             }
             if (Stopwatch.GetTimestamp() - started < SpinTicks) continue;
             Interlocked.Increment(ref _sleeping);
-            if (Volatile.Read(ref _claims) >> GenerationShift == seen) _wake.Wait();
+            if (Volatile.Read(ref _claims) >>> GenerationShift == seen) _wake.Wait();
             Interlocked.Decrement(ref _sleeping);
             started = Stopwatch.GetTimestamp();
         }

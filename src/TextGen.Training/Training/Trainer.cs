@@ -24,6 +24,7 @@ public sealed record TrainingData(ITrainingBatches Batches, long ValidationToken
         var streams = new List<int[]>();
         foreach (var text in heldOut)
         {
+            if (streams.Count >= PrecisionChoice.Streams) break;
             for (var start = 0; start + 2 <= text.Length && streams.Count < PrecisionChoice.Streams; start += PrecisionChoice.StreamLength)
             {
                 streams.Add(text[start..Math.Min(text.Length, start + PrecisionChoice.StreamLength)]);
@@ -107,9 +108,8 @@ public sealed class Trainer
             try
             {
                 // The best weights again, now with the whole run's curve and their int8 check: the final save, from memory.
-                var weights = LanguageModelWeights.From(StateDict.Read(best.Weights, _outputPath), _model.Network.Config, _outputPath);
-                var int8 = PrecisionChoice.Measure(weights, _data.PrecisionProbe);
-                _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History, Int8 = int8.Tokens > 0 ? int8 : null }, best.Weights);
+                var int8 = cancel.IsCancellationRequested ? null : Int8Check(best.Weights);
+                _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History, Int8 = int8 }, best.Weights);
             }
             catch (TextGenException e)
             {
@@ -125,10 +125,29 @@ public sealed class Trainer
     }
 
     /// <summary>
+    /// The saved weights' loss through the int8 engine against fp32 (<see cref="PrecisionChoice.Measure"/>), or null:
+    /// nothing to score, or the check failed (say, out of memory for a large vocabulary's tables), which must not cost
+    /// the run its final save. Skipped after a stop signal, whose grace period is for the save.
+    /// </summary>
+    private Int8LossCheck? Int8Check(byte[] bestWeights)
+    {
+        try
+        {
+            var weights = LanguageModelWeights.From(StateDict.Read(bestWeights, _outputPath), _model.Network.Config, _outputPath);
+            var check = PrecisionChoice.Measure(weights, _data.PrecisionProbe);
+            return check.Tokens > 0 ? check : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null; // sample and serve then keep to fp32 for this model, as for one trained before the check
+        }
+    }
+
+    /// <summary>
     /// A sample of the network as it stands, from the runtime's engine (no libtorch step, so training's state is not
     /// touched), with the run's seed: samples of successive evaluations differ by what the model learned, not by chance.
     /// </summary>
-    private string Sample() => new TextGenerator(_model.ForGeneration()).Generate("", new SamplingOptions
+    private string Sample() => new TextGenerator(_model.ForGeneration(), GenerationPrecision.Fp32).Generate("", new SamplingOptions
     {
         Length = _options.SampleLength,
         Temperature = _options.SampleTemperature,

@@ -58,4 +58,26 @@ public class RowWorkersTests
             Assert.All(counts, c => Assert.Equal(1, c));
         }
     }
+
+    [Fact]
+    public void AFailingChunkIsThrownToTheCallerAndTheNextProductIsWhole()
+    {
+        for (var round = 0; round < 50; round++)
+        {
+            // Chunks fail from the front and from the back: on the caller's thread and on a helper's.
+            var failAt = round % 2 == 0 ? 0 : 4000;
+            var error = Assert.Throws<InvalidOperationException>(() => RowWorkers.Shared.Run(4096, (start, end) =>
+            {
+                if (start <= failAt && failAt < end) throw new InvalidOperationException("chunk failed");
+                Thread.SpinWait(100);
+            }));
+            Assert.Equal("chunk failed", error.Message);
+            var counts = new int[4096];
+            RowWorkers.Shared.Run(counts.Length, (start, end) =>
+            {
+                for (var r = start; r < end; r++) Interlocked.Increment(ref counts[r]);
+            });
+            Assert.All(counts, c => Assert.Equal(1, c));
+        }
+    }
 }
