@@ -101,7 +101,7 @@ internal static class MatrixKernels
     public static void ForRows(int rows, long work, Action<int, int> body)
     {
         const long parallelThreshold = 1024 * 1024;
-        if (rows < 64 || work < parallelThreshold || Environment.ProcessorCount < 2)
+        if (rows < 64 || work < parallelThreshold)
         {
             body(0, rows);
             return;

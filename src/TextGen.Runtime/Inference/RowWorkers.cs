@@ -25,6 +25,8 @@ internal sealed class RowWorkers
     // The product's generation (high 24 bits), the caller's next chunk from the front (20 bits) and the end of the
     // helpers' next chunk from the back (low 20 bits): a helper that read an earlier product cannot claim a chunk of a later one.
     private long _claims;
+    private Exception? _failure; // a helper's, for the caller to throw
+    private static int _streams; // generation streams running (EnterStream)
     private const int ChunkBits = 20, GenerationShift = 2 * ChunkBits;
     private const long ChunkMask = (1L << ChunkBits) - 1;
 
@@ -41,8 +43,6 @@ internal sealed class RowWorkers
     public static RowWorkers Shared => SharedWorkers.Value;
 
     public int Helpers { get; }
-
-    private static int _streams;
 
     /// <summary>
     /// Marks a generation stream as running until disposed. While more than one runs, each computes on its own thread:
@@ -106,8 +106,6 @@ internal sealed class RowWorkers
             Volatile.Write(ref _busy, 0);
         }
     }
-
-    private Exception? _failure;
 
     /// <summary>Lets no one claim another chunk of the product; returns how many were claimed.</summary>
     private int Close(long generation)

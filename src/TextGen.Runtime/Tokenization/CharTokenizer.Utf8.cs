@@ -43,36 +43,10 @@ public sealed partial class CharTokenizer
     }
 
     /// <summary>
-    /// Writes the ids of normalised UTF-8 text into <paramref name="ids"/> (as long as the bytes at least) and returns
-    /// how many; -1 when a character is outside the vocabulary (then <see cref="Encode"/> the decoded text, which counts
-    /// and names it).
-    /// </summary>
-    public int EncodeUtf8(ReadOnlySpan<byte> utf8, Span<int> ids)
-    {
-        var (count, missing, i) = (0, 0, 0);
-        while (i < utf8.Length)
-        {
-            var end = AsciiRunEnd(utf8, i);
-            for (; i < end; i++)
-            {
-                var id = _bmpIds[utf8[i]] - 1;
-                missing |= id; // negative once any id is -1
-                ids[count++] = id;
-            }
-            if (i == utf8.Length) break;
-            Rune.DecodeFromUtf8(utf8[i..], out var rune, out var consumed);
-            var other = rune.Value <= char.MaxValue ? _bmpIds[rune.Value] - 1 : _supplementaryIds.GetValueOrDefault(rune.Value, -1);
-            missing |= other;
-            ids[count++] = other;
-            i += consumed;
-        }
-        return missing < 0 ? -1 : count;
-    }
-
-    /// <summary>
-    /// <see cref="EncodeUtf8(ReadOnlySpan{byte}, Span{int})"/> for a vocabulary of at most 256 characters, whose ids are
-    /// stored as single bytes: writes them straight into <paramref name="ids"/> and adds each to <paramref name="counts"/>,
-    /// in one pass. Returns how many, or -1 (counts then partly added) when a character is outside the vocabulary.
+    /// The ids of normalised UTF-8 text for a vocabulary of at most 256 characters, whose ids are stored as single bytes:
+    /// writes them straight into <paramref name="ids"/> (as long as the text at least) and adds each to
+    /// <paramref name="counts"/>, in one pass. Returns how many, or -1 (counts then partly added) when a character is
+    /// outside the vocabulary (then <see cref="Encode"/> the decoded text, which counts and names it).
     /// </summary>
     public int EncodeUtf8(ReadOnlySpan<byte> utf8, Span<byte> ids, Span<int> counts)
     {

@@ -245,40 +245,23 @@ public static class CorpusEncoder
         var counted = tokenizer.VocabularySize <= 1 << 16;
         if (tokenizer is CharTokenizer { VocabularySize: <= 256 } small && chunk.PlainUtf8 is { } text)
         {
-            // The common case in one pass: byte ids and their counts straight from the bytes.
+            // Character level with one-byte ids, the common case: ids and their counts straight from the bytes, in one
+            // pass. A character outside the vocabulary takes the decoded path below, which counts and names it.
             var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(1, text.Length));
             var pieceCounts = new int[small.VocabularySize];
             var tokens = small.EncodeUtf8(text.Span, bytes, pieceCounts);
             if (tokens >= 0) return new EncodedPiece(tokens, bytes, pieceCounts, null, 0, null);
             System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
         }
-        else if (tokenizer is CharTokenizer characters && chunk.PlainUtf8 is { } plain)
-        {
-            // Character level straight from the bytes, into a reused buffer; a character outside the vocabulary takes the decoded path, which counts it.
-            var buffer = System.Buffers.ArrayPool<int>.Shared.Rent(plain.Length);
-            try
-            {
-                var tokens = characters.EncodeUtf8(plain.Span, buffer);
-                if (tokens >= 0) return Piece(buffer.AsSpan(0, tokens), counted ? null : buffer[..tokens], 0, null);
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<int>.Shared.Return(buffer);
-            }
-        }
         var encoded = tokenizer is DocumentTokenizer documents ? Flatten(documents.EncodeDocuments(chunk.Text, out var missing), missing) : tokenizer.Encode(chunk.Text);
-        return Piece(encoded.Ids, encoded.Ids, encoded.UnknownCount, encoded.FirstUnknown);
-
-        EncodedPiece Piece(ReadOnlySpan<int> ids, int[]? kept, long unknown, string? firstUnknown)
+        int[]? counts = null;
+        if (counted)
         {
-            int[]? counts = null;
-            if (counted)
-            {
-                counts = new int[tokenizer.VocabularySize];
-                foreach (var id in ids) counts[id]++;
-            }
-            return new EncodedPiece(ids.Length, TokenIds.ToPooledBytes(ids, elementSize), counts, counted && tokenizer is not DocumentTokenizer ? null : kept, unknown, firstUnknown);
+            counts = new int[tokenizer.VocabularySize];
+            foreach (var id in encoded.Ids) counts[id]++;
         }
+        var keep = !counted || tokenizer is DocumentTokenizer;
+        return new EncodedPiece(encoded.Ids.Length, TokenIds.ToPooledBytes(encoded.Ids, elementSize), counts, keep ? encoded.Ids : null, encoded.UnknownCount, encoded.FirstUnknown);
     }
 
     /// <summary>Opens an entry, checking what it says against the corpus, the tokenizer and the files (the cache is a folder anyone can edit).</summary>

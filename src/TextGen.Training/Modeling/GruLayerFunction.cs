@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TextGen.Native;
+using static TextGen.Modeling.TensorElements;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -149,6 +149,4 @@ internal sealed class GruLayerFunction : autograd.MultiTensorFunction<GruLayerFu
         foreach (var tensor in result) tensor.MoveToOuterDisposeScope();
         return [.. result, null!];
     }
-
-    private static Span<T> Elements<T>(Tensor tensor) where T : unmanaged => MemoryMarshal.Cast<byte, T>(tensor.bytes);
 }

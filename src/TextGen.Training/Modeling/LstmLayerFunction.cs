@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using TextGen.Native;
+using static TextGen.Modeling.TensorElements;
 using static TorchSharp.torch;
 
 namespace TextGen.Modeling;
@@ -133,7 +133,4 @@ internal sealed class LstmLayerFunction : autograd.MultiTensorFunction<LstmLayer
         foreach (var tensor in result) tensor.MoveToOuterDisposeScope();
         return [.. result, null!];
     }
-
-    /// <summary>The elements of a contiguous CPU tensor, in place (the kernels check their lengths).</summary>
-    private static Span<T> Elements<T>(Tensor tensor) where T : unmanaged => MemoryMarshal.Cast<byte, T>(tensor.bytes);
 }
