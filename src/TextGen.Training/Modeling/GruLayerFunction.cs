@@ -41,8 +41,8 @@ internal sealed class GruLayerFunction : autograd.MultiTensorFunction<GruLayerFu
         using (var resetAndUpdate = foldedBias.narrow(0, 0, 2 * hidden)) resetAndUpdate.add_(biasHh.narrow(0, 0, 2 * hidden));
         using var biasOperand = foldedBias.to(operand);
         using var candidateBias = biasHh.narrow(0, 2 * hidden, hidden).contiguous();
-        using var projectedOperand = addmm(biasOperand, inputOperand.reshape(time * batch, features), weightIhOperand.t(), beta: 1, alpha: 1);
-        using var projected = projectedOperand.to(type).view(time, batch, 3 * hidden);
+        // bf16: the input projection stays bfloat16, as each step's recurrent product does; the gate kernel widens both in cache.
+        using var projected = addmm(biasOperand, inputOperand.reshape(time * batch, features), weightIhOperand.t(), beta: 1, alpha: 1).view(time, batch, 3 * hidden);
         // hs[0] = h0 and hs[t + 1] = h_t; hsOperand is hs in the products' type (hs itself without bf16).
         var hs = empty(time + 1, batch, hidden, type);
         var hsOperand = bf16 ? empty(time + 1, batch, hidden, operand) : hs;
@@ -64,7 +64,7 @@ internal sealed class GruLayerFunction : autograd.MultiTensorFunction<GruLayerFu
             {
                 products.zero_().addmm_(previousOperand, weightHhT); // beta 1, as the LSTM layer's: oneDNN's bf16 path
                 using var outputOperand = hsOperand[t + 1];
-                GruGates.ForwardBf16(Elements<float>(x), Elements<ushort>(products), Elements<float>(step), Elements<float>(candidateBias), Elements<float>(previous),
+                GruGates.ForwardBf16(Elements<ushort>(x), Elements<ushort>(products), Elements<float>(step), Elements<float>(candidateBias), Elements<float>(previous),
                     Elements<float>(hn), Elements<float>(output), Elements<ushort>(outputOperand), (int)batch, (int)hidden);
                 continue;
             }
@@ -99,13 +99,14 @@ internal sealed class GruLayerFunction : autograd.MultiTensorFunction<GruLayerFu
         using var oneDnn = operand == ScalarType.BFloat16 ? OneDnnSwitch.TurnedOn() : default;
         Tensor Gradient(int i, params long[] shape) => gradients[i].IsInvalid ? zeros(shape, type) : gradients[i].to(type).contiguous();
         var gradOutput = Gradient(0, time, batch, hidden);
-        // dh runs backwards through time: the gradient reaching h_t from the steps after t.
+        // dh runs backwards through time: the gradient reaching h_t from the steps after t. With bf16 products, the
+        // part through the recurrent weights stays in bfloat16 (throughWeights, what that product writes) and the
+        // gate kernel adds it, and the projection gradients are written in bfloat16 for the products that take them.
         var dh = Gradient(1, batch, hidden).clone();
-        var inputGradients = empty(time, batch, 3 * hidden, type);
-        var hiddenGradients = empty(time, batch, 3 * hidden, type);
         var bf16 = operand == ScalarType.BFloat16;
-        var hiddenGradientsBf16 = bf16 ? empty(batch, 3 * hidden, operand) : null;
-        var throughWeights = bf16 ? empty(batch, hidden, operand) : null;
+        var throughWeights = bf16 ? zeros(batch, hidden, operand) : null;
+        var inputGradients = empty(time, batch, 3 * hidden, operand);
+        var hiddenGradients = empty(time, batch, 3 * hidden, operand);
         for (var t = time - 1; t >= 0; t--)
         {
             using var dy = gradOutput[t];
@@ -114,35 +115,33 @@ internal sealed class GruLayerFunction : autograd.MultiTensorFunction<GruLayerFu
             using var previous = hs[t];
             using var dX = inputGradients[t];
             using var dH = hiddenGradients[t];
+            if (throughWeights is not null)
+            {
+                GruGates.BackwardBf16(Elements<float>(step), Elements<float>(hn), Elements<float>(previous), Elements<float>(dy), Elements<ushort>(throughWeights),
+                    Elements<float>(dh), Elements<ushort>(dX), Elements<ushort>(dH), (int)batch, (int)hidden);
+                throughWeights.addmm_(dH, weightHh, beta: 0);
+                continue;
+            }
             if (type == ScalarType.Float32)
             {
                 GruGates.Backward(Elements<float>(step), Elements<float>(hn), Elements<float>(previous), Elements<float>(dy), Elements<float>(dh),
-                    Elements<float>(dX), Elements<float>(dH), hiddenGradientsBf16 is null ? default : Elements<ushort>(hiddenGradientsBf16), (int)batch, (int)hidden);
+                    Elements<float>(dX), Elements<float>(dH), (int)batch, (int)hidden);
             }
             else
             {
                 GruGates.Backward(Elements<double>(step), Elements<double>(hn), Elements<double>(previous), Elements<double>(dy), Elements<double>(dh),
-                    Elements<double>(dX), Elements<double>(dH), default, (int)batch, (int)hidden);
+                    Elements<double>(dX), Elements<double>(dH), (int)batch, (int)hidden);
             }
-            // dh for h_{t-1}: the part that bypassed the product (z·dh, now in dh) plus this step's recurrent gradients through the weights.
-            if (throughWeights is not null)
-            {
-                throughWeights.addmm_(hiddenGradientsBf16!, weightHh, beta: 0);
-                dh.add_(throughWeights);
-            }
-            else
-            {
-                dh.addmm_(dH, weightHh);
-            }
+            // dh for h_{t-1}: the part that bypassed the product (z·dh, now in dh) plus this step's gradients through the weights.
+            dh.addmm_(dH, weightHh);
         }
+        if (throughWeights is not null) dh.add_(throughWeights.to(type));
 
         var dInputAll = inputGradients.view(time * batch, 3 * hidden);
         var dHiddenAll = hiddenGradients.view(time * batch, 3 * hidden);
-        var dInputOperand = dInputAll.to(operand);
-        var dHiddenOperand = dHiddenAll.to(operand);
-        var dInput = mm(dInputOperand, weightIh).to(type).view(time, batch, features);
-        var dWeightIh = mm(dInputOperand.t(), input.reshape(time * batch, features)).to(type);
-        var dWeightHh = mm(dHiddenOperand.t(), hsOperand.narrow(0, 0, time).reshape(time * batch, hidden)).to(type);
+        var dInput = mm(dInputAll, weightIh).to(type).view(time, batch, features);
+        var dWeightIh = mm(dInputAll.t(), input.reshape(time * batch, features)).to(type);
+        var dWeightHh = mm(dHiddenAll.t(), hsOperand.narrow(0, 0, time).reshape(time * batch, hidden)).to(type);
         var dBiasIh = dInputAll.sum(0L, type: type); // 0L: LstmLayerFunction says why
         var dBiasHh = dHiddenAll.sum(0L, type: type);
         List<Tensor> result = [dInput, dh, dWeightIh, dWeightHh, dBiasIh, dBiasHh];

@@ -41,7 +41,7 @@ public sealed record TrainingOptions
     public long Seed { get; init; } = 1;
 
     /// <summary>The products' precision; null: bf16 where it wins, fp32 elsewhere (<see cref="TrainingPrecisions.Resolve(TrainingPrecision?, Modeling.CellType)"/>).</summary>
-    [Option("precision", "Products in training: bf16 (bfloat16 operands, float32 weights and arithmetic; LSTM on CPUs with avx512_bf16 or AMX), fp32, " +
+    [Option("precision", "Products in training: bf16 (bfloat16 operands, float32 weights and arithmetic; LSTM and GRU on CPUs with avx512_bf16 or AMX), fp32, " +
         "or auto: bf16 where it runs, else fp32. Models are saved in fp32 either way.", Chosen = "auto")]
     public TrainingPrecision? Precision { get; init; }
 

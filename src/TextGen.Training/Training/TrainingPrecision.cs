@@ -5,7 +5,7 @@ namespace TextGen.Training;
 
 /// <summary>
 /// How training computes its products. Either way the weights, Adam's moments, the gate arithmetic, the cell state and
-/// the saved model are float32. bf16 runs the LSTM layers' matrix products in bfloat16 (oneDNN: bfloat16 operands and
+/// the saved model are float32. bf16 runs the LSTM and GRU layers' matrix products in bfloat16 (oneDNN: bfloat16 operands and
 /// results, float32 accumulation inside each product), about twice as fast on CPUs with bf16 instructions; so the
 /// pre-activations and the gradients those products give keep bfloat16's 8 significant bits before they are widened
 /// (docs/training.md has the figures).
@@ -22,7 +22,7 @@ public static class TrainingPrecisions
 
     /// <summary>
     /// The precision a run takes: the one asked for, checked against the CPU and the cell, or by default bf16 where it
-    /// trains faster to the same loss (LSTM layers on a CPU with avx512_bf16 or AMX), fp32 elsewhere; GRU layers take bf16 when asked.
+    /// trains faster to the same loss (LSTM and GRU layers on a CPU with avx512_bf16 or AMX), fp32 elsewhere.
     /// </summary>
     public static TrainingPrecision Resolve(TrainingPrecision? requested, CellType cell) => Resolve(requested, cell, CpuFeatures.HasBf16);
 
@@ -37,8 +37,7 @@ public static class TrainingPrecisions
             case { } asked:
                 return asked;
             default:
-                // GRU layers take bf16 only when asked: their fused float32 layer ran as fast or faster (docs/training.md).
-                return cpuHasBf16 && cell == CellType.Lstm ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
+                return cpuHasBf16 && cell != CellType.Rnn ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32;
         }
     }
 

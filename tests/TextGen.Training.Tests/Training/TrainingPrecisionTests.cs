@@ -42,9 +42,9 @@ public class TrainingPrecisionTests
         Assert.Equal(CpuFeatures.HasBf16 ? [TrainingPrecision.Fp32, TrainingPrecision.Bf16] : [TrainingPrecision.Fp32], TrainingPrecisions.Available(CellType.Lstm));
         Assert.Equal(TrainingPrecisions.Available(CellType.Lstm), TrainingPrecisions.Available(CellType.Gru));
         Assert.Equal([TrainingPrecision.Fp32], TrainingPrecisions.Available(CellType.Rnn));
-        // GRU layers take bf16 when asked, fp32 by default: their fused float32 layer is as fast.
-        Assert.Equal(TrainingPrecision.Bf16, TrainingPrecisions.Resolve(TrainingPrecision.Bf16, CellType.Gru, cpuHasBf16: true));
-        Assert.Equal(TrainingPrecision.Fp32, TrainingPrecisions.Resolve(null, CellType.Gru, cpuHasBf16: true));
+        Assert.Equal(TrainingPrecision.Bf16, TrainingPrecisions.Resolve(null, CellType.Gru, cpuHasBf16: true));
+        Assert.Equal(TrainingPrecision.Fp32, TrainingPrecisions.Resolve(null, CellType.Gru, cpuHasBf16: false));
+        Assert.Equal(TrainingPrecision.Fp32, TrainingPrecisions.Resolve(TrainingPrecision.Fp32, CellType.Gru, cpuHasBf16: true));
     }
 
     [Fact]
