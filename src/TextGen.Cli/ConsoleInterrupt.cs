@@ -11,9 +11,12 @@ public sealed class ConsoleInterrupt : IDisposable
 {
     private readonly CancellationTokenSource _source = new();
     private readonly PosixSignalRegistration? _terminate;
+    private readonly string _stopping;
 
-    public ConsoleInterrupt()
+    /// <param name="stopping">What the command does on the signal, as the line it prints says.</param>
+    public ConsoleInterrupt(string stopping = "stopping after this step and keeping what it has")
     {
+        _stopping = stopping;
         Console.CancelKeyPress += OnCancel;
         if (!OperatingSystem.IsWindows())
         {
@@ -22,7 +25,7 @@ public sealed class ConsoleInterrupt : IDisposable
                 // A second SIGTERM ends the process the usual way.
                 if (_source.IsCancellationRequested) return;
                 context.Cancel = true;
-                Stop(CommandLineApp.ExitTerminated, "Terminated: stopping after this step and keeping what it has...");
+                Stop(CommandLineApp.ExitTerminated, $"Terminated: {_stopping}...");
             });
         }
     }
@@ -40,7 +43,7 @@ public sealed class ConsoleInterrupt : IDisposable
         }
         e.Cancel = true;
         Console.Error.WriteLine();
-        Stop(CommandLineApp.ExitInterrupted, "Stopping after this step and keeping what it has (Ctrl-C again to abort)...");
+        Stop(CommandLineApp.ExitInterrupted, $"{char.ToUpperInvariant(_stopping[0])}{_stopping[1..]} (Ctrl-C again to abort)...");
     }
 
     private void Stop(int exitCode, string message)

@@ -18,7 +18,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
     /// Reads a body as JSON and parses it with <paramref name="parse"/> (<see cref="ParseCompletion"/> or
     /// <see cref="ParseChat"/>); anything malformed is a <see cref="RequestError"/> with a 4xx status.
     /// </summary>
-    internal static async Task<CompletionRequest> ReadAsync(Stream body, Func<JsonElement, CompletionRequest> parse, CancellationToken cancel)
+    internal static async Task<T> ReadAsync<T>(Stream body, Func<JsonElement, T> parse, CancellationToken cancel)
     {
         try
         {
@@ -157,7 +157,7 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         return Boolean(options, "include_usage") ?? false;
     }
 
-    private static void RequireObject(JsonElement body)
+    internal static void RequireObject(JsonElement body)
     {
         if (body.ValueKind != JsonValueKind.Object) throw new RequestError(400, "the request body must be a JSON object");
     }
@@ -174,11 +174,11 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
         return value.ValueKind == JsonValueKind.Number ? value.GetDouble() : throw Invalid(name, "must be a number");
     }
 
-    private static bool? Boolean(JsonElement body, string name)
+    internal static bool? Boolean(JsonElement body, string name)
     {
         if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null) return null;
         return value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean() : throw Invalid(name, "must be true or false");
     }
 
-    private static RequestError Invalid(string param, string problem) => new(400, $"'{param}' {problem}.", param);
+    internal static RequestError Invalid(string param, string problem) => new(400, $"'{param}' {problem}.", param);
 }

@@ -11,7 +11,7 @@ namespace TextGen.Server;
 /// </summary>
 internal static class Completions
 {
-    public static async Task Write(HttpContext http, TextGenerator generator, string modelId, CompletionRequest request)
+    public static async Task Write(HttpContext http, TextGenerator generator, string modelId, CompletionRequest request, RequestRecord record)
     {
         var id = "cmpl-" + Guid.NewGuid().ToString("N")[..24];
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -24,24 +24,35 @@ internal static class Completions
             await foreach (var update in generator.RunAsync(rows, http.RequestAborted))
             {
                 streamed.Add(update);
+                record.Observe(update);
                 if (update.Text.Length == 0 && update.Finish is null) continue;
                 await Event(http, new CompletionResponse(id, created, modelId, [new CompletionChoice(update.Text, update.Index, Reason(update.Finish))], null), OpenAiJson.Default.CompletionResponse);
                 InjectedFault.At("serve stream");
             }
+            var usage = CountUsage(streamed.Results(), request.Choices, record);
             if (request.StreamUsage)
             {
-                await Event(http, new CompletionResponse(id, created, modelId, [], CountUsage(streamed.Results(), request.Choices)), OpenAiJson.Default.CompletionResponse);
+                await Event(http, new CompletionResponse(id, created, modelId, [], usage), OpenAiJson.Default.CompletionResponse);
             }
             await Done(http);
             return;
         }
-        var results = await Task.Run(() => generator.Complete(rows, http.RequestAborted), http.RequestAborted);
+        var results = await Task.Run(() =>
+        {
+            var collector = new GenerationCollector(rows.Length);
+            foreach (var update in generator.Run(rows, http.RequestAborted))
+            {
+                collector.Add(update);
+                record.Observe(update);
+            }
+            return collector.Results();
+        }, http.RequestAborted);
         var choices = results.Select((r, index) => new CompletionChoice(r.Text, index, Reason(r.Finish))).ToArray();
-        await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)),
+        await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices, record)),
             OpenAiJson.Default.CompletionResponse, cancellationToken: http.RequestAborted);
     }
 
-    public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request)
+    public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request, RequestRecord record)
     {
         var id = TextGenChatClient.NewResponseId();
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -56,6 +67,7 @@ internal static class Completions
             await foreach (var update in chat.StreamChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted))
             {
                 streamed.Add(update);
+                record.Observe(update);
                 if (update.Text.Length > 0)
                 {
                     await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, update.Text), null);
@@ -65,16 +77,17 @@ internal static class Completions
                     await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, null), Reason(finish));
                 }
             }
+            var usage = CountUsage(streamed.Results(), request.Choices, record);
             if (request.StreamUsage)
             {
-                await Event(http, new ChatChunk(id, created, modelId, [], CountUsage(streamed.Results(), request.Choices)), OpenAiJson.Default.ChatChunk);
+                await Event(http, new ChatChunk(id, created, modelId, [], usage), OpenAiJson.Default.ChatChunk);
             }
             await Done(http);
             return;
         }
-        var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted);
+        var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted, record.Observe);
         var choices = results.Select((r, index) => new ChatChoice(index, new ChatMessageOut("assistant", r.Text), Reason(r.Finish))).ToArray();
-        await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices)),
+        await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices, record)),
             OpenAiJson.Default.ChatCompletionResponse, cancellationToken: http.RequestAborted);
     }
 
@@ -88,11 +101,15 @@ internal static class Completions
         _ => null,
     };
 
-    /// <summary>OpenAI's usage: each prompt's tokens once (not once per choice), and every choice's completion tokens.</summary>
-    private static Usage CountUsage(IReadOnlyList<GenerationResult> results, int choicesPerPrompt)
+    /// <summary>
+    /// OpenAI's usage: each prompt's tokens once (not once per choice), and every choice's completion tokens; also what
+    /// the request's log line and the metrics report.
+    /// </summary>
+    private static Usage CountUsage(IReadOnlyList<GenerationResult> results, int choicesPerPrompt, RequestRecord record)
     {
         var prompt = results.Where((_, row) => row % choicesPerPrompt == 0).Sum(r => r.PromptTokens);
         var completion = results.Sum(r => r.CompletionTokens);
+        record.Ended(results.Select(r => r.Finish), prompt, completion);
         return new Usage(prompt, completion, prompt + completion);
     }
 

@@ -4,7 +4,17 @@ namespace TextGen.Server;
 public sealed class ConcurrencyGate(int running, int queued) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(running, running);
-    private int _waiting;
+    private int _waiting; // requests holding or waiting for a slot
+    private int _busy;
+
+    /// <summary>Generation slots (--max-concurrency).</summary>
+    public int Slots => running;
+
+    /// <summary>Slots in use.</summary>
+    public int Busy => Volatile.Read(ref _busy);
+
+    /// <summary>Requests waiting for a slot.</summary>
+    public int Waiting => Math.Max(0, Volatile.Read(ref _waiting) - Busy);
 
     public async Task<IDisposable> EnterAsync(CancellationToken cancel)
     {
@@ -22,6 +32,7 @@ public sealed class ConcurrencyGate(int running, int queued) : IDisposable
             Interlocked.Decrement(ref _waiting);
             throw;
         }
+        Interlocked.Increment(ref _busy);
         return new Slot(this);
     }
 
@@ -35,6 +46,7 @@ public sealed class ConcurrencyGate(int running, int queued) : IDisposable
         {
             if (Interlocked.Exchange(ref _released, 1) == 0)
             {
+                Interlocked.Decrement(ref gate._busy);
                 gate._slots.Release();
                 Interlocked.Decrement(ref gate._waiting);
             }

@@ -55,12 +55,17 @@ internal sealed record ModelList(IReadOnlyList<ModelObject> Data)
 
 internal sealed record Health(string Status, string Model, string Precision);
 
-internal sealed record ErrorDetail(string Message, string Type, string? Param)
-{
-    public string? Code => null;
-}
+internal sealed record ErrorDetail(string Message, string Type, string? Param, string? Code);
 
 internal sealed record ErrorBody(ErrorDetail Error);
+
+internal sealed record TokenIds(IReadOnlyList<int> Tokens);
+
+internal sealed record TokenPiece(int Id, string Piece);
+
+internal sealed record TokenPieces(IReadOnlyList<TokenPiece> Tokens);
+
+internal sealed record DetokenizedText(string Content);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(CompletionResponse))]
@@ -70,4 +75,7 @@ internal sealed record ErrorBody(ErrorDetail Error);
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(Health))]
 [JsonSerializable(typeof(ErrorBody))]
+[JsonSerializable(typeof(TokenIds))]
+[JsonSerializable(typeof(TokenPieces))]
+[JsonSerializable(typeof(DetokenizedText))]
 internal sealed partial class OpenAiJson : JsonSerializerContext;

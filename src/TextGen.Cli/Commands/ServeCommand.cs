@@ -12,7 +12,8 @@ public static class ServeCommand
         var model = SharedOptions.Model();
         var server = new OptionBinder<ServerOptions>(fromEnvironment: true);
         var generation = new OptionBinder<GeneratorOptions>(fromEnvironment: true);
-        var command = new Command("serve", "Serve a model over HTTP: the playground at /, /v1/completions, /v1/chat/completions, /v1/models[/{id}], /textgen/model, /health.") { model };
+        var command = new Command("serve", "Serve a model over HTTP: the playground at /, /v1/completions, /v1/chat/completions, /v1/models[/{id}], " +
+                                           "/tokenize, /detokenize, /textgen/model, /health, /metrics.") { model };
         foreach (var option in server.Options.Concat(generation.Options)) command.Add(option);
         command.SetAction(async (parse, cancel) =>
         {
@@ -23,7 +24,7 @@ public static class ServeCommand
             await using var running = await CompletionServer.StartAsync(generator, modelId, options, cancel);
             parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' in " +
                                                           $"{generator.Precision.Name} ({generator.Precision.Reason}) on {running.Url} (Ctrl-C stops).");
-            using var interrupt = new ConsoleInterrupt();
+            using var interrupt = new ConsoleInterrupt("stopping the server");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, interrupt.Token);
             try
             {

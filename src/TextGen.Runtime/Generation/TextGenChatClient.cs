@@ -78,13 +78,18 @@ public sealed class TextGenChatClient : IChatClient
         }
     }
 
-    /// <summary>The whole replies of <see cref="StreamChoicesAsync"/>, trailing blanks removed, in choice order.</summary>
-    public async Task<GenerationResult[]> CompleteChoicesAsync(IEnumerable<ChatMessage> messages, SamplingOptions sampling, int choices, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The whole replies of <see cref="StreamChoicesAsync"/>, trailing blanks removed, in choice order;
+    /// <paramref name="observe"/> sees each update as it comes (the server times the first token with it).
+    /// </summary>
+    public async Task<GenerationResult[]> CompleteChoicesAsync(IEnumerable<ChatMessage> messages, SamplingOptions sampling, int choices,
+        CancellationToken cancellationToken = default, Action<GenerationUpdate>? observe = null)
     {
         var collector = new GenerationCollector(choices);
         await foreach (var update in StreamChoicesAsync(messages, sampling, choices, cancellationToken))
         {
             collector.Add(update);
+            observe?.Invoke(update);
         }
         return collector.Results().Select(r => r with { Text = r.Text.TrimEnd() }).ToArray();
     }
