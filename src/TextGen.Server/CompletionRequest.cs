@@ -14,6 +14,12 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
     /// <summary>"stream_options": {"include_usage": true}: a last chunk with no choices carries the usage (the OpenAI SDKs ask for it).</summary>
     public bool StreamUsage { get; init; }
 
+    /// <summary>Completions' "echo": each choice's text starts with its prompt.</summary>
+    public bool Echo { get; init; }
+
+    /// <summary>The most alternatives completions' "logprobs" may ask for, as OpenAI's API allows.</summary>
+    public const int MaxCompletionLogprobs = 5;
+
     /// <summary>
     /// Reads a body as JSON and parses it with <paramref name="parse"/> (<see cref="ParseCompletion"/> or
     /// <see cref="ParseChat"/>); anything malformed is a <see cref="RequestError"/> with a 4xx status.
@@ -48,7 +54,13 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
                 _ => throw Invalid("prompt", "must be a string or a non-empty array of strings"),
             }
             : new[] { "" };
-        return Common(body, limits, prompts, null);
+        var request = Common(body, limits, prompts, null);
+        var logprobs = Integer(body, "logprobs");
+        if (logprobs is < 0 or > MaxCompletionLogprobs) throw Invalid("logprobs", $"must be between 0 and {MaxCompletionLogprobs}");
+        var echo = Boolean(body, "echo") ?? false;
+        // The prompt's own tokens would need their log-probabilities too, which generation does not compute.
+        if (echo && logprobs is not null) throw Invalid("echo", "cannot be combined with logprobs here; ask for one of them");
+        return request with { Sampling = request.Sampling with { Logprobs = (int?)logprobs }, Echo = echo };
     }
 
     public static CompletionRequest ParseChat(JsonElement body, ServerOptions limits)
@@ -74,7 +86,12 @@ public sealed record CompletionRequest(IReadOnlyList<string> Prompts, IReadOnlyL
             };
             parsed.Add(new ChatMessage(chatRole, Content(message)));
         }
-        return Common(body, limits, [], parsed);
+        var request = Common(body, limits, [], parsed);
+        var logprobs = Boolean(body, "logprobs") ?? false;
+        var top = Integer(body, "top_logprobs");
+        if (top is < 0 or > SamplingOptions.MaxLogprobs) throw Invalid("top_logprobs", $"must be between 0 and {SamplingOptions.MaxLogprobs}");
+        if (top is not null && !logprobs) throw Invalid("top_logprobs", "needs \"logprobs\": true");
+        return logprobs ? request with { Sampling = request.Sampling with { Logprobs = (int)(top ?? 0) } } : request;
     }
 
     private static string Content(JsonElement message)

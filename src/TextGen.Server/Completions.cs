@@ -17,16 +17,25 @@ internal static class Completions
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         // Row p * n + c is choice c of prompt p, and its index in the response, as OpenAI numbers them.
         var rows = request.Prompts.SelectMany(prompt => TextGenerator.Samples(prompt, request.Sampling, request.Choices)).ToArray();
+        string Echoed(int row) => request.Echo ? rows[row].Prompt : "";
         if (request.Stream)
         {
             StartEvents(http);
+            for (var row = 0; row < rows.Length && request.Echo; row++)
+            {
+                await Event(http, new CompletionResponse(id, created, modelId, [new CompletionChoice(Echoed(row), row, null)], null), OpenAiJson.Default.CompletionResponse);
+            }
             var streamed = new GenerationCollector(rows.Length);
+            var offsets = new int[rows.Length];
             await foreach (var update in generator.RunAsync(rows, http.RequestAborted))
             {
                 streamed.Add(update);
                 record.Observe(update);
-                if (update.Text.Length == 0 && update.Finish is null) continue;
-                await Event(http, new CompletionResponse(id, created, modelId, [new CompletionChoice(update.Text, update.Index, Reason(update.Finish))], null), OpenAiJson.Default.CompletionResponse);
+                if (update.Text.Length == 0 && update.Finish is null && update.Logprob is null) continue;
+                var logprobs = update.Logprob is { } token ? LogprobShapes.Completion([token], offsets[update.Index]) : null;
+                offsets[update.Index] += update.Logprob?.Token.Length ?? 0;
+                var choice = new CompletionChoice(update.Text, update.Index, Reason(update.Finish)) { Logprobs = logprobs };
+                await Event(http, new CompletionResponse(id, created, modelId, [choice], null), OpenAiJson.Default.CompletionResponse);
                 InjectedFault.At("serve stream");
             }
             var usage = CountUsage(streamed.Results(), request.Choices, record);
@@ -37,6 +46,7 @@ internal static class Completions
             await Done(http);
             return;
         }
+        var tokens = rows.Select(_ => new List<TokenLogprob>()).ToArray();
         var results = await Task.Run(() =>
         {
             var collector = new GenerationCollector(rows.Length);
@@ -44,10 +54,14 @@ internal static class Completions
             {
                 collector.Add(update);
                 record.Observe(update);
+                if (update.Logprob is { } token) tokens[update.Index].Add(token);
             }
             return collector.Results();
         }, http.RequestAborted);
-        var choices = results.Select((r, index) => new CompletionChoice(r.Text, index, Reason(r.Finish))).ToArray();
+        var choices = results.Select((r, index) => new CompletionChoice(Echoed(index) + r.Text, index, Reason(r.Finish))
+        {
+            Logprobs = request.Sampling.Logprobs is null ? null : LogprobShapes.Completion(tokens[index], 0),
+        }).ToArray();
         await http.Response.WriteAsJsonAsync(new CompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices, record)),
             OpenAiJson.Default.CompletionResponse, cancellationToken: http.RequestAborted);
     }
@@ -68,9 +82,10 @@ internal static class Completions
             {
                 streamed.Add(update);
                 record.Observe(update);
-                if (update.Text.Length > 0)
+                if (update.Text.Length > 0 || update.Logprob is not null)
                 {
-                    await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, update.Text), null);
+                    var logprobs = update.Logprob is { } token ? LogprobShapes.Chat([token]) : null;
+                    await Chunk(http, id, created, modelId, update.Index, new ChatDelta(null, update.Text), null, logprobs);
                 }
                 if (update.Finish is { } finish)
                 {
@@ -85,14 +100,22 @@ internal static class Completions
             await Done(http);
             return;
         }
-        var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted, record.Observe);
-        var choices = results.Select((r, index) => new ChatChoice(index, new ChatMessageOut("assistant", r.Text), Reason(r.Finish))).ToArray();
+        var tokens = Enumerable.Range(0, request.Choices).Select(_ => new List<TokenLogprob>()).ToArray();
+        var results = await chat.CompleteChoicesAsync(request.Messages!, request.Sampling, request.Choices, http.RequestAborted, update =>
+        {
+            record.Observe(update);
+            if (update.Logprob is { } token) tokens[update.Index].Add(token);
+        });
+        var choices = results.Select((r, index) => new ChatChoice(index, new ChatMessageOut("assistant", r.Text), Reason(r.Finish))
+        {
+            Logprobs = request.Sampling.Logprobs is null ? null : LogprobShapes.Chat(tokens[index]),
+        }).ToArray();
         await http.Response.WriteAsJsonAsync(new ChatCompletionResponse(id, created, modelId, choices, CountUsage(results, request.Choices, record)),
             OpenAiJson.Default.ChatCompletionResponse, cancellationToken: http.RequestAborted);
     }
 
-    private static Task Chunk(HttpContext http, string id, long created, string model, int index, ChatDelta delta, string? finish) =>
-        Event(http, new ChatChunk(id, created, model, [new ChatChunkChoice(index, delta, finish)], null), OpenAiJson.Default.ChatChunk);
+    private static Task Chunk(HttpContext http, string id, long created, string model, int index, ChatDelta delta, string? finish, ChatLogprobs? logprobs = null) =>
+        Event(http, new ChatChunk(id, created, model, [new ChatChunkChoice(index, delta, finish) { Logprobs = logprobs }], null), OpenAiJson.Default.ChatChunk);
 
     private static string? Reason(FinishReason? finish) => finish switch
     {

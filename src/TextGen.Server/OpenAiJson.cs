@@ -10,9 +10,20 @@ internal sealed record Usage(int PromptTokens, int CompletionTokens, int TotalTo
 
 internal sealed record CompletionChoice(string Text, int Index, string? FinishReason)
 {
-    /// <summary>Token log-probabilities are not computed: always null, which OpenAI's clients accept.</summary>
-    public object? Logprobs => null;
+    /// <summary>With "logprobs": N, the choice's tokens (or, streamed, this chunk's); null otherwise.</summary>
+    public CompletionLogprobs? Logprobs { get; init; }
 }
+
+/// <summary>The legacy completions' logprobs: parallel lists, one entry per generated token.</summary>
+internal sealed record CompletionLogprobs(IReadOnlyList<string> Tokens, IReadOnlyList<float> TokenLogprobs,
+    IReadOnlyList<IReadOnlyDictionary<string, float>> TopLogprobs, IReadOnlyList<int> TextOffset);
+
+/// <summary>Chat's logprobs: one entry per generated token, with its UTF-8 bytes.</summary>
+internal sealed record ChatLogprobs(IReadOnlyList<ChatTokenLogprob> Content);
+
+internal sealed record ChatTokenLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes, IReadOnlyList<ChatTopLogprob> TopLogprobs);
+
+internal sealed record ChatTopLogprob(string Token, float Logprob, IReadOnlyList<int> Bytes);
 
 internal sealed record CompletionResponse(string Id, long Created, string Model, IReadOnlyList<CompletionChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)
@@ -22,7 +33,10 @@ internal sealed record CompletionResponse(string Id, long Created, string Model,
 
 internal sealed record ChatMessageOut(string Role, string Content);
 
-internal sealed record ChatChoice(int Index, ChatMessageOut Message, string? FinishReason);
+internal sealed record ChatChoice(int Index, ChatMessageOut Message, string? FinishReason)
+{
+    public ChatLogprobs? Logprobs { get; init; }
+}
 
 internal sealed record ChatCompletionResponse(string Id, long Created, string Model, IReadOnlyList<ChatChoice> Choices, Usage Usage)
 {
@@ -34,7 +48,10 @@ internal sealed record ChatDelta(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
 
-internal sealed record ChatChunkChoice(int Index, ChatDelta Delta, string? FinishReason);
+internal sealed record ChatChunkChoice(int Index, ChatDelta Delta, string? FinishReason)
+{
+    public ChatLogprobs? Logprobs { get; init; }
+}
 
 internal sealed record ChatChunk(string Id, long Created, string Model, IReadOnlyList<ChatChunkChoice> Choices,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Usage? Usage)

@@ -14,7 +14,17 @@ public sealed record GenerationRequest(string Prompt, SamplingOptions Options);
 /// One step of row <paramref name="Index"/> of a generation: the text it releases, and, on the row's last one, why it
 /// ended; token counts so far.
 /// </summary>
-public sealed record GenerationUpdate(int Index, string Text, FinishReason? Finish, int PromptTokens, int CompletionTokens);
+public sealed record GenerationUpdate(int Index, string Text, FinishReason? Finish, int PromptTokens, int CompletionTokens)
+{
+    /// <summary>The token this update generated, with its log-probability, where <see cref="SamplingOptions.Logprobs"/> asked for them.</summary>
+    public TokenLogprob? Logprob { get; init; }
+}
+
+/// <summary>A generated token's text and log-probability (<see cref="Sampler.LogProbabilities"/>), and the likeliest alternatives, likeliest first.</summary>
+public sealed record TokenLogprob(int Id, string Token, float Logprob, IReadOnlyList<TokenAlternative> Top);
+
+/// <summary>One alternative at a generated token's place.</summary>
+public sealed record TokenAlternative(int Id, string Token, float Logprob);
 
 /// <summary>A whole generation.</summary>
 public sealed record GenerationResult(string Text, FinishReason Finish, int PromptTokens, int CompletionTokens);

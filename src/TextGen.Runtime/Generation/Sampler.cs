@@ -10,11 +10,7 @@ public static class Sampler
     public static int Next(ReadOnlySpan<float> logits, SamplingOptions options, Random random, ReadOnlySpan<int> recentTokens)
     {
         Span<float> adjusted = logits.Length <= 4096 ? stackalloc float[logits.Length] : new float[logits.Length];
-        logits.CopyTo(adjusted);
-        if (options.RepetitionPenalty != 1)
-        {
-            Penalize(adjusted, recentTokens, (float)options.RepetitionPenalty);
-        }
+        Penalized(logits, options, recentTokens, adjusted);
         var best = ArgMax(adjusted);
         if (options.Temperature == 0 || options.TopK == 1)
         {
@@ -44,6 +40,31 @@ public static class Sampler
             }
         }
         return best; // only reachable through rounding at the very top of the range
+    }
+
+    /// <summary>
+    /// The log-probabilities of the distribution <see cref="Next"/> draws from, before top-k and top-p cut it: the
+    /// logits after the repetition penalty, divided by the temperature (by 1 at temperature 0, which takes the
+    /// likeliest token), through a log-softmax. So a token outside the cut still has its finite log-probability.
+    /// </summary>
+    public static void LogProbabilities(ReadOnlySpan<float> logits, SamplingOptions options, ReadOnlySpan<int> recentTokens, Span<float> destination)
+    {
+        Penalized(logits, options, recentTokens, destination);
+        var temperature = options.Temperature == 0 ? 1 : options.Temperature;
+        var max = destination[ArgMax(destination)];
+        double total = 0;
+        foreach (var logit in destination) total += Math.Exp((logit - max) / temperature);
+        var logTotal = Math.Log(total);
+        for (var i = 0; i < destination.Length; i++) destination[i] = (float)((destination[i] - max) / temperature - logTotal);
+    }
+
+    private static void Penalized(ReadOnlySpan<float> logits, SamplingOptions options, ReadOnlySpan<int> recentTokens, Span<float> destination)
+    {
+        logits.CopyTo(destination);
+        if (options.RepetitionPenalty != 1)
+        {
+            Penalize(destination, recentTokens, (float)options.RepetitionPenalty);
+        }
     }
 
     /// <summary>

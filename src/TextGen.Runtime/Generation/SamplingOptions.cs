@@ -41,6 +41,15 @@ public sealed record SamplingOptions
 
     /// <summary>Generation ends before the first occurrence of any of these; the stop text is not emitted.</summary>
     public IReadOnlyList<string> StopSequences { get; init; } = [];
+    /// <summary>
+    /// Report each generated token's log-probability and this many likeliest alternatives (0 to
+    /// <see cref="MaxLogprobs"/>) in <see cref="GenerationUpdate.Logprob"/>; null for none.
+    /// </summary>
+    public int? Logprobs { get; init; }
+
+    /// <summary>The most alternatives <see cref="Logprobs"/> can ask for (OpenAI's limit for chat).</summary>
+    public const int MaxLogprobs = 20;
+
     /// <summary>Seed for the sampler's random numbers; null for a fresh one each time.</summary>
     [Option("seed", "Seed for repeatable results.", Chosen = "random")]
     public int? Seed { get; init; }
@@ -58,5 +67,6 @@ public sealed record SamplingOptions
         Declared<SamplingOptions>.Validate(this);
         if (StopSequences.Any(string.IsNullOrEmpty))
             throw new SettingException("stop", "is empty; give non-empty text.");
+        if (Logprobs is < 0 or > MaxLogprobs) throw new SettingException("logprobs", $"must be 0 to {MaxLogprobs}.");
     }
 }

@@ -71,7 +71,7 @@ public sealed class TextGenChatClient : IChatClient
         {
             var text = leading[update.Index] ? update.Text.TrimStart() : update.Text;
             leading[update.Index] &= text.Length == 0;
-            if (text.Length > 0 || update.Finish is not null)
+            if (text.Length > 0 || update.Finish is not null || update.Logprob is not null)
             {
                 yield return update with { Text = text };
             }

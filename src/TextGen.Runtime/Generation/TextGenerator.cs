@@ -181,12 +181,13 @@ public sealed class TextGenerator
         }
         next = sample.Pick(logits);
         generated++;
+        var logprob = sample.Logprob(logits, next);
         if (next == EndOfDocument)
         {
-            return new GenerationUpdate(index, sample.End(), FinishReason.Stop, promptTokens, generated);
+            return new GenerationUpdate(index, sample.End(), FinishReason.Stop, promptTokens, generated) { Logprob = logprob };
         }
         var piece = sample.Emit(next);
-        return new GenerationUpdate(index, piece, sample.Finished ? FinishReason.Stop : null, promptTokens, generated);
+        return new GenerationUpdate(index, piece, sample.Finished ? FinishReason.Stop : null, promptTokens, generated) { Logprob = logprob };
     }
 
     /// <summary>The likeliest next tokens after <paramref name="context"/>, with their probabilities (for interactive sampling).</summary>
@@ -278,6 +279,41 @@ public sealed class TextGenerator
         {
             _recent.CopyTo(_recentBuffer, 0);
             return Sampler.Next(logits, options, _random, _recentBuffer.AsSpan(0, _recent.Count));
+        }
+
+        private float[]? _logprobs;
+
+        /// <summary>
+        /// The log-probability of <paramref name="token"/>, just picked from <paramref name="logits"/> (the recent
+        /// tokens as the pick saw them), and the likeliest alternatives; null unless the options ask for them.
+        /// </summary>
+        public TokenLogprob? Logprob(ReadOnlySpan<float> logits, int token)
+        {
+            if (options.Logprobs is not { } count) return null;
+            _logprobs ??= new float[logits.Length];
+            Sampler.LogProbabilities(logits, options, _recentBuffer.AsSpan(0, _recent.Count), _logprobs);
+            var tokenizer = generator.Tokenizer;
+            var top = Likeliest(_logprobs, count).Select(i => new TokenAlternative(i, tokenizer.TokenText(i), _logprobs[i])).ToArray();
+            return new TokenLogprob(token, tokenizer.TokenText(token), _logprobs[token], top);
+        }
+
+        /// <summary>The indices of the <paramref name="count"/> largest values, largest first (ties: lower index first), in one pass.</summary>
+        private static int[] Likeliest(float[] values, int count)
+        {
+            var best = new int[Math.Min(count, values.Length)];
+            var found = 0;
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (found == best.Length && values[i] <= values[best[^1]]) continue;
+                var at = found < best.Length ? found++ : best.Length - 1;
+                while (at > 0 && values[best[at - 1]] < values[i])
+                {
+                    best[at] = best[at - 1];
+                    at--;
+                }
+                best[at] = i;
+            }
+            return best;
         }
 
         public string Emit(int token)

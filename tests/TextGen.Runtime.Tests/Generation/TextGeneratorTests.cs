@@ -71,6 +71,25 @@ public class TextGeneratorTests(ProseModel model) : IClassFixture<ProseModel>
         Assert.Equal("n", error.Setting);
         Assert.Contains("too many for one batch", error.Message);
     }
+
+    [Fact]
+    public void LogprobsReportEachGeneratedTokenAndItsLikeliestAlternatives()
+    {
+        var greedy = model.Generator.Run([new GenerationRequest("Call me", new SamplingOptions { Temperature = 0, Length = 30, Logprobs = 3 })]).ToArray();
+        var tokens = greedy.Where(u => u.Logprob is not null).Select(u => u.Logprob!).ToArray();
+        Assert.Equal(30, tokens.Length);
+        Assert.Equal(string.Concat(greedy.Select(u => u.Text)), string.Concat(tokens.Select(t => t.Token)));
+        foreach (var token in tokens)
+        {
+            Assert.Equal(3, token.Top.Count);
+            Assert.True(token.Top[0].Logprob >= token.Top[1].Logprob && token.Top[1].Logprob >= token.Top[2].Logprob);
+            Assert.Equal(token.Id, token.Top[0].Id); // greedy takes the likeliest
+            Assert.InRange(token.Logprob, -50f, 0f);
+        }
+        var none = model.Generator.Run([new GenerationRequest("Call me", new SamplingOptions { Temperature = 0, Length = 5 })]);
+        Assert.All(none, u => Assert.Null(u.Logprob));
+        Assert.Throws<SettingException>(() => model.Generator.Run([new GenerationRequest("x", new SamplingOptions { Logprobs = 21 })]).ToArray());
+    }
 }
 
 public class WarmUpTests(ProseModel model) : IClassFixture<ProseModel>

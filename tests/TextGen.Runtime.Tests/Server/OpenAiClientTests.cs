@@ -27,6 +27,34 @@ public sealed class OpenAiClientTests(ProseModel model) : IClassFixture<ProseMod
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public async Task LogprobsComeInTheOfficialSdksShapeWhetherStreamedOrNot()
+    {
+        var chat = _openAi.GetChatClient("prose");
+        var options = new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 25, IncludeLogProbabilities = true, TopLogProbabilityCount = 3 };
+        ChatCompletion completion = await chat.CompleteChatAsync([new UserChatMessage("Call me Ishmael.")], options);
+        var tokens = completion.ContentTokenLogProbabilities;
+        Assert.Equal(completion.Usage.OutputTokenCount, tokens.Count);
+        Assert.Contains(completion.Content[0].Text, string.Concat(tokens.Select(t => t.Token)));
+        foreach (var token in tokens)
+        {
+            Assert.Equal(3, token.TopLogProbabilities.Count);
+            Assert.Equal(token.Token, token.TopLogProbabilities[0].Token); // temperature 0 takes the likeliest
+            Assert.Equal(token.LogProbability, token.TopLogProbabilities[0].LogProbability);
+            Assert.Equal(System.Text.Encoding.UTF8.GetBytes(token.Token), token.Utf8Bytes!.Value.ToArray());
+        }
+
+        var streamed = new List<ChatTokenLogProbabilityDetails>();
+        await foreach (var update in chat.CompleteChatStreamingAsync([new UserChatMessage("Call me Ishmael.")], options))
+        {
+            streamed.AddRange(update.ContentTokenLogProbabilities);
+        }
+        Assert.Equal(tokens.Select(t => (t.Token, t.LogProbability)), streamed.Select(t => (t.Token, t.LogProbability)));
+
+        ChatCompletion plain = await chat.CompleteChatAsync([new UserChatMessage("Call me Ishmael.")], new ChatCompletionOptions { MaxOutputTokenCount = 5 });
+        Assert.Empty(plain.ContentTokenLogProbabilities);
+    }
+
+    [Fact]
     public async Task ChatCompletionWithTheOfficialSdkMatchesTheChatClient()
     {
         var chat = _openAi.GetChatClient("prose");

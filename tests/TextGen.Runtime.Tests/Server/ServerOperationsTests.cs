@@ -159,6 +159,51 @@ public sealed class ServerOperationsTests(ProseModel model) : IClassFixture<Pros
     }
 
     [Fact]
+    public async Task CompletionsReportLogprobsAndEchoThePrompt()
+    {
+        await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0 }, log: new CapturedLog());
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        var choice = (await (await http.PostAsJsonAsync("/v1/completions", new { prompt = "Call me", max_tokens = 20, logprobs = 2, seed = 4 }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices")[0];
+        var logprobs = choice.GetProperty("logprobs");
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()).ToArray();
+        Assert.Equal(20, tokens.Length);
+        Assert.Equal(choice.GetProperty("text").GetString(), string.Concat(tokens));
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()).ToArray();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => tokens[..i].Sum(t => t!.Length)), offsets);
+        var top = logprobs.GetProperty("top_logprobs").EnumerateArray().ToArray();
+        var chosen = logprobs.GetProperty("token_logprobs").EnumerateArray().Select(l => l.GetDouble()).ToArray();
+        for (var i = 0; i < 20; i++)
+        {
+            var alternatives = top[i].EnumerateObject().ToArray();
+            Assert.InRange(alternatives.Length, 1, 2);
+            Assert.InRange(chosen[i], double.NegativeInfinity, 0);
+            // The chosen token is either among the two likeliest, with the same log-probability, or less likely than both.
+            var listed = alternatives.FirstOrDefault(a => a.Name == tokens[i]);
+            if (listed.Value.ValueKind == JsonValueKind.Number) Assert.Equal(listed.Value.GetDouble(), chosen[i], 5);
+            else Assert.All(alternatives, a => Assert.True(a.Value.GetDouble() >= chosen[i]));
+        }
+
+        var echoed = (await (await http.PostAsJsonAsync("/v1/completions", new { prompt = "Call me", max_tokens = 5, seed = 4, echo = true }))
+            .Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices")[0];
+        Assert.StartsWith("Call me", echoed.GetProperty("text").GetString());
+        Assert.Equal(JsonValueKind.Null, echoed.GetProperty("logprobs").ValueKind);
+        var streamed = await (await http.PostAsJsonAsync("/v1/completions", new { prompt = "Call me", max_tokens = 5, seed = 4, echo = true, stream = true })).Content.ReadAsStringAsync();
+        var text = string.Concat(streamed.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).SkipLast(1)
+            .Select(e => JsonDocument.Parse(e["data: ".Length..]).RootElement.GetProperty("choices")[0].GetProperty("text").GetString()));
+        Assert.Equal(echoed.GetProperty("text").GetString(), text);
+
+        foreach (var bad in new object[] { new { prompt = "x", logprobs = 6 }, new { prompt = "x", logprobs = 1, echo = true }, new { prompt = "x", echo = "yes" } })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/v1/completions", bad)).StatusCode);
+        }
+        var chat = new { messages = new[] { new { role = "user", content = "x" } }, top_logprobs = 2 };
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/v1/chat/completions", chat)).StatusCode);
+        var tooMany = new { messages = new[] { new { role = "user", content = "x" } }, logprobs = true, top_logprobs = 21 };
+        Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsJsonAsync("/v1/chat/completions", tooMany)).StatusCode);
+    }
+
+    [Fact]
     public async Task TokenizeAndDetokenizeAnswerInLlamaCppsShapesAndAgreeWithTheUsage()
     {
         await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0 }, log: new CapturedLog());
