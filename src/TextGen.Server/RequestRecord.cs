@@ -11,6 +11,7 @@ internal sealed class RequestRecord
 {
     private readonly long _start = Stopwatch.GetTimestamp();
     private readonly HashSet<string> _finishes = [];
+    private readonly Dictionary<int, (int Prompt, int Completion)> _rows = [];
 
     /// <summary>Whether the route generates (completions, chat): only those have tokens and a first token.</summary>
     public bool Generates { get; set; }
@@ -37,10 +38,15 @@ internal sealed class RequestRecord
         }
     }
 
-    /// <summary>Notes the first token of any choice.</summary>
+    /// <summary>
+    /// Notes the first token of any choice, and each choice's tokens so far: a request whose client leaves before the
+    /// end still reports what it generated.
+    /// </summary>
     public void Observe(GenerationUpdate update)
     {
         if (FirstToken is null && update.CompletionTokens > 0) FirstToken = Elapsed;
+        _rows[update.Index] = (update.PromptTokens, update.CompletionTokens);
+        CompletionTokens = _rows.Values.Sum(row => (long)row.Completion);
     }
 
     public void Ended(IEnumerable<FinishReason> finishes, long promptTokens, long completionTokens)

@@ -112,6 +112,27 @@ public sealed class ServerOperationsTests(ProseModel model) : IClassFixture<Pros
     }
 
     [Fact]
+    public async Task AClientThatLeavesMidStreamIsLoggedAsCancelledWithTheTokensItGot()
+    {
+        var log = new CapturedLog();
+        await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxTokens = 100_000 }, log: log);
+        using var http = new HttpClient { BaseAddress = new Uri(server.Url) };
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/v1/completions") { Content = JsonContent.Create(new { prompt = "Call me", max_tokens = 100_000, stream = true }) })
+        using (var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead))
+        {
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            for (var events = 0; events < 20;)
+            {
+                if ((await reader.ReadLineAsync())!.StartsWith("data: ")) events++;
+            }
+        }
+        var line = await Eventually(() => log.Entries.FirstOrDefault(e => (string?)e.State.GetValueOrDefault("Route") == "/v1/completions"), found => found is not null);
+        Assert.NotNull(line);
+        Assert.Equal("cancelled", line.State["Finish"]);
+        Assert.InRange((long)line.State["CompletionTokens"]!, 20, 99_999);
+    }
+
+    [Fact]
     public async Task MetricsCountRequestsTokensAndTimesInPrometheusTextFormat()
     {
         await using var server = await CompletionServer.StartAsync(model.Generator, "prose", new ServerOptions { Port = 0, MaxConcurrent = 3 }, log: new CapturedLog());
