@@ -71,10 +71,15 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
     private static object? FromVariable(DeclaredOption declared, string text)
     {
         var option = OptionFlags.Create(declared);
-        var parse = new RootCommand { option }.Parse([option.Name, text]);
+        // A value is taken as it is: one starting with @ (a key, say) is not the name of a response file.
+        var parse = new RootCommand { option }.Parse([option.Name, text], new ParserConfiguration { ResponseFileTokenReplacer = null });
         if (parse.Errors.Count > 0)
         {
-            throw new TextGenException($"{VariableFor(declared.Name)}={text}: {parse.Errors[0].Message.TrimEnd('.')}; fix or unset the variable.");
+            // A key's value stays off the screen and out of logs, even when it is wrong.
+            var secret = declared.Name.Contains("key", StringComparison.Ordinal);
+            var shown = secret ? "(hidden)" : text;
+            var problem = secret ? parse.Errors[0].Message.Replace(text, shown, StringComparison.Ordinal) : parse.Errors[0].Message;
+            throw new TextGenException($"{VariableFor(declared.Name)}={shown}: {problem.TrimEnd('.')}; fix or unset the variable.");
         }
         return parse.GetResult(option)!.GetValueOrDefault<object?>();
     }

@@ -14,6 +14,7 @@ internal static class Completions
     public static async Task Write(HttpContext http, TextGenerator generator, string modelId, CompletionRequest request, RequestRecord record)
     {
         var id = "cmpl-" + Guid.NewGuid().ToString("N")[..24];
+        record.ChoicesPerPrompt = request.Choices;
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         // Row p * n + c is choice c of prompt p, and its index in the response, as OpenAI numbers them.
         var rows = request.Prompts.SelectMany(prompt => TextGenerator.Samples(prompt, request.Sampling, request.Choices)).ToArray();
@@ -69,6 +70,7 @@ internal static class Completions
     public static async Task WriteChat(HttpContext http, TextGenChatClient chat, string modelId, CompletionRequest request, RequestRecord record)
     {
         var id = TextGenChatClient.NewResponseId();
+        record.ChoicesPerPrompt = request.Choices;
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         if (request.Stream)
         {

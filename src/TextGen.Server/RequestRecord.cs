@@ -16,6 +16,9 @@ internal sealed class RequestRecord
     /// <summary>Whether the route generates (completions, chat): only those have tokens and a first token.</summary>
     public bool Generates { get; set; }
 
+    /// <summary>Choices per prompt: rows p·n to p·n + n − 1 share prompt p, which counts once, as in OpenAI's usage.</summary>
+    public int ChoicesPerPrompt { get; set; } = 1;
+
     public long PromptTokens { get; set; }
     public long CompletionTokens { get; set; }
 
@@ -47,6 +50,7 @@ internal sealed class RequestRecord
         if (FirstToken is null && update.CompletionTokens > 0) FirstToken = Elapsed;
         _rows[update.Index] = (update.PromptTokens, update.CompletionTokens);
         CompletionTokens = _rows.Values.Sum(row => (long)row.Completion);
+        PromptTokens = _rows.Where(row => row.Key % ChoicesPerPrompt == 0).Sum(row => (long)row.Value.Prompt);
     }
 
     public void Ended(IEnumerable<FinishReason> finishes, long promptTokens, long completionTokens)

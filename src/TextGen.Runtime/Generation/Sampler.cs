@@ -45,7 +45,8 @@ public static class Sampler
     /// <summary>
     /// The log-probabilities of the distribution <see cref="Next"/> draws from, before top-k and top-p cut it: the
     /// logits after the repetition penalty, divided by the temperature (by 1 at temperature 0, which takes the
-    /// likeliest token), through a log-softmax. So a token outside the cut still has its finite log-probability.
+    /// likeliest token), through a log-softmax, floored at <see cref="MinLogProbability"/>. So a token outside the cut
+    /// still has its finite log-probability.
     /// </summary>
     public static void LogProbabilities(ReadOnlySpan<float> logits, SamplingOptions options, ReadOnlySpan<int> recentTokens, Span<float> destination)
     {
@@ -55,8 +56,14 @@ public static class Sampler
         double total = 0;
         foreach (var logit in destination) total += Math.Exp((logit - max) / temperature);
         var logTotal = Math.Log(total);
-        for (var i = 0; i < destination.Length; i++) destination[i] = (float)((destination[i] - max) / temperature - logTotal);
+        for (var i = 0; i < destination.Length; i++) destination[i] = (float)Math.Max((destination[i] - max) / temperature - logTotal, MinLogProbability);
     }
+
+    /// <summary>
+    /// The floor of <see cref="LogProbabilities"/>, as OpenAI's API floors them: a tiny temperature would otherwise make
+    /// -∞, which JSON cannot carry.
+    /// </summary>
+    public const float MinLogProbability = -9999;
 
     private static void Penalized(ReadOnlySpan<float> logits, SamplingOptions options, ReadOnlySpan<int> recentTokens, Span<float> destination)
     {

@@ -301,6 +301,7 @@ public sealed class TextGenerator
         private static int[] Likeliest(float[] values, int count)
         {
             var best = new int[Math.Min(count, values.Length)];
+            if (best.Length == 0) return best;
             var found = 0;
             for (var i = 0; i < values.Length; i++)
             {

@@ -9,7 +9,8 @@ namespace TextGen.Native;
 /// mmap threshold is not enough: glibc caps it at 32 MB, and a 2×512 layer's gate buffers are 39-52 MB, so those still
 /// came and went each step, and the step time swung by 2-4x with the cost of page faults (docs/training.md). So malloc
 /// maps no block on its own (the heap still grows by mmap where brk cannot), and with no trimming, freed blocks stay in
-/// the heap for the next step. Resident memory stays at its high-water mark instead of shrinking between steps.
+/// the heap for the next step. Resident memory stays at its high-water mark instead of shrinking between steps. This
+/// holds for the main thread's heap, where training runs; another thread's arena still maps blocks over 64 MB.
 /// </summary>
 internal static class LargeAllocations
 {

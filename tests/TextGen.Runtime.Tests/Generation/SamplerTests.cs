@@ -32,6 +32,9 @@ public class SamplerTests
         Assert.Equal(0, draws.Count(d => d is 0 or 3));
         var share = Math.Exp(logprobs[1]) / (Math.Exp(logprobs[1]) + Math.Exp(logprobs[2]));
         Assert.InRange(draws.Count(d => d == 1) / 20000.0, share - 0.01, share + 0.01);
+        // A tiny temperature floors the unlikely tokens at a finite value.
+        Sampler.LogProbabilities(logits, new SamplingOptions { Temperature = 1e-30 }, [], logprobs);
+        Assert.All(logprobs, l => Assert.True(float.IsFinite(l) && l >= Sampler.MinLogProbability));
         // Temperature 0 takes the likeliest; its log-probabilities are the model's (temperature 1).
         Sampler.LogProbabilities(logits, new SamplingOptions { Temperature = 0 }, [], logprobs);
         Assert.Equal(Math.Log(3) - Math.Log(1 + 3 + Math.E + Math.Exp(-2)), logprobs[1], 5);

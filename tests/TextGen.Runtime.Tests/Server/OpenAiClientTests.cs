@@ -50,6 +50,12 @@ public sealed class OpenAiClientTests(ProseModel model) : IClassFixture<ProseMod
         }
         Assert.Equal(tokens.Select(t => (t.Token, t.LogProbability)), streamed.Select(t => (t.Token, t.LogProbability)));
 
+        // The SDK's default: log-probabilities without alternatives.
+        ChatCompletion bare = await chat.CompleteChatAsync([new UserChatMessage("Call me Ishmael.")],
+            new ChatCompletionOptions { MaxOutputTokenCount = 5, IncludeLogProbabilities = true });
+        Assert.Equal(5, bare.ContentTokenLogProbabilities.Count);
+        Assert.All(bare.ContentTokenLogProbabilities, t => Assert.Empty(t.TopLogProbabilities));
+
         ChatCompletion plain = await chat.CompleteChatAsync([new UserChatMessage("Call me Ishmael.")], new ChatCompletionOptions { MaxOutputTokenCount = 5 });
         Assert.Empty(plain.ContentTokenLogProbabilities);
     }
