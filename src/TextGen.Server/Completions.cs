@@ -48,17 +48,11 @@ internal static class Completions
             return;
         }
         var tokens = rows.Select(_ => new List<TokenLogprob>()).ToArray();
-        var results = await Task.Run(() =>
+        var results = await Task.Run(() => generator.Complete(rows, http.RequestAborted, update =>
         {
-            var collector = new GenerationCollector(rows.Length);
-            foreach (var update in generator.Run(rows, http.RequestAborted))
-            {
-                collector.Add(update);
-                record.Observe(update);
-                if (update.Logprob is { } token) tokens[update.Index].Add(token);
-            }
-            return collector.Results();
-        }, http.RequestAborted);
+            record.Observe(update);
+            if (update.Logprob is { } token) tokens[update.Index].Add(token);
+        }), http.RequestAborted);
         var choices = results.Select((r, index) => new CompletionChoice(Echoed(index) + r.Text, index, Reason(r.Finish))
         {
             Logprobs = request.Sampling.Logprobs is null ? null : LogprobShapes.Completion(tokens[index], 0),

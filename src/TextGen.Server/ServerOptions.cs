@@ -64,8 +64,7 @@ public sealed record ServerOptions
         {
             try
             {
-                using var reader = new StreamReader(file);
-                key = reader.ReadLine() ?? "";
+                key = FirstLine(file);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
@@ -75,8 +74,22 @@ public sealed record ServerOptions
         if (key is null) return null;
         key = key.Trim();
         if (key.Length == 0) throw new SettingException(ApiKeyFile is null ? "api-key" : "api-key-file", "is blank; give a key (e.g. from `openssl rand -hex 32`).");
+        if (key.Length > MaxKeyLength) throw new SettingException(ApiKeyFile is null ? "api-key" : "api-key-file", $"holds a key longer than {MaxKeyLength} characters; use a shorter one.");
         if (key.Any(char.IsControl)) throw new SettingException(ApiKeyFile is null ? "api-key" : "api-key-file", "holds control characters, which no HTTP header can carry; use printable characters.");
         return key;
+    }
+
+    /// <summary>The longest key accepted; a key file is read no further than this (it could be a device or a huge file).</summary>
+    public const int MaxKeyLength = 4096;
+
+    private static string FirstLine(string file)
+    {
+        using var reader = new StreamReader(file);
+        var buffer = new char[MaxKeyLength + 1];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        var line = buffer.AsSpan(0, read);
+        var end = line.IndexOfAny('\r', '\n');
+        return (end >= 0 ? line[..end] : line).ToString();
     }
 }
 

@@ -51,13 +51,17 @@ public sealed class TextGenerator
     public GenerationResult Complete(string prompt, SamplingOptions options, CancellationToken cancel = default) =>
         Complete([new GenerationRequest(prompt, options)], cancel)[0];
 
-    /// <summary>Every request's continuation, generated together as one batch; results in request order.</summary>
-    public GenerationResult[] Complete(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default)
+    /// <summary>
+    /// Every request's continuation, generated together as one batch; results in request order.
+    /// <paramref name="observe"/> sees each update as it comes (the server times the first token with it).
+    /// </summary>
+    public GenerationResult[] Complete(IReadOnlyList<GenerationRequest> requests, CancellationToken cancel = default, Action<GenerationUpdate>? observe = null)
     {
         var collector = new GenerationCollector(requests.Count);
         foreach (var update in Run(requests, cancel))
         {
             collector.Add(update);
+            observe?.Invoke(update);
         }
         return collector.Results();
     }

@@ -62,6 +62,8 @@ public sealed class ServerOperationsTests(ProseModel model) : IClassFixture<Pros
             File.WriteAllText(file, Key + "\nsecond line\n");
             Assert.Equal(Key, new ServerOptions { ApiKeyFile = file }.Key());
             Assert.Contains("both set", Assert.Throws<SettingException>(() => new ServerOptions { ApiKey = Key, ApiKeyFile = file }.Validate()).Message);
+            File.WriteAllText(file, new string('k', ServerOptions.MaxKeyLength + 1));
+            Assert.Contains("longer than", Assert.Throws<SettingException>(() => new ServerOptions { ApiKeyFile = file }.Key()).Message);
             File.WriteAllText(file, "\n");
             Assert.Contains("blank", Assert.Throws<SettingException>(() => new ServerOptions { ApiKeyFile = file }.Key()).Message);
         }
