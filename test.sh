@@ -13,6 +13,8 @@ for library in TextGen.Runtime TextGen.Training; do
   dotnet pack "src/$library" -c Release --no-build --nologo -v q -clp:ErrorsOnly
 done
 dotnet pack src/TextGen.Cli -c Release --nologo -v q -clp:ErrorsOnly
+# The server on its own, trimmed and self-contained (docs/deploy.md); a trimming warning fails the publish.
+dotnet publish src/TextGen.Serve -c Release -o artifacts/textgen-serve --nologo -v q -clp:ErrorsOnly
 status=0
 # Style: the build already fails on .editorconfig's code-style rules; formatting and line length are checked here.
 if ! dotnet format TextGen.sln --verify-no-changes --no-restore -v q; then

@@ -3,7 +3,8 @@
 # mount namespace, bookworm's own libstdc++ (GLIBCXX up to 3.4.30) is bound over the installed one, /etc/os-release
 # says Debian 12, and textgen's cache is empty. Then libtorch must be refused without the private runtime, and
 # `./textgen train` on a small corpus must set up its private runtime, train and save a model that `sample` reads.
-# Then .ci/installed-tool.sh does the same for the installed tool and the training package.
+# Then .ci/deployed-server.sh runs the published server with .NET hidden, and .ci/installed-tool.sh repeats the
+# training with the installed tool and the training package.
 # Nothing outside the namespace changes. Fails loudly (exit 1, a `fresh-machine:` line) where it cannot simulate.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,6 +61,9 @@ say "./textgen train $corpus --max-time 20s (the README's first command, on a sm
 sample=$(./textgen sample -m "$work/model.tgm" --length 80 --seed 1)
 [ -n "$sample" ] || die "./textgen sample printed nothing."
 say "passed: trained on a simulated fresh Debian 12 with a private runtime in $work/cache/textgen; system libraries untouched."
+
+# The server alone, as docs/deploy.md ships it: no .NET and no libtorch where it runs.
+"$repo/.ci/deployed-server.sh" "$work" "$work/model.tgm"
 
 # The installed tool and the training package, with no clone's scripts: the same machine, empty caches again.
 "$repo/.ci/installed-tool.sh" "$work"

@@ -4,14 +4,9 @@ using TextGen.Native;
 
 namespace TextGen.Cli;
 
-/// <summary>The `textgen` command tree, and the one place where errors become exit codes and one-line messages.</summary>
+/// <summary>The `textgen` command tree; <see cref="CommandRunner"/> runs it.</summary>
 public static class CommandLineApp
 {
-    public const int ExitUserError = 1;
-    public const int ExitUsageError = 2;
-    public const int ExitInterrupted = 130;
-    public const int ExitTerminated = 143;
-
     private static readonly (string Name, Func<Command> Create)[] Commands =
     [
         ("train", TrainCommand.Create), ("sample", SampleCommand.Create), ("eval", EvalCommand.Create), ("forecast", ForecastCommand.Create),
@@ -41,43 +36,7 @@ public static class CommandLineApp
     private static bool NeedsLibtorch(ParseResult parse) =>
         parse.Action is not System.CommandLine.Help.HelpAction and not null
         && parse.CommandResult.Command != parse.RootCommandResult.Command
-        && LibtorchCommands.Contains(CommandPath(parse).First());
-
-    /// <summary>
-    /// For the tests of the last line of defence: TEXTGEN_INJECT_FAULT set to a command (e.g. "forecast predict") throws
-    /// as it starts; "thread" throws on another thread, which only the process-wide handler (<see cref="CatchUnhandled"/>) sees.
-    /// </summary>
-    private static void InjectFaults(ParseResult parse)
-    {
-        InjectedFault.At(string.Join(' ', CommandPath(parse)));
-        if (InjectedFault.IsAskedFor("thread"))
-        {
-            var thread = new Thread(() => InjectedFault.At("thread"));
-            thread.Start();
-            thread.Join();
-        }
-    }
-
-    /// <summary>
-    /// An exception on a thread of its own ends the process: one line and a report, exit code <see cref="InternalError.ExitCode"/>
-    /// instead of .NET's trace and an abort (134). Called once by the program.
-    /// </summary>
-    public static void CatchUnhandled() => AppDomain.CurrentDomain.UnhandledException += (_, e) =>
-    {
-        if (Interlocked.Exchange(ref _unhandled, 1) == 1) Thread.Sleep(Timeout.Infinite); // one line, from the first thread
-        var line = $"textgen: {OneLine(InternalError.Record(e.ExceptionObject as Exception ?? new Exception(e.ExceptionObject?.ToString())))}\n";
-        // Raw bytes, not the shared Console.Error writer, whose lock the failing thread may hold.
-        using (var stderr = Console.OpenStandardError()) stderr.Write(System.Text.Encoding.UTF8.GetBytes(line));
-        // Not Environment.Exit: it would run ProcessExit handlers and libtorch's static destructors while other threads
-        // may be inside libtorch. _exit ends the process at once with the code.
-        if (OperatingSystem.IsLinux()) ExitNow(InternalError.ExitCode);
-        Environment.Exit(InternalError.ExitCode);
-    };
-
-    private static int _unhandled;
-
-    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "_exit")]
-    private static extern void ExitNow(int code);
+        && LibtorchCommands.Contains(CommandRunner.CommandPath(parse)[0]);
 
     /// <summary>After a first run's fetch (its progress bar gone): where libtorch came from, in one line.</summary>
     internal static void SayWhereLibtorchCameFrom(TextWriter error)
@@ -88,70 +47,17 @@ public static class CommandLineApp
         }
     }
 
-    private static IEnumerable<string> CommandPath(ParseResult parse)
+    /// <summary>Runs <c>textgen</c> with <paramref name="args"/>: output and errors to the writers, the exit code back.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error) => CommandRunner.Run("textgen", BuildFor(args), args, output, error, parse =>
     {
-        var names = new List<string>();
-        for (var result = parse.CommandResult; result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent) names.Insert(0, result.Command.Name);
-        return names;
-    }
-
-    /// <summary>The parser's conversion error names .NET types (System.Nullable`1[System.Int32]); users need the option.</summary>
-    private static string Plain(string message) => System.Text.RegularExpressions.Regex.Replace(message,
-        @"^Cannot parse argument '(.*)' for option '(.*)' as expected type '.*'\.?$", "$2 $1 is not a number");
-
-    private static string OneLine(string message) => string.Join(' ', message.Split((char[])['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
-
-    public static int Run(string[] args, TextWriter output, TextWriter error)
-    {
-        var parse = BuildFor(args).Parse(args);
-        if (parse.Errors.Count > 0)
+        if (!NeedsLibtorch(parse)) return;
+        // Before any output: an old C++ runtime restarts the process here. A first run then fetches libtorch, with a
+        // progress bar; train does it itself, after checking its arguments (TrainingSession.Prepare).
+        TorchRuntime.RestartIfNeeded();
+        if (CommandRunner.CommandPath(parse)[0] != "train")
         {
-            var command = string.Join(' ', CommandPath(parse).Prepend("textgen"));
-            var messages = string.Join("; ", parse.Errors.Select(e => Plain(OneLine(e.Message)).TrimEnd('.')).Distinct());
-            error.WriteLine($"textgen: {messages} (see `{command} --help`)");
-            return ExitUsageError;
+            ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
+            SayWhereLibtorchCameFrom(error);
         }
-        try
-        {
-            if (NeedsLibtorch(parse))
-            {
-                // Before any output: an old C++ runtime restarts the process here. A first run then fetches libtorch,
-                // with a progress bar; train does it itself, after checking its arguments (TrainingSession.Prepare).
-                TorchRuntime.RestartIfNeeded();
-                if (CommandPath(parse).First() != "train")
-                {
-                    ByteProgressDisplay.Run(error, progress => TorchRuntime.EnsureLoaded(progress));
-                    SayWhereLibtorchCameFrom(error);
-                }
-            }
-            InjectFaults(parse);
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
-        }
-        catch (InternalErrorException e)
-        {
-            error.WriteLine($"textgen: {OneLine(e.Message)}");
-            return InternalError.ExitCode;
-        }
-        catch (SettingException e)
-        {
-            error.WriteLine($"textgen: {SharedOptions.Flag(e.Setting)} {OneLine(e.Problem)}");
-            return ExitUserError;
-        }
-        catch (TextGenException e)
-        {
-            error.WriteLine($"textgen: {OneLine(e.Message)}");
-            return ExitUserError;
-        }
-        catch (OperationCanceledException)
-        {
-            error.WriteLine("textgen: interrupted.");
-            return ExitInterrupted;
-        }
-        catch (Exception e)
-        {
-            // The last line of defence: what no check foresaw is one line and a report, never .NET's trace and exit 134.
-            error.WriteLine($"textgen: {OneLine(InternalError.Record(e))}");
-            return InternalError.ExitCode;
-        }
-    }
+    });
 }

@@ -1,4 +1,4 @@
 using TextGen.Cli;
 
-CommandLineApp.CatchUnhandled();
+CommandRunner.CatchUnhandled("textgen");
 return CommandLineApp.Run(args, Console.Out, Console.Error);

@@ -44,8 +44,16 @@ public sealed class CompletionServer : IAsyncDisposable
     {
         options.Validate();
         var key = options.Key();
-        var builder = WebApplication.CreateSlimBuilder();
+        // ASP.NET Core's defaults read appsettings.json from the current directory and watch that directory's whole
+        // tree for changes: seconds of start-up where that tree is large (docs/deploy.md), and a stray appsettings.json
+        // there could rebind the server. The program's own folder holds no such file, and nothing is watched.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         ConfigureLogging(builder.Logging, options, log);
+        builder.Services.AddSingleton<IHostLifetime, CallerOwnsSignals>();
         var addresses = Addresses(options.Host);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -377,6 +385,18 @@ public sealed class CompletionServer : IAsyncDisposable
             http.Response.Headers.Connection = "close";
         }
         return http.Response.WriteAsJsonAsync(error.Body, OpenAiJson.Default.ErrorBody);
+    }
+
+    /// <summary>
+    /// The host's default lifetime takes SIGTERM and Ctrl-C for itself: it stops the server but leaves the caller,
+    /// which cannot see that, waiting (a SIGTERM just after start-up hung `textgen serve`). A server inside a program
+    /// leaves the signals to the program, which stops it by disposing it.
+    /// </summary>
+    private sealed class CallerOwnsSignals : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

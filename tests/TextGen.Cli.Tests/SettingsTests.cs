@@ -1,4 +1,3 @@
-using TextGen.Cli;
 using TextGen.Generation;
 using TextGen.Modeling;
 using TextGen.Settings;
@@ -22,7 +21,7 @@ public class SettingsTests
     {
         using var dir = new TempDirectory();
         var cli = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--" + setting, value, "--epochs", "1", "-o", dir.File("m.tgm"));
-        Assert.Equal(CommandLineApp.ExitUsageError, cli.ExitCode);
+        Assert.Equal(ExitCodes.UsageError, cli.ExitCode);
         Assert.StartsWith($"textgen: --{setting} {problem.TrimEnd('.')}", cli.ErrorLine);
 
         var number = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
@@ -44,7 +43,7 @@ public class SettingsTests
     {
         using var dir = new TempDirectory();
         var outcome = CliRunner.Run("sample", "--model", dir.File("none.tgm"), "--temperature", "0.5,200");
-        Assert.Equal(CommandLineApp.ExitUsageError, outcome.ExitCode);
+        Assert.Equal(ExitCodes.UsageError, outcome.ExitCode);
         Assert.StartsWith("textgen: --temperature 200 is out of range; use 0 to 100, e.g. 0.8 (see `textgen sample --help`)", outcome.ErrorLine);
     }
 
@@ -54,7 +53,7 @@ public class SettingsTests
         // Each flag is in range; the library refuses the combination, naming its setting, which the CLI prints as the flag.
         using var dir = new TempDirectory();
         var outcome = CliRunner.Run("train", dir.Write("c.txt", Corpora.Prose(3)), "--freeze-embeddings", "--epochs", "1", "-o", dir.File("m.tgm"));
-        Assert.Equal(CommandLineApp.ExitUserError, outcome.ExitCode);
+        Assert.Equal(ExitCodes.UserError, outcome.ExitCode);
         Assert.Equal("textgen: --freeze-embeddings keeps an embedding read from a file or a model fixed; pass --embeddings-from FILE or --from MODEL too.", outcome.ErrorLine);
     }
 

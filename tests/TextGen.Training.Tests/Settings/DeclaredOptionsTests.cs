@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Reflection;
-using TextGen.Cli;
 using TextGen.Forecasting;
 using TextGen.Modeling;
 using TextGen.Settings;

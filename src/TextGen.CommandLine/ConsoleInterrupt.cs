@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace TextGen.Cli;
+namespace TextGen.CommandLine;
 
 /// <summary>
 /// The first Ctrl-C (SIGINT) or SIGTERM (what containers and service managers send) asks long work to stop cleanly,
@@ -25,7 +25,7 @@ public sealed class ConsoleInterrupt : IDisposable
                 // A second SIGTERM ends the process the usual way.
                 if (_source.IsCancellationRequested) return;
                 context.Cancel = true;
-                Stop(CommandLineApp.ExitTerminated, $"Terminated: {_stopping}...");
+                Stop(ExitCodes.Terminated, $"Terminated: {_stopping}...");
             });
         }
     }
@@ -33,7 +33,7 @@ public sealed class ConsoleInterrupt : IDisposable
     public CancellationToken Token => _source.Token;
 
     /// <summary>The exit code for work that was stopped by a signal.</summary>
-    public int ExitCode { get; private set; } = CommandLineApp.ExitInterrupted;
+    public int ExitCode { get; private set; } = ExitCodes.Interrupted;
 
     private void OnCancel(object? sender, ConsoleCancelEventArgs e)
     {
@@ -43,7 +43,7 @@ public sealed class ConsoleInterrupt : IDisposable
         }
         e.Cancel = true;
         Console.Error.WriteLine();
-        Stop(CommandLineApp.ExitInterrupted, $"{char.ToUpperInvariant(_stopping[0])}{_stopping[1..]} (Ctrl-C again to abort)...");
+        Stop(ExitCodes.Interrupted, $"{char.ToUpperInvariant(_stopping[0])}{_stopping[1..]} (Ctrl-C again to abort)...");
     }
 
     private void Stop(int exitCode, string message)

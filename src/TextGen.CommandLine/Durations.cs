@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace TextGen.Cli;
+namespace TextGen.CommandLine;
 
 /// <summary>Parses durations such as 90s, 5m, 1.5h, 1h30m or a plain number of seconds, up to a year.</summary>
 public static partial class Durations

@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using TextGen.Settings;
 
-namespace TextGen.Cli;
+namespace TextGen.CommandLine;
 
 /// <summary>
 /// The flags of an options record, made from its declarations (<see cref="OptionAttribute"/>): add
@@ -158,6 +158,7 @@ internal static class OptionFlags
         declared.Declaration.Chosen is { } chosen ? $"{declared.Description} Default: {chosen}." : declared.Description;
 
     /// <summary>A comma-separated list (widths 32,16; temperatures 0.5,1.0; cells lstm,gru), each element in the declared range.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2076", Justification = "The element is an enum: a value type, whose default constructor no trimming removes.")]
     private static Option List(DeclaredOption declared) => declared.ElementType switch
     {
         var e when e == typeof(int) => ListOf<int>(declared),

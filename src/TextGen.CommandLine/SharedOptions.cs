@@ -1,7 +1,7 @@
 using System.CommandLine;
 using TextGen.Persistence;
 
-namespace TextGen.Cli;
+namespace TextGen.CommandLine;
 
 /// <summary>Options shared by several commands.</summary>
 public static class SharedOptions
