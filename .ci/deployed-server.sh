@@ -20,12 +20,13 @@ fi
 
 # --- Inside a namespace of its own: .NET is hidden. ---
 mount -t tmpfs none "$DEPLOYED_SERVER_INNER" || die "could not hide the .NET install in $DEPLOYED_SERVER_INNER."
-[ ! -e "$DEPLOYED_SERVER_INNER/dotnet" ] || die "the .NET install is still visible."
+! dotnet --info >/dev/null 2>&1 || die "dotnet still runs: the .NET install in $DEPLOYED_SERVER_INNER is not hidden."
 export DOTNET_ROOT=/nonexistent
 cd "$work"
 # Configured as a container is: the model from the environment.
 TEXTGEN_MODEL="$model" "$work/textgen-serve/textgen-serve" --port 0 2>"$work/serve.err" >/dev/null &
 server=$!
+trap 'kill "$server" 2>/dev/null || true' EXIT
 url=""
 for _ in $(seq 1 300); do
   url=$(sed -n 's/^Serving .* on \(http:[^ ]*\) .*/\1/p' "$work/serve.err")

@@ -2,15 +2,6 @@ using System.CommandLine;
 
 namespace TextGen.CommandLine;
 
-/// <summary>The exit codes of both programs (`textgen` and `textgen-serve`).</summary>
-public static class ExitCodes
-{
-    public const int UserError = 1;
-    public const int UsageError = 2;
-    public const int Interrupted = 130;
-    public const int Terminated = 143;
-}
-
 /// <summary>
 /// Runs a command tree: the one place where errors become exit codes and one-line messages, for each program built on
 /// these commands. Each line starts with the program's name.
@@ -32,7 +23,10 @@ public static class CommandRunner
         {
             beforeInvoke?.Invoke(parse);
             InjectFaults(parse);
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = output, Error = error });
+            // No ProcessTerminationTimeout: System.CommandLine's own SIGTERM handler would end an async command 2 s after
+            // the signal, cutting a server's requests in flight. Each command that runs long takes the signals itself
+            // (ConsoleInterrupt).
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = output, Error = error });
         }
         catch (InternalErrorException e)
         {

@@ -17,7 +17,7 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
     private readonly (DeclaredOption Declared, Option Option)[] _flags;
     private readonly bool _fromEnvironment;
 
-    /// <param name="fromEnvironment">A flag not given is read from its variable (<see cref="VariableFor"/>) when that is set: how containers pass settings.</param>
+    /// <param name="fromEnvironment">A flag not given is read from its variable (<see cref="SettingVariables"/>) when that is set: how containers pass settings.</param>
     /// <param name="except">Declared names this command does not offer (a setting another record already has).</param>
     public OptionBinder(bool fromEnvironment = false, params string[] except)
     {
@@ -25,16 +25,13 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
         _flags = [.. Declared<T>.Options.Where(d => !except.Contains(d.Name)).Select(d => (d, OptionFlags.Create(d)))];
         if (fromEnvironment)
         {
-            foreach (var (declared, option) in _flags) option.Description += $" Environment: {VariableFor(declared.Name)}.";
+            foreach (var (declared, option) in _flags) option.Description += $" Environment: {SettingVariables.For(declared.Name)}.";
         }
     }
 
     public IEnumerable<Option> Options => _flags.Select(f => f.Option);
 
     public Option this[string name] => _flags.Single(f => f.Declared.Name == name).Option;
-
-    /// <summary>The environment variable a setting is read from: TEXTGEN_MAX_TOKENS for max-tokens.</summary>
-    public static string VariableFor(string name) => "TEXTGEN_" + name.ToUpperInvariant().Replace('-', '_');
 
     /// <summary>
     /// <paramref name="start"/> (default: a new record) with every flag given on the command line (or in its variable),
@@ -65,7 +62,7 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
     public IEnumerable<string> GivenNames(ParseResult parse) => _flags.Select(f => f.Declared.Name).Where(name => Given(parse, name));
 
     private string? Variable(DeclaredOption declared) =>
-        _fromEnvironment && Environment.GetEnvironmentVariable(VariableFor(declared.Name)) is { Length: > 0 } text ? text : null;
+        _fromEnvironment ? SettingVariables.Read(declared.Name) : null;
 
     /// <summary>A variable's text through the flag's own parser and checks, so that it is held to the same rules.</summary>
     private static object? FromVariable(DeclaredOption declared, string text)
@@ -79,7 +76,7 @@ public sealed class OptionBinder<[DynamicallyAccessedMembers(DynamicallyAccessed
             var secret = declared.Name.Contains("key", StringComparison.Ordinal);
             var shown = secret ? "(hidden)" : text;
             var problem = secret ? parse.Errors[0].Message.Replace(text, shown, StringComparison.Ordinal) : parse.Errors[0].Message;
-            throw new TextGenException($"{VariableFor(declared.Name)}={shown}: {problem.TrimEnd('.')}; fix or unset the variable.");
+            throw SettingVariables.Problem(declared.Name, shown, problem);
         }
         return parse.GetResult(option)!.GetValueOrDefault<object?>();
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TextGen.Generation;
+using TextGen.Inference;
 using TextGen.Server;
 
 namespace TextGen.CommandLine;
@@ -22,21 +23,22 @@ public static class ServeCommand
     private static Command Configure(Command command)
     {
         var model = SharedOptions.Model();
-        var modelVariable = OptionBinder<ServerOptions>.VariableFor("model");
-        model.Description += $" Environment: {modelVariable}.";
+        model.Description += $" Environment: {SettingVariables.For("model")}.";
         var server = new OptionBinder<ServerOptions>(fromEnvironment: true);
         var generation = new OptionBinder<GeneratorOptions>(fromEnvironment: true);
         command.Add(model);
         foreach (var option in server.Options.Concat(generation.Options)) command.Add(option);
         command.SetAction(async (parse, cancel) =>
         {
-            // Signals are taken from the start: a SIGTERM while the model loads stops the server as soon as it is up.
+            // Signals are taken from the start: a SIGTERM while the model loads ends the program before it binds.
             using var interrupt = new ConsoleInterrupt("stopping the server");
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel, interrupt.Token);
-            var path = SharedOptions.ResolveModel(parse.GetValue(model) ?? NonEmpty(Environment.GetEnvironmentVariable(modelVariable)));
             var options = server.Bind(parse);
-            var generator = TextGenerator.Load(path, generation.Bind(parse).Precision);
+            var (path, generator) = Load(parse.GetValue(model), generation.Bind(parse).Precision);
+            if (stop.IsCancellationRequested) return 0;
             var modelId = Path.GetFileNameWithoutExtension(path);
+            // Disposing stops the server: no new connection, and the requests in flight finish first (ASP.NET Core's
+            // shutdown timeout, 30 s by default).
             await using var running = await CompletionServer.StartAsync(generator, modelId, options, cancel);
             parse.InvocationConfiguration.Error.WriteLine($"Serving {path} as '{modelId}' in " +
                                                           $"{generator.Precision.Name} ({generator.Precision.Reason}) on {running.Url} (Ctrl-C stops).");
@@ -46,12 +48,25 @@ public static class ServeCommand
             }
             catch (OperationCanceledException)
             {
-                // Ctrl-C: stop serving.
+                // Ctrl-C or SIGTERM: stop serving.
             }
             return 0;
         });
         return command;
     }
 
-    private static string? NonEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+    /// <summary>The model named by the flag, else by TEXTGEN_MODEL (whose problems name the variable), else the newest in models/.</summary>
+    private static (string Path, TextGenerator Generator) Load(string? flag, GenerationPrecision precision)
+    {
+        var variable = flag is null ? SettingVariables.Read("model") : null;
+        var path = SharedOptions.ResolveModel(flag ?? variable);
+        try
+        {
+            return (path, TextGenerator.Load(path, precision));
+        }
+        catch (TextGenException e) when (variable is not null)
+        {
+            throw SettingVariables.Problem("model", variable, e.Message);
+        }
+    }
 }

@@ -46,11 +46,13 @@ public sealed class CompletionServer : IAsyncDisposable
         var key = options.Key();
         // ASP.NET Core's defaults read appsettings.json from the current directory and watch that directory's whole
         // tree for changes: seconds of start-up where that tree is large (docs/deploy.md), and a stray appsettings.json
-        // there could rebind the server. The program's own folder holds no such file, and nothing is watched.
+        // there could rebind the server. The program's own folder holds no such file, and nothing is watched. The
+        // addresses come from the options alone: ASPNETCORE_URLS and ASPNETCORE_HTTP_PORTS (which .NET's container
+        // images set) are cleared, or Kestrel would warn at each start that it overrides them.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
-            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            Args = ["--hostBuilder:reloadConfigOnChange=false", "--urls=", "--http_ports=", "--https_ports="],
         });
         ConfigureLogging(builder.Logging, options, log);
         builder.Services.AddSingleton<IHostLifetime, CallerOwnsSignals>();

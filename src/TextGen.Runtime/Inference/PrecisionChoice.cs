@@ -23,12 +23,19 @@ public sealed record PrecisionChoice(GenerationPrecision Precision, string Reaso
         _ => metadata.Training?.Int8 switch
         {
             { Tokens: > 0 } check when double.IsFinite(check.Difference) && check.Difference <= Tolerance =>
-                new(GenerationPrecision.Int8, $"auto: int8 scored {check.Difference:+0.0000;-0.0000} nats/token against fp32 on {check.Tokens:N0} held-out tokens"),
+                new(GenerationPrecision.Int8, $"auto: int8 scored {Signed(check.Difference)} nats/token against fp32 on {check.Tokens:N0} held-out tokens"),
             { Tokens: > 0 } check when double.IsFinite(check.Difference) =>
                 new(GenerationPrecision.Fp32, $"auto: int8 cost {check.Difference:F4} nats/token on held-out tokens, more than {Tolerance}"),
             _ => new(GenerationPrecision.Fp32, "auto: the model records no int8 check (trained before it was measured); --precision int8 uses it anyway"),
         },
     };
+
+    /// <summary>+0.0030 or -0.0004; a difference that rounds to zero is +0.0000 (a custom format writes "-+0.0000" for it).</summary>
+    private static string Signed(double difference)
+    {
+        var rounded = Math.Round(difference, 4);
+        return (rounded == 0 ? 0.0 : rounded).ToString("+0.0000;-0.0000", System.Globalization.CultureInfo.InvariantCulture);
+    }
 
     /// <summary>Streams of at most this many tokens, this many of them, make up the check: a few thousand tokens, about a second.</summary>
     public const int StreamLength = 256, Streams = 16;

@@ -24,6 +24,8 @@ public class PrecisionChoiceTests(ProseModel shared) : IClassFixture<ProseModel>
         {
             Assert.Equal(GenerationPrecision.Int8, good.Precision);
             Assert.Contains("+0.0030 nats/token", good.Reason);
+            Assert.Contains("-0.0020 nats/token", PrecisionChoice.Resolve(GenerationPrecision.Auto, WithCheck(new Int8LossCheck(1.5, 1.498, 4096))).Reason);
+            Assert.Contains("scored +0.0000 nats/token", PrecisionChoice.Resolve(GenerationPrecision.Auto, WithCheck(new Int8LossCheck(1.5, 1.49999, 4096))).Reason);
             Assert.Equal(GenerationPrecision.Fp32, costly.Precision);
             Assert.Contains("cost 0.0200", costly.Reason);
         }
