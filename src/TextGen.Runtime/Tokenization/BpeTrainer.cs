@@ -13,6 +13,7 @@ public static partial class BpeTrainer
 {
     public const int ByteAlphabet = 256;
 
+    /// <summary>GPT-2's pre-tokenization; <see cref="TextPieces.Bpe"/> splits text the same way, faster.</summary>
     [GeneratedRegex(@"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+")]
     public static partial Regex PreTokenization();
 
@@ -28,9 +29,9 @@ public static partial class BpeTrainer
     {
         var pieceCounts = new Dictionary<string, long>(StringComparer.Ordinal);
         var lookup = pieceCounts.GetAlternateLookup<ReadOnlySpan<char>>();
-        foreach (var match in PreTokenization().EnumerateMatches(text))
+        foreach (var (offset, length) in TextPieces.Bpe(text))
         {
-            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, text.AsSpan(match.Index, match.Length), out _);
+            ref var count = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lookup, text.AsSpan(offset, length), out _);
             count++;
         }
         return pieceCounts;

@@ -1,12 +1,15 @@
+using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.ML.Tokenizers;
 
 namespace TextGen.Tokenization;
 
 /// <summary>
-/// Byte-level BPE: merges learned by <see cref="BpeTrainer"/>, encoding and decoding by Microsoft.ML.Tokenizers'
-/// <see cref="BpeTokenizer"/> in byte-level mode. Every string is encodable (the 256 bytes are in the vocabulary), so
-/// nothing is ever unknown and decoding gives the text back exactly.
+/// Byte-level BPE: merges learned by <see cref="BpeTrainer"/>, and the ids Microsoft.ML.Tokenizers'
+/// <see cref="BpeTokenizer"/> gives in byte-level mode (it decodes). Every string is encodable (the 256 bytes are in
+/// the vocabulary), so nothing is ever unknown and decoding gives the text back exactly. Encoding reaches the
+/// library's ids by a faster road (docs/benchmarks.md): the text splits into pre-tokens by a scan (<see cref="TextPieces.Bpe"/>), each is looked up
+/// in a cache of ids, as text repeats its words, and a new one is merged by <see cref="BpeMerges"/>.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
 {
@@ -15,7 +18,14 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly string[] _vocabulary;
     private readonly string[] _merges;
     private readonly BpeTokenizer _tokenizer;
+    private readonly BpeMerges _merging;
     private readonly byte[][] _tokenBytes;
+    private readonly ConcurrentDictionary<string, int[]> _pieceIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _pieceLookup;
+
+    /// <summary>Pre-tokens cached at most: some 20 MB, where a corpus's distinct words rarely reach 100,000.</summary>
+    private const int CachedPieces = 1 << 17;
+    private int _cachedCount;
 
     private ByteLevelBpeTokenizer(IReadOnlyList<string> vocabulary, IReadOnlyList<string> merges)
     {
@@ -25,9 +35,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         _tokenizer = BpeTokenizer.Create(new BpeOptions(_vocabulary.Select((token, id) => new KeyValuePair<string, int>(token, id)))
         {
             Merges = _merges,
-            PreTokenizer = new RegexPreTokenizer(BpeTrainer.PreTokenization(), null),
             ByteLevel = true,
         });
+        _merging = new BpeMerges(_vocabulary, _merges);
+        _pieceLookup = _pieceIds.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public string Level => LevelName;
@@ -60,7 +71,22 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
     }
 
-    public EncodedText Encode(string text) => new([.. _tokenizer.EncodeToIds(text)], 0, null);
+    /// <summary>The ids of the library's encoding with <see cref="BpeTrainer.PreTokenization"/> as its pre-tokenizer (tests compare the two).</summary>
+    public EncodedText Encode(string text)
+    {
+        var ids = new List<int>(text.Length / 3 + 1);
+        foreach (var (offset, length) in TextPieces.Bpe(text))
+        {
+            var piece = text.AsSpan(offset, length);
+            if (!_pieceLookup.TryGetValue(piece, out var pieceIds))
+            {
+                pieceIds = _merging.Encode(piece);
+                if (Volatile.Read(ref _cachedCount) < CachedPieces && _pieceIds.TryAdd(piece.ToString(), pieceIds)) Interlocked.Increment(ref _cachedCount);
+            }
+            ids.AddRange(pieceIds);
+        }
+        return new EncodedText([.. ids], 0, null);
+    }
 
     public string Decode(IEnumerable<int> ids) => _tokenizer.Decode(ids);
 

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.ML.Tokenizers;
 using TextGen.Settings;
 
 namespace TextGen.Tokenization;
@@ -25,8 +24,8 @@ public sealed record VocabularyOptions
 }
 
 /// <summary>
-/// Word-level tokenizer. Microsoft.ML.Tokenizers' word-or-non-word pre-tokenizer splits each line into words
-/// (letters, digits, underscore) and runs of punctuation; whitespace is handled deliberately: a token that followed
+/// Word-level tokenizer. Each line splits into words (letters, digits, underscore) and runs of punctuation as
+/// Microsoft.ML.Tokenizers' word-or-non-word pre-tokenizer splits it (<see cref="TextPieces.Words"/>); whitespace is handled deliberately: a token that followed
 /// whitespace carries one leading space (" whale" and "whale" are different tokens), and every line end is a "\n"
 /// token. Decoding is concatenation, so text comes back exactly up to the normalisation that runs of spaces and tabs
 /// become one space and trailing spaces are dropped. Words outside the vocabulary become <see cref="Unknown"/>.
@@ -36,8 +35,6 @@ public sealed class WordTokenizer : ITokenizer
     public const string LevelName = "word";
     public const string Unknown = "<unk>";
     private const int UnknownId = 0;
-
-    private static readonly PreTokenizer Words = PreTokenizer.CreateWordOrNonWord();
 
     private readonly string[] _symbols;
     private readonly Dictionary<string, int> _ids;
@@ -136,7 +133,7 @@ public sealed class WordTokenizer : ITokenizer
         {
             var lineEnd = text.IndexOf('\n', lineStart);
             var line = text.AsSpan(lineStart, (lineEnd < 0 ? text.Length : lineEnd) - lineStart);
-            foreach (var (offset, length) in Words.PreTokenize(line))
+            foreach (var (offset, length) in TextPieces.Words(line))
             {
                 var spaced = offset > 0 && char.IsWhiteSpace(line[offset - 1]) ? 1 : 0;
                 var size = spaced + length;

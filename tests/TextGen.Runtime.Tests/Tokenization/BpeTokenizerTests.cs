@@ -29,6 +29,56 @@ public class BpeTokenizerTests
         }
     }
 
+    /// <summary>The scan splits every text as GPT-2's pattern does: contractions, runs with their space, whitespace before a word.</summary>
+    [Fact]
+    public void TheBpeScanSplitsAsThePattern()
+    {
+        string[] alphabet = ["a", "Z", "é", "日", "ʰ", "٣", "Ⅳ", "²", "7", "_", "'", "'s", "'d", "'ll", "'ve", "'re", "'S", "'l", "'v", " ", "  ", "\t", "\n",
+            "\r", "\u00A0", "\u2028", "\u3000", "\u0085", "\u0301", "\u200D", "🐋", "\uD83D", "\uDC0B", "\0", ".", "!", "--", "\"", "€"];
+        var random = new Random(13);
+        for (var trial = 0; trial < 3000; trial++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(0, 24)).Select(_ => alphabet[random.Next(alphabet.Length)]));
+            var expected = BpeTrainer.PreTokenization().Matches(text).Select(m => (m.Index, m.Length)).ToArray();
+            var actual = new List<(int, int)>();
+            foreach (var piece in TextPieces.Bpe(text)) actual.Add(piece);
+            Assert.True(expected.SequenceEqual(actual), $"{System.Text.Json.JsonSerializer.Serialize(text)}: expected {string.Join(" ", expected)}, got {string.Join(" ", actual)}");
+        }
+    }
+
+    /// <summary>
+    /// Encode merges one pre-token at a time, its own way, through a cache; the ids must be the library's for the whole
+    /// text with the same pre-tokenizer, on first sight and from the cache, on one thread or many.
+    /// </summary>
+    [Fact]
+    public void CachedEncodingGivesTheLibrarysIdsForTheWholeText()
+    {
+        var description = Tokenizer.Describe();
+        var library = Microsoft.ML.Tokenizers.BpeTokenizer.Create(
+            new Microsoft.ML.Tokenizers.BpeOptions(description.Symbols.Select((token, id) => new KeyValuePair<string, int>(token, id)))
+            {
+                Merges = description.Merges,
+                PreTokenizer = new Microsoft.ML.Tokenizers.RegexPreTokenizer(BpeTrainer.PreTokenization(), null),
+                ByteLevel = true,
+            });
+        var fresh = (ByteLevelBpeTokenizer)TokenizerFactory.FromDescription(description);
+        var random = new Random(7);
+        string[] alphabet = ["the", " whale", " ", "   ", "\n", "\t", "\r\n", "'s", "'ll", "'S", "42", " 7", "!?", " --", "é", "日本", "🐋", "\u0301",
+            "\uD83D", "\uDC0B", "\u00A0", "\u2028", "\u3000", "_", "x1"];
+        var texts = Enumerable.Range(0, 300).Select(_ => string.Concat(Enumerable.Range(0, random.Next(0, 30)).Select(_ => alphabet[random.Next(alphabet.Length)])))
+            .Append(Corpora.Prose(3))
+            // Long pieces, merged through the priority queue: one letter over and over, and random letters.
+            .Append(new string('a', 3000)).Append(string.Concat(Enumerable.Range(0, 3000).Select(_ => "thew"[random.Next(4)]))).ToArray();
+        foreach (var text in texts.Concat(texts)) // the second time from the cache
+        {
+            Assert.Equal(library.EncodeToIds(text), fresh.Encode(text).Ids);
+        }
+        var parallel = TokenizerFactory.FromDescription(description); // an empty cache, filled by four threads at once
+        var results = new int[texts.Length][];
+        Parallel.For(0, texts.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, i => results[i % texts.Length] = parallel.Encode(texts[i % texts.Length]).Ids);
+        for (var i = 0; i < texts.Length; i++) Assert.Equal(library.EncodeToIds(texts[i]), results[i]);
+    }
+
     [Fact]
     public void LearnedMergesShortenCommonText()
     {

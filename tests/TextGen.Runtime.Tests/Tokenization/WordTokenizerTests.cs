@@ -8,6 +8,26 @@ public class WordTokenizerTests
                                  "and nothing particular to interest me on shore, I thought I would sail about a little (and see the world)!\n" +
                                  "\"Don't,\" said he; it's 3.14 o'clock.\n\nThe end.";
 
+    /// <summary>The scan splits every text as the library's regex pre-tokenizer does, whatever the characters' classes.</summary>
+    [Fact]
+    public void TheWordScanSplitsAsTheLibrarysPreTokenizer()
+    {
+        var library = Microsoft.ML.Tokenizers.PreTokenizer.CreateWordOrNonWord();
+        // Letters of several kinds, digits of other scripts, marks, joiners, connector punctuation, spaces of every
+        // kind, surrogate pairs and lone surrogates, control characters.
+        string[] alphabet = ["a", "Z", "é", "日", "ʰ", "٣", "Ⅳ", "_", "‿", "\u0301", "\u0903", "\u200C", "\u200D", " ", "\t", "\r", "\u00A0",
+            "\u2028", "\u3000", "\u0085", "\uFEFF", "\u200B", "🐋", "\uD83D", "\uDC0B", "\0", "\u0007", ".", ",", "--", "'", "\"", "(", "€", "+"];
+        var random = new Random(11);
+        for (var trial = 0; trial < 2000; trial++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(0, 24)).Select(_ => alphabet[random.Next(alphabet.Length)]));
+            var expected = library.PreTokenize(text).ToArray();
+            var actual = new List<(int, int)>();
+            foreach (var piece in TextPieces.Words(text)) actual.Add(piece);
+            Assert.Equal(expected, actual);
+        }
+    }
+
     [Fact]
     public void OrdinaryProseComesBackExactly()
     {
