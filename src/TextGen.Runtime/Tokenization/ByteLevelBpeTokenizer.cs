@@ -23,8 +23,11 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly ConcurrentDictionary<string, int[]> _pieceIds = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _pieceLookup;
 
-    /// <summary>Pre-tokens cached at most: some 20 MB, where a corpus's distinct words rarely reach 100,000.</summary>
-    private const int CachedPieces = 1 << 17;
+    /// <summary>
+    /// Pre-tokens cached at most, and their longest: words, not the megabyte-long pieces a hostile prompt can hold, so
+    /// the cache stays under some 30 MB.
+    /// </summary>
+    private const int CachedPieces = 1 << 17, CachedPieceLength = 64;
     private int _cachedCount;
 
     private ByteLevelBpeTokenizer(IReadOnlyList<string> vocabulary, IReadOnlyList<string> merges)
@@ -32,6 +35,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         _vocabulary = [.. vocabulary];
         _merges = [.. merges];
         _tokenBytes = _vocabulary.Select(ByteLevel.Decode).ToArray();
+        // The library decodes; its own encoder (with its default pre-tokenizer) is not used.
         _tokenizer = BpeTokenizer.Create(new BpeOptions(_vocabulary.Select((token, id) => new KeyValuePair<string, int>(token, id)))
         {
             Merges = _merges,
@@ -81,7 +85,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             if (!_pieceLookup.TryGetValue(piece, out var pieceIds))
             {
                 pieceIds = _merging.Encode(piece);
-                if (Volatile.Read(ref _cachedCount) < CachedPieces && _pieceIds.TryAdd(piece.ToString(), pieceIds)) Interlocked.Increment(ref _cachedCount);
+                if (piece.Length <= CachedPieceLength && Volatile.Read(ref _cachedCount) < CachedPieces && _pieceIds.TryAdd(piece.ToString(), pieceIds))
+                {
+                    Interlocked.Increment(ref _cachedCount);
+                }
             }
             ids.AddRange(pieceIds);
         }

@@ -79,6 +79,27 @@ public class BpeTokenizerTests
         for (var i = 0; i < texts.Length; i++) Assert.Equal(library.EncodeToIds(texts[i]), results[i]);
     }
 
+    /// <summary>Equal ranks merge leftmost first: "aaa" is "aa" + "a", then "aaa", as the library merges it.</summary>
+    [Fact]
+    public void EqualRanksMergeLeftmostFirstAsTheLibraryDoes()
+    {
+        var symbols = Enumerable.Range(0, BpeTrainer.ByteAlphabet).Select(b => ByteLevel.ByteToChar[b].ToString()).Append("aa").Append("aaa").ToArray();
+        string[] merges = ["a a", "aa a"];
+        var ours = TokenizerFactory.FromDescription(new TokenizerDescription(ByteLevelBpeTokenizer.LevelName, symbols) { Merges = merges });
+        var library = Microsoft.ML.Tokenizers.BpeTokenizer.Create(
+            new Microsoft.ML.Tokenizers.BpeOptions(symbols.Select((token, id) => new KeyValuePair<string, int>(token, id)))
+            {
+                Merges = merges,
+                PreTokenizer = new Microsoft.ML.Tokenizers.RegexPreTokenizer(BpeTrainer.PreTokenization(), null),
+                ByteLevel = true,
+            });
+        Assert.Equal([257], ours.Encode("aaa").Ids); // rightmost first would leave "a" + "aa", which has no merge
+        foreach (var text in (string[])["aa", "aaa", "aaaa", "aaaaa", "aaaaaa", "aaaaaaa"])
+        {
+            Assert.Equal(library.EncodeToIds(text), ours.Encode(text).Ids);
+        }
+    }
+
     [Fact]
     public void LearnedMergesShortenCommonText()
     {
