@@ -8,8 +8,9 @@ namespace TextGen.Tokenization;
 /// Byte-level BPE: merges learned by <see cref="BpeTrainer"/>, and the ids Microsoft.ML.Tokenizers'
 /// <see cref="BpeTokenizer"/> gives in byte-level mode (it decodes). Every string is encodable (the 256 bytes are in
 /// the vocabulary), so nothing is ever unknown and decoding gives the text back exactly. Encoding reaches the
-/// library's ids by a faster road (docs/benchmarks.md): the text splits into pre-tokens by a scan (<see cref="TextPieces.Bpe"/>), each is looked up
-/// in a cache of ids, as text repeats its words, and a new one is merged by <see cref="BpeMerges"/>.
+/// library's ids by a faster road (docs/benchmarks.md): the text splits into pre-tokens by a scan
+/// (<see cref="TextPieces.Bpe"/>), each is looked up in a cache of ids, as text repeats its words, and a new one is
+/// merged by <see cref="BpeMerges"/>.
 /// </summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
 {

@@ -25,10 +25,11 @@ public sealed record VocabularyOptions
 
 /// <summary>
 /// Word-level tokenizer. Each line splits into words (letters, digits, underscore) and runs of punctuation as
-/// Microsoft.ML.Tokenizers' word-or-non-word pre-tokenizer splits it (<see cref="TextPieces.Words"/>); whitespace is handled deliberately: a token that followed
-/// whitespace carries one leading space (" whale" and "whale" are different tokens), and every line end is a "\n"
-/// token. Decoding is concatenation, so text comes back exactly up to the normalisation that runs of spaces and tabs
-/// become one space and trailing spaces are dropped. Words outside the vocabulary become <see cref="Unknown"/>.
+/// Microsoft.ML.Tokenizers' word-or-non-word pre-tokenizer splits it (<see cref="TextPieces.Words"/>); whitespace is
+/// handled deliberately: a token that followed whitespace carries one leading space (" whale" and "whale" are
+/// different tokens), and every line end is a "\n" token. Decoding is concatenation, so text comes back exactly up to
+/// the normalisation that runs of spaces and tabs become one space and trailing spaces are dropped. Words outside the
+/// vocabulary become <see cref="Unknown"/>.
 /// </summary>
 public sealed class WordTokenizer : ITokenizer
 {
