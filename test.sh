@@ -41,6 +41,9 @@ for instruction_sets in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableH
   echo "== inference tests with $instruction_sets"
   (export "$instruction_sets"; run_tests tests/TextGen.Runtime.Tests --filter "FullyQualifiedName~TextGen.Tests.Inference|FullyQualifiedName~TextGen.Tests.Generation") || status=1
 done
+if ! command -v mpirun >/dev/null; then
+  echo "MPI tests: skipped (no mpirun; install Open MPI, e.g. apt-get install openmpi-bin, to run them)"
+fi
 # One plain closing line that any CI reads: "N passed, N failed", summed over the runs (none when no run reported).
 grep -Eo 'Failed: *[0-9]+, Passed: *[0-9]+, Skipped: *[0-9]+' "$log" \
   | awk -F'[:,] *' '{ failed += $2; passed += $4; skipped += $6; runs++ }

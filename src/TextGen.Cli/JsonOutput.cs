@@ -20,7 +20,13 @@ public static class JsonOutput
 
 public sealed record TrainOutput(string Model, double? ValLoss, double? TrainLoss, long Steps, double Epochs, double TokensPerSecond, long Parameters,
     string Cell, int Layers, int Hidden, double Seconds, double? FirstStepSeconds, bool TokensFromCache, long Seed, string? Precision, bool Interrupted, string Sample,
-    IReadOnlyList<TrainingSample> Samples, IReadOnlyList<string> KeptModels);
+    IReadOnlyList<TrainingSample> Samples, IReadOnlyList<string> KeptModels)
+{
+    /// <summary>Processes that trained together under mpirun (1 alone), and what their gradient all-reduces cost rank 0.</summary>
+    public int Ranks { get; init; } = 1;
+    public long AllreduceBytesPerStep { get; init; }
+    public double AllreduceSeconds { get; init; }
+}
 
 public sealed record SampleOutput(IReadOnlyList<string> Samples);
 

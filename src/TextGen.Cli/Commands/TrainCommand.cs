@@ -1,4 +1,5 @@
 using System.CommandLine;
+using TextGen.Distributed;
 using TextGen.Generation;
 using TextGen.Modeling;
 using TextGen.Tokenization;
@@ -73,6 +74,34 @@ public static class TrainCommand
     private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error)
     {
         using var interrupt = new ConsoleInterrupt(); // from the start: Ctrl-C while tokenizing leaves no temp file behind
+        // Under mpirun: MPI starts here, and ends after a run every rank finished. A rank that fails exits without
+        // ending it, and mpirun then stops the others at once rather than leaving them waiting for it.
+        var ranks = TrainingRanks.Join();
+        var exitCode = ranks.IsLeader
+            ? Run(request with { Ranks = ranks }, plot, json, output, error, interrupt)
+            : RunQuietly(request with { Ranks = ranks }, interrupt);
+        ranks.Finish();
+        return exitCode;
+    }
+
+    /// <summary>A rank other than 0 trains in silence: rank 0 speaks for the run, the others for their own errors only.</summary>
+    private static int RunQuietly(TrainRequest request, ConsoleInterrupt interrupt)
+    {
+        var ranks = request.Ranks!;
+        try
+        {
+            using var session = TrainingSession.Prepare(request, null, interrupt.Token);
+            return ExitCode(session.Run(null, interrupt.Token), interrupt);
+        }
+        catch (TextGenException e)
+        {
+            var problem = e is SettingException setting ? $"{SharedOptions.Flag(setting.Setting)} {setting.Problem}" : e.Message;
+            throw new TextGenException($"rank {ranks.Rank} of {ranks.Size}: {problem}", e);
+        }
+    }
+
+    private static int Run(TrainRequest request, string? plot, bool json, TextWriter output, TextWriter error, ConsoleInterrupt interrupt)
+    {
         using var session = ByteProgressDisplay.Run(error, progress => TrainingSession.Prepare(request, progress, interrupt.Token));
         CommandLineApp.SayWhereLibtorchCameFrom(error);
         foreach (var warning in session.Warnings)
@@ -89,7 +118,7 @@ public static class TrainCommand
             error.WriteLine($"Training {network.Layers}x{network.Hidden} {network.Cell.ToString().ToLowerInvariant()}{fittedWidth} " +
                             $"({session.Parameters:N0} parameters, vocabulary {network.VocabularySize}) " +
                             $"on {session.TrainTokens:N0} tokens, validating on {session.Data.ValidationTokens:N0}{heldOutSample}; " +
-                            $"batch {options.BatchSize}x{options.SequenceLength}, {options.Precision?.Name()} products, budget {Budget(options)}, seed {options.Seed}. " +
+                            $"batch {options.BatchSize}x{options.SequenceLength}{Ranks(request.Ranks)}, {options.Precision?.Name()} products, budget {Budget(options)}, seed {options.Seed}. " +
                             "Ctrl-C stops and keeps the best model.");
         }
 
@@ -107,7 +136,12 @@ public static class TrainCommand
             JsonOutput.Write(output, new TrainOutput(Path.GetFullPath(result.ModelPath), JsonOutput.Finite(run.ValLoss), JsonOutput.Finite(run.TrainLoss),
                 run.Steps, run.Epochs, run.TokensPerSecond, result.Parameters, network.Cell.ToString().ToLowerInvariant(), network.Layers, network.Hidden,
                 run.Seconds, result.FirstStepSeconds, session.TokensFromCache, options.Seed, options.Precision?.Name(), result.Cancelled, sample,
-                result.Samples, options.Keep > 0 ? [.. TextGen.Persistence.KeptModels.Of(result.ModelPath)] : []), CliJson.Default.TrainOutput);
+                result.Samples, options.Keep > 0 ? [.. TextGen.Persistence.KeptModels.Of(result.ModelPath)] : [])
+            {
+                Ranks = result.Ranks,
+                AllreduceBytesPerStep = result.AllreduceBytesPerStep,
+                AllreduceSeconds = result.AllreduceSeconds,
+            }, CliJson.Default.TrainOutput);
         }
         else
         {
@@ -122,8 +156,17 @@ public static class TrainCommand
             TrainingPlot.Write(plot, run);
             if (!json) error.WriteLine($"Wrote the training curve to {plot}.");
         }
-        return result.Cancelled ? interrupt.ExitCode : 0;
+        return ExitCode(result, interrupt);
     }
+
+    /// <summary>
+    /// A signal's code from the process it reached; the other ranks of an mpirun, stopped by it, finish as usual, so that
+    /// mpirun passes on that signal's code whichever rank ends first.
+    /// </summary>
+    private static int ExitCode(TrainingResult result, ConsoleInterrupt interrupt) =>
+        result.Cancelled && interrupt.Token.IsCancellationRequested ? interrupt.ExitCode : 0;
+
+    private static string Ranks(TrainingRanks? ranks) => ranks is { Size: > 1 } r ? $" on each of {r.Size} ranks" : "";
 
     private static string Budget(TrainingOptions options) => (options.MaxTime, options.Epochs) switch
     {

@@ -31,8 +31,11 @@ public sealed record TrainingSummary
     public double ValLoss { get; init; }
     public double TokensPerSecond { get; init; }
     public double Seconds { get; init; }
+    /// <summary>Rows of each step, per rank when several processes trained together (<see cref="Ranks"/>).</summary>
     public int BatchSize { get; init; }
     public int SequenceLength { get; init; }
+    /// <summary>Processes that trained the model together under mpirun, each on its rows of every step; 1 in older models.</summary>
+    public int Ranks { get; init; } = 1;
     public double LearningRate { get; init; }
     public long Seed { get; init; }
     /// <summary>The saved weights' loss through the int8 engine against fp32, measured when training ended; null in older models.</summary>

@@ -4,7 +4,7 @@ namespace TextGen.Data;
 /// Batches for line-delimited documents. Every row of a batch holds a piece of exactly one document and starts from
 /// a zero state, so nothing (tokens or recurrent state) crosses from one document to another. A document longer than
 /// a row is cut into consecutive pieces; short rows are padded, and padded targets are ignored by the loss.
-/// Rows are shuffled every epoch (seeded).
+/// Rows are shuffled every epoch (seeded). With a <see cref="RowShare"/>, this process fills only its rows of each batch.
 /// </summary>
 public sealed class DocumentBatcher : ITrainingBatches
 {
@@ -16,9 +16,13 @@ public sealed class DocumentBatcher : ITrainingBatches
     private readonly long _seed;
     private readonly int _padding;
     private readonly int[] _row;
+    private readonly int _allRows;
+    private readonly int _firstRow;
 
-    public DocumentBatcher(LineDocuments documents, int batchSize, int sequenceLength, long seed)
+    /// <param name="batchSize">Rows of the whole batch, every rank's (<paramref name="share"/>) together; fewer when there are fewer rows.</param>
+    public DocumentBatcher(LineDocuments documents, int batchSize, int sequenceLength, long seed, RowShare? share = null)
     {
+        share ??= RowShare.All;
         if (documents.Count == 0 || documents.Lengths.All(length => length < 2))
         {
             throw new TextGenException("there are no documents with text to train on; use a file with non-empty lines.");
@@ -32,8 +36,10 @@ public sealed class DocumentBatcher : ITrainingBatches
                 _rows.Add((documents.Starts[d] + start, Math.Min(SequenceLength, length - 1 - start)));
             }
         }
-        BatchSize = Math.Min(batchSize, _rows.Count);
-        StepsPerEpoch = (_rows.Count + BatchSize - 1) / BatchSize;
+        _allRows = share.Fit(Math.Min(batchSize, _rows.Count), "the documents");
+        _firstRow = share.First(_allRows);
+        BatchSize = share.Rows(_allRows);
+        StepsPerEpoch = (_rows.Count + _allRows - 1) / _allRows;
         _ids = documents.Ids;
         _seed = seed;
         _padding = documents.Ids[documents.Starts[0] + documents.Lengths[0] - 1]; // the end marker
@@ -52,7 +58,7 @@ public sealed class DocumentBatcher : ITrainingBatches
         var order = Order(epoch);
         for (var b = 0; b < BatchSize; b++)
         {
-            var index = step * BatchSize + b;
+            var index = step * _allRows + _firstRow + b;
             var (start, length) = index < order.Length ? _rows[order[index]] : (0, 0);
             if (length > 0) _ids.Read(start, _row.AsSpan(0, length + 1));
             for (var t = 0; t < SequenceLength; t++)

@@ -8,7 +8,7 @@ namespace TextGen.Data;
 /// carries from one window to the next of the same text; a row whose window starts a text starts from a zero state
 /// (<see cref="FreshRows"/>). Each epoch after the first starts the runs at a seeded offset in the list (wrapping), so
 /// the rows' runs change from epoch to epoch. A text's last window wastes half a window on average: many texts much
-/// shorter than a window train better as line documents.
+/// shorter than a window train better as line documents. With a <see cref="RowShare"/>, this process fills only its rows.
 /// </summary>
 public sealed class SegmentBatcher : ITrainingBatches
 {
@@ -19,10 +19,14 @@ public sealed class SegmentBatcher : ITrainingBatches
     private readonly long _run; // windows per row and epoch
     private readonly int[] _read;
     private readonly bool[] _fresh;
+    private readonly int _allRows;
+    private readonly int _firstRow;
 
+    /// <param name="batchSize">Rows of the whole batch, every rank's (<paramref name="share"/>) together; fewer when there are fewer windows.</param>
     /// <param name="everyWindow">Evaluation: one pass over every window, from the first, rows past the last window padded.</param>
-    public SegmentBatcher(IReadOnlyList<TokenIds> texts, int batchSize, int sequenceLength, long seed, bool everyWindow = false)
+    public SegmentBatcher(IReadOnlyList<TokenIds> texts, int batchSize, int sequenceLength, long seed, bool everyWindow = false, RowShare? share = null)
     {
+        share ??= RowShare.All;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(sequenceLength, 1);
         _texts = [.. texts.Where(t => t.Length >= 2)];
@@ -33,8 +37,10 @@ public sealed class SegmentBatcher : ITrainingBatches
         {
             _windowsBefore[i + 1] = _windowsBefore[i] + (_texts[i].Length - 1 + SequenceLength - 1) / SequenceLength;
         }
-        BatchSize = (int)Math.Min(batchSize, Windows);
-        _run = everyWindow ? (Windows + BatchSize - 1) / BatchSize : Windows / BatchSize;
+        _allRows = share.Fit((int)Math.Min(batchSize, Windows), "the files' windows");
+        _firstRow = share.First(_allRows);
+        BatchSize = share.Rows(_allRows);
+        _run = everyWindow ? (Windows + _allRows - 1) / _allRows : Windows / _allRows;
         StepsPerEpoch = checked((int)_run);
         _seed = seed;
         _everyWindow = everyWindow;
@@ -57,7 +63,7 @@ public sealed class SegmentBatcher : ITrainingBatches
         var offset = epoch == 0 || _everyWindow ? 0 : new Random(unchecked((int)(_seed * 1_000_003 + epoch))).NextInt64(Windows);
         for (var b = 0; b < BatchSize; b++)
         {
-            var index = b * _run + step;
+            var index = (_firstRow + b) * _run + step;
             var real = index < Windows;
             var (text, start, length) = real ? Window((offset + index) % Windows) : (0, 0, 0);
             _fresh[b] = step == 0 || !real || start == 0;

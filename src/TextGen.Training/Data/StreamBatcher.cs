@@ -14,15 +14,21 @@ public sealed class StreamBatcher : ITrainingBatches
     private readonly int[] _window;
 
     private readonly long _seed;
+    private readonly int _allRows;
+    private readonly int _firstRow;
 
-    public StreamBatcher(TokenIds tokens, int batchSize, int sequenceLength, long seed = 1)
+    /// <param name="batchSize">Streams of the whole batch, every rank's (<paramref name="share"/>) together.</param>
+    public StreamBatcher(TokenIds tokens, int batchSize, int sequenceLength, long seed = 1, RowShare? share = null)
     {
         _seed = seed;
         if (batchSize < 1 || sequenceLength < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size and sequence length must be positive");
         }
-        BatchSize = batchSize;
+        share ??= RowShare.All;
+        _allRows = batchSize;
+        _firstRow = share.First(batchSize);
+        BatchSize = share.Rows(batchSize);
         SequenceLength = sequenceLength;
         StepsPerEpoch = checked((int)((tokens.Length - 1) / ((long)batchSize * sequenceLength)));
         if (StepsPerEpoch < 1)
@@ -45,7 +51,7 @@ public sealed class StreamBatcher : ITrainingBatches
         Fill(step, inputs, targets, epoch == 0 ? 0 : new Random(unchecked((int)(_seed * 1_000_003 + epoch))).Next(MaxOffset + 1));
 
     /// <summary>The largest epoch offset: the targets that whole batches leave over.</summary>
-    public int MaxOffset => (int)(_tokens.Length - 1 - (long)StepsPerEpoch * TokensPerStep);
+    public int MaxOffset => (int)(_tokens.Length - 1 - (long)StepsPerEpoch * _allRows * SequenceLength);
 
     /// <summary>
     /// Fills row-major (batch, sequence) inputs and targets for step <paramref name="step"/> of an epoch whose streams
@@ -56,7 +62,7 @@ public sealed class StreamBatcher : ITrainingBatches
         ArgumentOutOfRangeException.ThrowIfGreaterThan(epochOffset, MaxOffset);
         for (var b = 0; b < BatchSize; b++)
         {
-            _tokens.Read(epochOffset + b * _streamLength + (long)step * SequenceLength, _window);
+            _tokens.Read(epochOffset + (_firstRow + b) * _streamLength + (long)step * SequenceLength, _window);
             var row = b * SequenceLength;
             for (var t = 0; t < SequenceLength; t++)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TextGen.Data;
+using TextGen.Distributed;
 using TextGen.Generation;
 using TextGen.Inference;
 using TextGen.Modeling;
@@ -38,7 +39,9 @@ public sealed record TrainingData(ITrainingBatches Batches, long ValidationToken
 /// The training loop: next-token cross-entropy with truncated back-propagation through time, Adam, gradient-norm
 /// clipping and a warm-up + cosine schedule. Evaluates the weights' moving average (<see cref="WeightAverage"/>) on
 /// the validation part (a fixed sample of a large one: TokenSplit.ValidationSample) at regular steps, saves the best such model, and checkpoints for <c>--resume</c>.
-/// Stops at the budget or on cancellation, keeping the best model.
+/// Stops at the budget or on cancellation, keeping the best model. Under mpirun every rank runs this loop on its rows of
+/// each batch, their gradients summed after each step (<see cref="GradientExchange"/>, <see cref="StepAgreement"/>);
+/// rank 0 alone evaluates and saves.
 /// </summary>
 public sealed class Trainer
 {
@@ -51,11 +54,14 @@ public sealed class Trainer
     private readonly SavedTraining? _resume;
     private readonly Stopwatch _commandClock;
     private readonly double _preparationSeconds;
+    private readonly TrainingRanks _ranks;
 
+    /// <param name="ranks">The processes training this model together; null: this one alone.</param>
     /// <param name="commandClock">Started when the command began (reading and tokenizing included): --max-time is its wall clock.</param>
     public Trainer(TrainableModel model, TrainingData data, TrainingOptions options, string corpusName, string outputPath,
-        SavedTraining? resume = null, Stopwatch? commandClock = null)
+        SavedTraining? resume = null, Stopwatch? commandClock = null, TrainingRanks? ranks = null)
     {
+        _ranks = ranks ?? TrainingRanks.Single;
         _commandClock = commandClock ?? Stopwatch.StartNew();
         _preparationSeconds = _commandClock.Elapsed.TotalSeconds;
         _model = model;
@@ -72,8 +78,9 @@ public sealed class Trainer
     /// what scoring costs against training) that evaluating and the saves after it take a small share of the time; at
     /// least once an epoch.
     /// </summary>
-    public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens) =>
-        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
+    /// <param name="ranks">Processes that each train on <paramref name="batcher"/>'s rows of every batch.</param>
+    public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens, int ranks = 1) =>
+        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / ((long)batcher.TokensPerStep * ranks)), 1, batcher.StepsPerEpoch);
 
     /// <summary>Training on a token takes about three times as long as scoring one (measured).</summary>
     private const double TrainingCostOfScoring = 3;
@@ -81,9 +88,9 @@ public sealed class Trainer
     /// <summary>Trains until the budget is used or <paramref name="cancel"/> fires; the best model is saved on the way.</summary>
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
     {
-        using var run = new RunState(this);
+        using var run = new RunState(this, cancel);
         double? firstStep = null;
-        while (!cancel.IsCancellationRequested && run.Fraction < 1)
+        while (!run.Stopping && run.Fraction < 1)
         {
             run.TrainOneStep();
             firstStep ??= _commandClock.Elapsed.TotalSeconds;
@@ -91,10 +98,12 @@ public sealed class Trainer
             var report = run.EvaluationDue ? run.EvaluateSaveAndCheckpoint() : run.Progress();
             progress?.Report(report);
         }
+        var stopped = cancel.IsCancellationRequested || run.Stopping; // a signal here, or on another rank
+        if (!_ranks.IsLeader) return run.Result(stopped);
         if (!run.EvaluatedThisStep || !File.Exists(_outputPath))
         {
             // Stopped by a signal: the checkpoint first, in case the final evaluation outlasts the grace period.
-            if (cancel.IsCancellationRequested) run.SaveCheckpoint();
+            if (stopped) run.SaveCheckpoint();
             progress?.Report(run.EvaluateSaveAndCheckpoint());
         }
         var summary = run.Summary();
@@ -108,7 +117,7 @@ public sealed class Trainer
             try
             {
                 // The best weights again, now with the whole run's curve and their int8 check: the final save, from memory.
-                var int8 = cancel.IsCancellationRequested ? null : Int8Check(best.Weights);
+                var int8 = stopped ? null : Int8Check(best.Weights);
                 _model.Save(_outputPath, (best.Summary ?? summary) with { History = summary.History, Int8 = int8 }, best.Weights);
             }
             catch (TextGenException e)
@@ -116,7 +125,7 @@ public sealed class Trainer
                 warning = $"the model is saved, but its training curve stops at its best evaluation ({e.Message})";
             }
         }
-        return new TrainingResult(_outputPath, summary, _model.Network.ParameterCount, cancel.IsCancellationRequested)
+        return run.Result(stopped) with
         {
             Warning = warning,
             FirstStepSeconds = firstStep,
@@ -167,6 +176,9 @@ public sealed class Trainer
         private readonly Parameter[] _parameters;
         private readonly Adam _optimizer;
         private readonly WeightAverage _average;
+        private readonly GradientExchange _exchange;
+        private readonly StepAgreement _agreement;
+        private readonly TrainingRanks _ranks;
         private readonly int _evaluateEvery;
         private readonly long? _totalSteps;
         private readonly long[] _inputs;
@@ -187,9 +199,10 @@ public sealed class Trainer
         private IReadOnlyList<TrainingPoint> _history = [];
         private double? _evaluationSeconds; // what the last evaluation, save and checkpoint took, once measured
 
-        public RunState(Trainer trainer)
+        public RunState(Trainer trainer, CancellationToken cancel)
         {
             _trainer = trainer;
+            _ranks = trainer._ranks;
             _network = trainer._model.Network;
             _batches = trainer._data.Batches;
             _options = trainer._options;
@@ -214,6 +227,7 @@ public sealed class Trainer
                 {
                     _average.Load(_network, averaged, trainer._checkpointPath);
                 }
+                ShareLeadersWeights();
             }
             catch
             {
@@ -222,7 +236,9 @@ public sealed class Trainer
                 _optimizer.Dispose();
                 throw;
             }
-            _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens);
+            _exchange = new GradientExchange(_ranks, _parameters, _options.Allreduce);
+            _agreement = new StepAgreement(_ranks, cancel, () => TimeUsed);
+            _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens, _ranks.Size);
             _totalSteps = _options.Epochs is { } epochs ? (long)epochs * _batches.StepsPerEpoch : null;
             _inputs = new long[_batches.TokensPerStep];
             _targets = new long[_batches.TokensPerStep];
@@ -239,10 +255,24 @@ public sealed class Trainer
         private double EvaluationReserve => _evaluationSeconds
             ?? (_stepsThisRun > 0 && TokensPerSecond > 0 ? _trainer._data.ValidationTokens / (TrainingCostOfScoring * TokensPerSecond) : 0);
 
-        /// <summary>Fraction of the budget (epochs or time, whichever ends first) used.</summary>
-        public double Fraction => Math.Max(
-            _totalSteps is { } total ? _step / (double)total : 0,
-            _options.MaxTime is { } max ? (Seconds + EvaluationReserve) / max.TotalSeconds : 0);
+        /// <summary>Fraction of the budget (epochs or time, whichever ends first) used; the time by rank 0's clock.</summary>
+        public double Fraction => Math.Max(_totalSteps is { } total ? _step / (double)total : 0, _agreement.TimeUsed);
+
+        private double TimeUsed => _options.MaxTime is { } max ? (Seconds + EvaluationReserve) / max.TotalSeconds : 0;
+
+        /// <summary>Whether a stop signal reached this rank, or with several ranks, any rank by the last step.</summary>
+        public bool Stopping => _agreement.Stop;
+
+        /// <summary>
+        /// Every rank starts from rank 0's weights (its seed, its checkpoint or model): then the same summed gradients keep
+        /// them the same. Dropout then draws different masks on each rank, as for different rows of one batch.
+        /// </summary>
+        private void ShareLeadersWeights()
+        {
+            if (_ranks.Size == 1) return;
+            ModuleWeights.Load(_network, _ranks.Broadcast(_ranks.IsLeader ? ModuleWeights.ToBytes(_network) : []), "rank 0's weights");
+            if (!_ranks.IsLeader) manual_seed(_options.Seed + 1_000_003L * _ranks.Rank);
+        }
 
         public bool EvaluationDue => _step % _evaluateEvery == 0;
 
@@ -270,7 +300,10 @@ public sealed class Trainer
         }
 
         /// <summary>Training tokens/s of this run: everything but evaluation counts (batching, steps, saving).</summary>
-        private double TokensPerSecond => _stepsThisRun == 0 ? 0 : _stepsThisRun * _batches.TokensPerStep / (_wall.Elapsed - _evaluating.Elapsed).TotalSeconds;
+        private double TokensPerSecond => _stepsThisRun == 0 ? 0 : _stepsThisRun * TokensPerStep / (_wall.Elapsed - _evaluating.Elapsed).TotalSeconds;
+
+        /// <summary>Training tokens of one step, all ranks' rows.</summary>
+        private long TokensPerStep => (long)_batches.TokensPerStep * _ranks.Size;
 
         /// <summary>One step of truncated back-propagation through time on the next batch.</summary>
         public void TrainOneStep()
@@ -294,23 +327,26 @@ public sealed class Trainer
                 group.LearningRate = _learningRate;
             }
 
-            float loss;
+            double loss;
             using (NewDisposeScope())
             {
                 var (logits, next) = _network.call(tensor(_inputs, _shape), _state);
-                var crossEntropy = nn.functional.cross_entropy(logits.reshape(-1, _network.Config.VocabularySize), tensor(_targets));
+                var lossSum = nn.functional.cross_entropy(logits.reshape(-1, _network.Config.VocabularySize), tensor(_targets), reduction: nn.Reduction.Sum);
+                // The mean over every rank's scored targets, as one process would take it over the whole batch.
+                var (targets, allLosses) = _agreement.Settle(ScoredTargets(), lossSum.item<float>());
+                loss = allLosses / Math.Max(1, targets);
                 _optimizer.zero_grad();
-                crossEntropy.backward();
+                (lossSum / Math.Max(1, targets)).backward();
+                _exchange.SumGradients();
                 nn.utils.clip_grad_norm_(_parameters, _options.GradientClip);
                 _optimizer.step();
                 _average.Update();
-                loss = crossEntropy.item<float>();
                 _state?.Dispose();
                 _state = _batches.CarriesState ? next.Detach().MoveToOuterDisposeScope() : null;
             }
             _step++;
             _stepsThisRun++;
-            if (!float.IsFinite(loss))
+            if (!double.IsFinite(loss))
             {
                 throw Diverged($"loss is {loss}");
             }
@@ -318,12 +354,22 @@ public sealed class Trainer
             _lossCount++;
         }
 
+        /// <summary>Targets of this rank's rows the loss scores (padding is not scored).</summary>
+        private long ScoredTargets()
+        {
+            long scored = 0;
+            foreach (var target in _targets) scored += target == DocumentBatcher.Ignore ? 0 : 1;
+            return scored;
+        }
+
         /// <summary>
         /// Scores the averaged weights on the validation part, saves them as the model when they are the best so far,
-        /// and writes the checkpoint that <c>--resume</c> continues from.
+        /// and writes the checkpoint that <c>--resume</c> continues from. Rank 0's work: the other ranks go on to the
+        /// next step, where they wait for it.
         /// </summary>
         public TrainingProgress EvaluateSaveAndCheckpoint()
         {
+            if (!_ranks.IsLeader) return Progress();
             if (_lossCount > 0)
             {
                 _trainLoss = _lossSum / _lossCount;
@@ -371,6 +417,7 @@ public sealed class Trainer
 
         public void SaveCheckpoint()
         {
+            if (!_ranks.IsLeader) return;
             RequireFiniteWeights();
             new Checkpoint
             {
@@ -425,7 +472,15 @@ public sealed class Trainer
             SequenceLength = _batches.SequenceLength,
             LearningRate = _options.LearningRate,
             Seed = _options.Seed,
+            Ranks = _ranks.Size,
             History = _history,
+        };
+
+        public TrainingResult Result(bool stopped) => new(_trainer._outputPath, Summary(), _network.ParameterCount, stopped)
+        {
+            Ranks = _ranks.Size,
+            AllreduceBytesPerStep = _exchange.BytesPerStep,
+            AllreduceSeconds = _exchange.Reducing.TotalSeconds,
         };
 
         public void Dispose()

@@ -45,6 +45,10 @@ public sealed record TrainingOptions
         "or auto: bf16 where it runs, else fp32. Models are saved in fp32 either way.", Chosen = "auto")]
     public TrainingPrecision? Precision { get; init; }
 
+    /// <summary>How gradients travel between the ranks of an mpirun (<see cref="Distributed.GradientExchange"/>).</summary>
+    [Option("allreduce", "Gradients between the processes of an mpirun: fp32, or bf16 for half the bytes (each partial sum rounded to bfloat16).")]
+    public TrainingPrecision Allreduce { get; init; }
+
     /// <summary>Tokens of the sample generated at each evaluation from the weights just scored (shown while training, kept in the result); 0 for none.</summary>
     [Option("sample-length", "Tokens of the sample shown at each evaluation; 0 turns the samples off.", Min = 0, Max = 10_000)]
     public int SampleLength { get; init; } = 100;

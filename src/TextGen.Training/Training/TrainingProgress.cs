@@ -40,4 +40,13 @@ public sealed record TrainingResult(string ModelPath, TrainingSummary Summary, l
 
     /// <summary>The samples generated at this run's evaluations, in order (none when <see cref="TrainingOptions.SampleLength"/> is 0).</summary>
     public IReadOnlyList<TrainingSample> Samples { get; init; } = [];
+
+    /// <summary>Processes that trained together (mpirun); 1 alone.</summary>
+    public int Ranks { get; init; } = 1;
+
+    /// <summary>Gradient bytes each rank sent into every step's all-reduce; 0 alone.</summary>
+    public long AllreduceBytesPerStep { get; init; }
+
+    /// <summary>This rank's seconds in the gradient all-reduces, waiting for the slowest rank included.</summary>
+    public double AllreduceSeconds { get; init; }
 }

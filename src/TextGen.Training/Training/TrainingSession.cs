@@ -1,4 +1,5 @@
 using TextGen.Data;
+using TextGen.Distributed;
 using TextGen.Modeling;
 using TextGen.Native;
 using TextGen.Persistence;
@@ -44,6 +45,12 @@ public sealed record TrainRequest
     /// not chosen take fine-tuning's defaults. The CLI lists the flags given.
     /// </summary>
     public IReadOnlySet<string> Given { get; init; } = new HashSet<string>();
+
+    /// <summary>
+    /// The processes that train this model together (<c>mpirun -n N</c>: <see cref="TrainingRanks.Join"/>), each on its
+    /// rows of every batch of <see cref="TrainingOptions.BatchSize"/> rows; null: this process alone.
+    /// </summary>
+    public TrainingRanks? Ranks { get; init; }
 
     /// <summary>Where tokenized corpora are kept; null: <see cref="TokenCache.DefaultDirectory"/>.</summary>
     public TokenCache? Cache { get; init; }
@@ -112,6 +119,7 @@ public sealed class TrainingSession : IDisposable
     public static TrainingSession Prepare(TrainRequest request, IProgress<ByteProgress>? progress = null, CancellationToken cancel = default)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew(); // --max-time counts reading and tokenizing too
+        var ranks = request.Ranks ?? TrainingRanks.Single;
         request.Training.Validate();
         var files = CorpusFiles.Expand(request.Corpora);
         Declared<TrainRequest>.Validate(request);
@@ -133,8 +141,9 @@ public sealed class TrainingSession : IDisposable
         }
         var source = request.From is { } from ? LoadSource(from) : null;
         if (source is not null) request = FineTuning.Resolve(request, source, request.From!);
-        AtomicFile.EnsureWritable(outputPath);
-        TorchRuntime.EnsureLoaded(progress, cancel);
+        if (ranks.IsLeader) AtomicFile.EnsureWritable(outputPath); // the only rank that writes
+        // One fetch of libtorch and one pass over the corpus per machine: the other ranks there then find them cached.
+        ranks.FirstOnEachMachine(() => TorchRuntime.EnsureLoaded(progress, cancel));
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;
@@ -161,7 +170,7 @@ public sealed class TrainingSession : IDisposable
             Given = given ?? (modelCharacters is null ? source?.Tokenizer : null),
             Extends = given is null ? modelCharacters : null,
         };
-        var corpus = TokenizedCorpora.Encode(files, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel);
+        var corpus = ranks.FirstOnEachMachine(() => TokenizedCorpora.Encode(files, choice, request.Cache ?? new TokenCache(TokenCache.DefaultDirectory), progress, cancel));
         warnings.AddRange(corpus.CacheWarnings);
         try
         {
@@ -193,7 +202,10 @@ public sealed class TrainingSession : IDisposable
     {
         var tokenizer = corpus.Tokenizer;
         var counts = corpus.Counts;
-        var (data, trainTokens, options) = TrainingSplits.Build(corpus, request.Training, warnings);
+        var ranks = request.Ranks ?? TrainingRanks.Single;
+        RequireSameCorpus(ranks, corpus.Counts, request.Corpora);
+        var (data, trainTokens, options) = TrainingSplits.Build(corpus, request.Training with { Seed = ranks.LeadersValue(request.Training.Seed) },
+            warnings, new RowShare(ranks.Rank, ranks.Size));
         if (corpus.Unknown > 0)
         {
             warnings.Add(UnknownText.Warning(tokenizer, corpus.Unknown, corpus.FirstUnknown, "the corpus"));
@@ -216,8 +228,8 @@ public sealed class TrainingSession : IDisposable
         if (widthChosen)
         {
             // A time budget is turned into tokens at this machine's speed, where the corpus is large enough to widen.
-            measured = ModelSizing.NeedsThroughput(network, options, trainTokens) ? ModelSizing.MeasureBaseThroughput(network, options) : null;
-            network = network with { Hidden = ModelSizing.ChooseWidth(network, options, trainTokens, measured) };
+            measured = ModelSizing.NeedsThroughput(network, options, trainTokens) ? ModelSizing.MeasureBaseThroughput(network, options) * ranks.Size : null;
+            network = network with { Hidden = (int)ranks.LeadersValue((long)ModelSizing.ChooseWidth(network, options, trainTokens, measured)) };
         }
         manual_seed(options.Seed);
         var frozen = request.FreezeEmbeddings && !network.OneHot;
@@ -246,7 +258,7 @@ public sealed class TrainingSession : IDisposable
             warnings.Add($"embeddings: {found} tokens initialised from {Path.GetFileName(embeddings)}, {missing} not in it (initialised randomly)" +
                          $"{(request.FreezeEmbeddings ? "; the embedding is frozen" : "")}.");
         }
-        var trainer = new Trainer(model, data, options, CorpusFiles.Describe(request.Corpora), outputPath, resume, clock);
+        var trainer = new Trainer(model, data, options, CorpusFiles.Describe(request.Corpora), outputPath, resume, clock, ranks);
         return new TrainingSession(model, trainer, corpus, outputPath, warnings, data, trainTokens, options) { WidthChosen = widthChosen, MeasuredBaseThroughput = measured };
     }
 
@@ -279,6 +291,17 @@ public sealed class TrainingSession : IDisposable
         if (saved.TokenCounts is { } trainedOn && !trainedOn.SequenceEqual(counts))
         {
             throw new SettingException("resume", "needs the corpus the checkpoint was trained on, and this one differs; pass that corpus, or train anew without resuming.");
+        }
+    }
+
+    /// <summary>Every rank must train on the same tokens: a machine with other files (or another version of one) is named.</summary>
+    private static void RequireSameCorpus(TrainingRanks ranks, long[] counts, IReadOnlyList<string> corpora)
+    {
+        if (ranks.Size == 1) return;
+        var fingerprint = (long)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(counts.AsSpan()));
+        if (ranks.LeadersValue(fingerprint) != fingerprint)
+        {
+            throw new TextGenException($"rank {ranks.Rank} read other tokens from {CorpusFiles.Describe(corpora)} than rank 0 did; give every machine the same files at the same paths.");
         }
     }
 

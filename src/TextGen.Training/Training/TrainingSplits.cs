@@ -6,22 +6,24 @@ namespace TextGen.Training;
 /// <summary>
 /// A run's files cut into what it trains on and what it holds out, batched. The rule for many files is the rule for
 /// one, file by file: the last <c>--val-fraction</c> of each file's tokens (or of its line documents) is held out, so
-/// every file is scored. A file too short to spare two tokens (or one document) is trained on whole.
+/// every file is scored. A file too short to spare two tokens (or one document) is trained on whole. With several ranks
+/// the batch size is each rank's: the batchers lay out the batch of all ranks' rows and fill this rank's share.
 /// </summary>
 internal static class TrainingSplits
 {
-    public static (TrainingData Data, long TrainTokens, TrainingOptions Options) Build(TokenizedCorpora corpora, TrainingOptions requested, List<string> warnings)
+    public static (TrainingData Data, long TrainTokens, TrainingOptions Options) Build(TokenizedCorpora corpora, TrainingOptions requested, List<string> warnings,
+        RowShare share)
     {
         var files = corpora.Files;
-        if (files.All(f => f.DocumentStarts is not null)) return DocumentData(files, requested, warnings);
-        return files.Count == 1 ? StreamData(files[0].Ids, requested, warnings) : TextsData(files, requested, warnings);
+        if (files.All(f => f.DocumentStarts is not null)) return DocumentData(files, requested, warnings, share);
+        return files.Count == 1 ? StreamData(files[0].Ids, requested, warnings, share) : TextsData(files, requested, warnings, share);
     }
 
-    private static (TrainingData, long, TrainingOptions) StreamData(TokenIds ids, TrainingOptions requested, List<string> warnings)
+    private static (TrainingData, long, TrainingOptions) StreamData(TokenIds ids, TrainingOptions requested, List<string> warnings, RowShare share)
     {
         var split = TokenSplit.LastFraction(ids, requested.ValidationFraction);
-        var options = FitBatchShape(requested, split.Train.Length, warnings);
-        var batches = new StreamBatcher(split.Train, options.BatchSize, options.SequenceLength, options.Seed);
+        var options = FitBatchShape(requested, split.Train.Length, warnings, share);
+        var batches = new StreamBatcher(split.Train, options.BatchSize * share.Ranks, options.SequenceLength, options.Seed, share);
         var validation = split.ValidationSample();
         var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize, options.SequenceLength))
         {
@@ -32,7 +34,7 @@ internal static class TrainingSplits
     }
 
     /// <summary>Many files as separate texts: windows and state never cross from one file to the next (<see cref="SegmentBatcher"/>).</summary>
-    private static (TrainingData, long, TrainingOptions) TextsData(IReadOnlyList<CorpusPart> files, TrainingOptions requested, List<string> warnings)
+    private static (TrainingData, long, TrainingOptions) TextsData(IReadOnlyList<CorpusPart> files, TrainingOptions requested, List<string> warnings, RowShare share)
     {
         Settings.Declared<TrainingOptions>.Named("val-fraction").Check(requested.ValidationFraction);
         var train = new List<TokenIds>();
@@ -50,7 +52,7 @@ internal static class TrainingSplits
             throw new TextGenException($"the files are too short: none leaves {TokenSplit.MinimumValidationTokens} tokens for validation ({requested.ValidationFraction:P0}); " +
                                        "use longer files or a larger validation fraction.");
         }
-        var batches = new SegmentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
+        var batches = new SegmentBatcher(train, requested.BatchSize * share.Ranks, requested.SequenceLength, requested.Seed, share: share);
         var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
         if (options.BatchSize != requested.BatchSize || options.SequenceLength != requested.SequenceLength)
         {
@@ -75,7 +77,7 @@ internal static class TrainingSplits
     }
 
     /// <summary>Line documents: the last fraction of each file's documents is held out (at least one overall); the rest are training rows.</summary>
-    private static (TrainingData, long, TrainingOptions) DocumentData(IReadOnlyList<CorpusPart> files, TrainingOptions requested, List<string> warnings)
+    private static (TrainingData, long, TrainingOptions) DocumentData(IReadOnlyList<CorpusPart> files, TrainingOptions requested, List<string> warnings, RowShare share)
     {
         var ids = files.Count == 1 ? files[0].Ids : new ConcatenatedTokenIds([.. files.Select(f => f.Ids)]);
         long before = 0;
@@ -98,7 +100,7 @@ internal static class TrainingSplits
         var train = documents.Where(heldOut, false);
         var held = documents.Where(heldOut, true);
         var validation = DocumentSample(held);
-        var batches = new DocumentBatcher(train, requested.BatchSize, requested.SequenceLength, requested.Seed);
+        var batches = new DocumentBatcher(train, requested.BatchSize * share.Ranks, requested.SequenceLength, requested.Seed, share);
         var options = requested with { BatchSize = batches.BatchSize, SequenceLength = batches.SequenceLength };
         if (options.SequenceLength < requested.SequenceLength)
         {
@@ -120,19 +122,21 @@ internal static class TrainingSplits
         return heldOut.EveryNth((int)Math.Ceiling(tokens / (double)TokenSplit.MaxValidationTokens));
     }
 
-    private static TrainingOptions FitBatchShape(TrainingOptions options, long trainTokens, List<string> warnings)
+    /// <summary>The requested shape, or a smaller one that fits the corpus; the batch size is each rank's.</summary>
+    private static TrainingOptions FitBatchShape(TrainingOptions options, long trainTokens, List<string> warnings, RowShare share)
     {
-        var fit = StreamBatcher.Fit(trainTokens, options.BatchSize, options.SequenceLength, TrainRequest.MinimumSequenceLength);
+        var fit = StreamBatcher.Fit(trainTokens, options.BatchSize * share.Ranks, options.SequenceLength, TrainRequest.MinimumSequenceLength);
         if (fit is not { } shape)
         {
             throw new TextGenException($"the corpus is too short: its training part has {trainTokens} tokens, " +
                                        $"fewer than one sequence of {TrainRequest.MinimumSequenceLength + 1}; use a longer corpus.");
         }
-        if (shape.Batch != options.BatchSize || shape.Sequence != options.SequenceLength)
+        var batch = share.Rows(share.Fit(shape.Batch, "the corpus's streams"));
+        if (batch != options.BatchSize || shape.Sequence != options.SequenceLength)
         {
-            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {shape.Batch} and sequence length {shape.Sequence} " +
+            warnings.Add($"the corpus is short ({trainTokens} training tokens): using batch size {batch} and sequence length {shape.Sequence} " +
                          $"instead of {options.BatchSize} x {options.SequenceLength}.");
         }
-        return options with { BatchSize = shape.Batch, SequenceLength = shape.Sequence };
+        return options with { BatchSize = batch, SequenceLength = shape.Sequence };
     }
 }
