@@ -26,6 +26,7 @@ public sealed class StreamBatcher : ITrainingBatches
             throw new ArgumentOutOfRangeException(nameof(batchSize), "batch size and sequence length must be positive");
         }
         share ??= RowShare.All;
+        if (batchSize % share.Ranks != 0) throw new ArgumentException($"a batch of {batchSize} streams does not share evenly among {share.Ranks} ranks", nameof(batchSize));
         _allRows = batchSize;
         _firstRow = share.First(batchSize);
         BatchSize = share.Rows(batchSize);

@@ -34,7 +34,6 @@ internal sealed unsafe class OpenMpi
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _bcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
-    private readonly delegate* unmanaged<nint, int, int> _abort;
     private readonly delegate* unmanaged<nint, int, int, nint, nint*, int> _commSplitType;
     private readonly delegate* unmanaged<nint*, int> _commFree;
     private readonly delegate* unmanaged<nint, int, nint*, int> _opCreate;
@@ -56,7 +55,6 @@ internal sealed unsafe class OpenMpi
         _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
         _bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export("MPI_Bcast");
         _barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
-        _abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
         _commSplitType = (delegate* unmanaged<nint, int, int, nint, nint*, int>)Export("MPI_Comm_split_type");
         _commFree = (delegate* unmanaged<nint*, int>)Export("MPI_Comm_free");
         _opCreate = (delegate* unmanaged<nint, int, nint*, int>)Export("MPI_Op_create");
@@ -141,9 +139,6 @@ internal sealed unsafe class OpenMpi
     public void Barrier() => Check(_barrier(_world), "MPI_Barrier");
 
     public void Close() => _finalize();
-
-    /// <summary>Ends every rank: mpirun kills the others. For a rank that cannot go on while the others wait on it.</summary>
-    public void Abort(int exitCode) => _abort(_world, exitCode);
 
     private void Check(int code, string call)
     {

@@ -21,16 +21,17 @@ public sealed class TrainingRanks
 
     public int Rank { get; }
     public int Size { get; }
-    /// <summary>This rank's place among the ranks on its machine, and how many share the machine (and its cores).</summary>
+    /// <summary>This rank's place among the ranks on its machine, and how many share the machine and its cores.</summary>
     public int LocalRank { get; }
     public int LocalSize { get; }
     /// <summary>Rank 0: the one that evaluates, prints and saves.</summary>
     public bool IsLeader => Rank == 0;
 
-    /// <summary>Open MPI's mpirun sets these in every process it starts; MPICH's Hydra sets PMI_RANK.</summary>
+    /// <summary>Open MPI's mpirun sets OMPI_COMM_WORLD_SIZE in every process it starts.</summary>
     public static bool StartedByMpirun => Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_SIZE") is not null;
 
-    private static bool StartedByOtherMpirun => Environment.GetEnvironmentVariable("PMI_RANK") is not null;
+    /// <summary>MPICH's Hydra (and Intel MPI's, and Slurm's PMI) set PMI_SIZE: more than 1 means other processes expect this one to join them.</summary>
+    private static bool StartedByOtherMpirun => int.TryParse(Environment.GetEnvironmentVariable("PMI_SIZE"), out var size) && size > 1;
 
     /// <summary>
     /// Open MPI hands each rank a pseudo-terminal for stdout, and .NET then writes the terminal's keypad sequence there
@@ -48,13 +49,22 @@ public sealed class TrainingRanks
         {
             if (StartedByOtherMpirun)
             {
-                throw new TextGenException("this mpirun is not Open MPI's (PMI_RANK is set, OMPI_COMM_WORLD_SIZE is not); textgen speaks Open MPI 4 or 5: use its mpirun.");
+                throw new TextGenException("this mpirun is not Open MPI's (PMI_SIZE is set, OMPI_COMM_WORLD_SIZE is not); textgen speaks Open MPI 4 or 5: use its mpirun.");
             }
             return Single;
         }
         var mpi = OpenMpi.Initialize();
         var (localRank, localSize) = mpi.OnThisMachine();
         return new TrainingRanks(mpi, mpi.Rank(), mpi.Size(), localRank, localSize);
+    }
+
+    /// <summary>
+    /// Gives this rank its share of the cores it may run on (after libtorch is loaded). mpirun binds each of two ranks to a
+    /// core of its own, but more to a whole socket, where each rank's libtorch would start a thread per core.
+    /// </summary>
+    public void TakeShareOfCores()
+    {
+        if (LocalSize > 1) TorchSharp.torch.set_num_threads(Math.Max(1, Environment.ProcessorCount / LocalSize));
     }
 
     /// <summary>Every rank's values summed, into every rank's span.</summary>
@@ -68,7 +78,7 @@ public sealed class TrainingRanks
     /// <summary>Rank 0's bytes into every rank's (of the same length).</summary>
     public void Broadcast(Span<byte> bytes) => _mpi?.Broadcast(bytes);
 
-    /// <summary>Rank 0's value to every rank: each rank must call this with a value of the same length.</summary>
+    /// <summary>Rank 0's bytes to every rank; the others pass anything (an empty array) and get rank 0's, whatever their length.</summary>
     public byte[] Broadcast(byte[] bytes)
     {
         if (_mpi is null) return bytes;

@@ -28,15 +28,10 @@ public sealed record Checkpoint
 
     public void Save(string path, LanguageNetwork network, TorchSharp.Modules.Adam optimizer, WeightAverage average)
     {
-        using var optimizerState = new MemoryStream();
-        using (var writer = new BinaryWriter(optimizerState, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            optimizer.save_state_dict(writer);
-        }
         ModelFile.Write(path, this, TrainingHeaderJson.Default.Checkpoint, new Dictionary<string, byte[]>
         {
             [WeightsSection] = ModuleWeights.ToBytes(network),
-            [OptimizerSection] = optimizerState.ToArray(),
+            [OptimizerSection] = OptimizerBytes(optimizer),
             [AverageSection] = average.ToBytes(network),
         });
     }
@@ -53,6 +48,17 @@ public sealed record Checkpoint
             throw new SettingException("resume", $"cannot use {path}: it lacks weights or optimizer state (corrupt); train anew without resuming.");
         }
         return new SavedTraining(state, weights, optimizer, sections.GetValueOrDefault(AverageSection));
+    }
+
+    /// <summary>The optimizer's moments and step counts, as <see cref="RestoreOptimizer"/> reads them.</summary>
+    public static byte[] OptimizerBytes(TorchSharp.Modules.Adam optimizer)
+    {
+        using var state = new MemoryStream();
+        using (var writer = new BinaryWriter(state, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            optimizer.save_state_dict(writer);
+        }
+        return state.ToArray();
     }
 
     public static void RestoreOptimizer(TorchSharp.Modules.Adam optimizer, byte[] bytes, string path)

@@ -99,7 +99,7 @@ public sealed class Trainer
             progress?.Report(report);
         }
         var stopped = cancel.IsCancellationRequested || run.Stopping; // a signal here, or on another rank
-        if (!_ranks.IsLeader) return run.Result(stopped);
+        if (!_ranks.IsLeader) return run.Result(stopped, run.Summary());
         if (!run.EvaluatedThisStep || !File.Exists(_outputPath))
         {
             // Stopped by a signal: the checkpoint first, in case the final evaluation outlasts the grace period.
@@ -125,7 +125,7 @@ public sealed class Trainer
                 warning = $"the model is saved, but its training curve stops at its best evaluation ({e.Message})";
             }
         }
-        return run.Result(stopped) with
+        return run.Result(stopped, summary) with
         {
             Warning = warning,
             FirstStepSeconds = firstStep,
@@ -221,13 +221,17 @@ public sealed class Trainer
                     _history = resume.State.History;
                     Best = SavedBest(trainer._outputPath);
                 }
+                ShareLeadersState();
                 _lastEvaluated = _step;
                 _average = new WeightAverage(_parameters, _step);
                 if (trainer._resume?.Average is { } averaged)
                 {
                     _average.Load(_network, averaged, trainer._checkpointPath);
                 }
-                ShareLeadersWeights();
+                if (trainer._resume is not null && _ranks.Size > 1)
+                {
+                    _average.Load(_network, _ranks.Broadcast(_ranks.IsLeader ? _average.ToBytes(_network) : []), "rank 0's weight average");
+                }
             }
             catch
             {
@@ -238,6 +242,7 @@ public sealed class Trainer
             }
             _exchange = new GradientExchange(_ranks, _parameters, _options.Allreduce);
             _agreement = new StepAgreement(_ranks, cancel, () => TimeUsed);
+            _agreement.Begin();
             _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens, _ranks.Size);
             _totalSteps = _options.Epochs is { } epochs ? (long)epochs * _batches.StepsPerEpoch : null;
             _inputs = new long[_batches.TokensPerStep];
@@ -264,13 +269,19 @@ public sealed class Trainer
         public bool Stopping => _agreement.Stop;
 
         /// <summary>
-        /// Every rank starts from rank 0's weights (its seed, its checkpoint or model): then the same summed gradients keep
-        /// them the same. Dropout then draws different masks on each rank, as for different rows of one batch.
+        /// Every rank starts from rank 0's state: its weights (from its seed, checkpoint or model) and, resuming, its step
+        /// and optimizer moments, whatever another machine's copy of the checkpoint holds. The same summed gradients then
+        /// keep the ranks the same. Dropout then draws different masks on each rank, as for different rows of one batch.
         /// </summary>
-        private void ShareLeadersWeights()
+        private void ShareLeadersState()
         {
             if (_ranks.Size == 1) return;
+            _step = _ranks.LeadersValue(_step);
             ModuleWeights.Load(_network, _ranks.Broadcast(_ranks.IsLeader ? ModuleWeights.ToBytes(_network) : []), "rank 0's weights");
+            if (_trainer._resume is not null)
+            {
+                Checkpoint.RestoreOptimizer(_optimizer, _ranks.Broadcast(_ranks.IsLeader ? Checkpoint.OptimizerBytes(_optimizer) : []), "rank 0's optimizer state");
+            }
             if (!_ranks.IsLeader) manual_seed(_options.Seed + 1_000_003L * _ranks.Rank);
         }
 
@@ -476,7 +487,7 @@ public sealed class Trainer
             History = _history,
         };
 
-        public TrainingResult Result(bool stopped) => new(_trainer._outputPath, Summary(), _network.ParameterCount, stopped)
+        public TrainingResult Result(bool stopped, TrainingSummary summary) => new(_trainer._outputPath, summary, _network.ParameterCount, stopped)
         {
             Ranks = _ranks.Size,
             AllreduceBytesPerStep = _exchange.BytesPerStep,

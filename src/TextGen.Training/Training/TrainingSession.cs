@@ -144,6 +144,7 @@ public sealed class TrainingSession : IDisposable
         if (ranks.IsLeader) AtomicFile.EnsureWritable(outputPath); // the only rank that writes
         // One fetch of libtorch and one pass over the corpus per machine: the other ranks there then find them cached.
         ranks.FirstOnEachMachine(() => TorchRuntime.EnsureLoaded(progress, cancel));
+        ranks.TakeShareOfCores();
 
         var warnings = new List<string>();
         var resume = request.Resume ? Checkpoint.Load(Checkpoint.PathFor(outputPath)) : null;

@@ -7,7 +7,8 @@ namespace TextGen.Training;
 /// A run's files cut into what it trains on and what it holds out, batched. The rule for many files is the rule for
 /// one, file by file: the last <c>--val-fraction</c> of each file's tokens (or of its line documents) is held out, so
 /// every file is scored. A file too short to spare two tokens (or one document) is trained on whole. With several ranks
-/// the batch size is each rank's: the batchers lay out the batch of all ranks' rows and fill this rank's share.
+/// the batch size is each rank's: the batchers lay out the batch of all ranks' rows and fill this rank's share, and
+/// rank 0 scores the validation part with the batch of all ranks, as one process with that batch would.
 /// </summary>
 internal static class TrainingSplits
 {
@@ -25,7 +26,7 @@ internal static class TrainingSplits
         var options = FitBatchShape(requested, split.Train.Length, warnings, share);
         var batches = new StreamBatcher(split.Train, options.BatchSize * share.Ranks, options.SequenceLength, options.Seed, share);
         var validation = split.ValidationSample();
-        var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize, options.SequenceLength))
+        var data = new TrainingData(batches, validation.Length, m => Evaluator.Evaluate(m, validation, options.BatchSize * share.Ranks, options.SequenceLength))
         {
             HeldOutTokens = split.Validation.Length,
             PrecisionProbe = TrainingData.ProbeStreams([validation.ToArray(0, (int)Math.Min(validation.Length, PrecisionChoice.Streams * PrecisionChoice.StreamLength))]),
@@ -60,7 +61,7 @@ internal static class TrainingSplits
                          $"instead of {requested.BatchSize} x {requested.SequenceLength}.");
         }
         var sample = ValidationSample(held);
-        var data = new TrainingData(batches, sample.Sum(s => s.Length - 1), m => Evaluator.EvaluateTexts(m, sample, options.BatchSize, options.SequenceLength))
+        var data = new TrainingData(batches, sample.Sum(s => s.Length - 1), m => Evaluator.EvaluateTexts(m, sample, options.BatchSize * share.Ranks, options.SequenceLength))
         {
             HeldOutTokens = held.Sum(h => h.Length),
             PrecisionProbe = TrainingData.ProbeStreams(sample.Select(s => s.ToArray())),
@@ -106,7 +107,7 @@ internal static class TrainingSplits
         {
             warnings.Add($"the longest document has {options.SequenceLength + 1} tokens: using sequence length {options.SequenceLength}.");
         }
-        var data = new TrainingData(batches, validation.Targets, m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize, options.SequenceLength))
+        var data = new TrainingData(batches, validation.Targets, m => Evaluator.EvaluateDocuments(m, validation, options.BatchSize * share.Ranks, options.SequenceLength))
         {
             HeldOutTokens = held.Targets,
             PrecisionProbe = TrainingData.ProbeStreams(Enumerable.Range(0, validation.Count).Select(validation.Document)),

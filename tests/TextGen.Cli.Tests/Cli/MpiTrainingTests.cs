@@ -43,10 +43,17 @@ public class MpiTrainingTests
     {
         var error = new System.Text.StringBuilder();
         using var process = Start(ranks, args, line => { lock (error) error.AppendLine(line); });
-        var output = await process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        lock (error) return (process.ExitCode, output, error.ToString());
+        try
+        {
+            var output = await process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await process.WaitForExitAsync(timeout.Token);
+            lock (error) return (process.ExitCode, output, error.ToString());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill(entireProcessTree: true); // a hang fails the test, and leaves no ranks behind
+        }
     }
 
     private static IReadOnlyDictionary<string, FloatTensor> CheckpointWeights(string model) =>
@@ -139,8 +146,23 @@ public class MpiTrainingTests
         mpirun.OutputDataReceived += (_, _) => { };
         mpirun.BeginOutputReadLine();
         var first = await Task.WhenAny(evaluated.Task, Task.Delay(TimeSpan.FromSeconds(90)));
+        if (first != evaluated.Task) mpirun.Kill(entireProcessTree: true);
         Assert.True(first == evaluated.Task, $"no evaluation within 90 s:\n{error}");
         return (mpirun, error);
+    }
+
+    /// <summary>Waits for mpirun to end, killing it and its ranks when it does not within <paramref name="limit"/> (a hang).</summary>
+    private static async Task AwaitExit(Process mpirun, TimeSpan limit)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(limit);
+            await mpirun.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!mpirun.HasExited) mpirun.Kill(entireProcessTree: true);
+        }
     }
 
     [MpiFact]
@@ -153,8 +175,7 @@ public class MpiTrainingTests
         using (mpirun)
         {
             using (var kill = Process.Start("kill", ["-TERM", RankPid(mpirun, 1).ToString()])!) kill.WaitForExit();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await mpirun.WaitForExitAsync(timeout.Token);
+            await AwaitExit(mpirun, TimeSpan.FromSeconds(60));
             Assert.Equal(143, mpirun.ExitCode);
         }
         // Rank 1's signal reached rank 0 at the next step, which then evaluated, saved and checkpointed.
@@ -179,11 +200,29 @@ public class MpiTrainingTests
         {
             var clock = Stopwatch.StartNew();
             using (var kill = Process.Start("kill", ["-KILL", RankPid(mpirun, 1).ToString()])!) kill.WaitForExit();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await mpirun.WaitForExitAsync(timeout.Token); // never a hang
+            await AwaitExit(mpirun, TimeSpan.FromSeconds(30)); // never a hang
             Assert.NotEqual(0, mpirun.ExitCode);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         }
         Assert.Contains("process rank 1", error.ToString());
+    }
+
+    [MpiFact]
+    public async Task CtrlCOnMpirunStopsEveryRankAfterTheStepWithTheCheckpointWritten()
+    {
+        using var dir = new TempDirectory();
+        var corpus = dir.Write("c.txt", Corpora.Prose(20));
+        var model = dir.File("m.tgm");
+        var (mpirun, error) = await StartAndAwaitAnEvaluation(corpus, model);
+        using (mpirun)
+        {
+            using (var interrupt = Process.Start("kill", ["-INT", mpirun.Id.ToString()])!) interrupt.WaitForExit();
+            await AwaitExit(mpirun, TimeSpan.FromSeconds(60));
+            Assert.NotEqual(0, mpirun.ExitCode);
+        }
+        // mpirun passes the interrupt on as SIGTERM to every rank, which stop as on their own signal.
+        Assert.Contains("Stopped after", error.ToString());
+        using var saved = TrainableModel.Load(model);
+        Assert.True(Checkpoint.Load(Checkpoint.PathFor(model)).State.Step >= saved.Metadata.Training!.Steps);
     }
 }

@@ -20,18 +20,20 @@ public class TrainingRanksTests
     }
 
     [Fact]
-    public void AnotherMpirunIsRefusedInOneLine()
+    public void AnotherMpirunOfManyProcessesIsRefusedInOneLineAndOfOneIgnored()
     {
-        Environment.SetEnvironmentVariable("PMI_RANK", "0");
         try
         {
+            Environment.SetEnvironmentVariable("PMI_SIZE", "2");
             var refused = Assert.Throws<TextGenException>(TrainingRanks.Join);
             Assert.Contains("Open MPI", refused.Message);
             Assert.DoesNotContain("\n", refused.Message);
+            Environment.SetEnvironmentVariable("PMI_SIZE", "1"); // srun -n 1, a shell of Intel MPI's: one process is alone
+            Assert.Same(TrainingRanks.Single, TrainingRanks.Join());
         }
         finally
         {
-            Environment.SetEnvironmentVariable("PMI_RANK", null);
+            Environment.SetEnvironmentVariable("PMI_SIZE", null);
         }
     }
 }
