@@ -56,6 +56,7 @@ public sealed record ForecastOutput(string Column, IReadOnlyList<ForecastPoint> 
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(TrainOutput))]
+[JsonSerializable(typeof(IReadOnlyList<TextGen.Benchmarking.AllreduceTiming>))]
 [JsonSerializable(typeof(SampleOutput))]
 [JsonSerializable(typeof(EvalOutput))]
 [JsonSerializable(typeof(NearestOutput))]

@@ -1,9 +1,13 @@
 using System.CommandLine;
 using TextGen.Benchmarking;
+using TextGen.Distributed;
 
 namespace TextGen.Cli.Commands;
 
-/// <summary>`textgen bench`: throughput on generated weights and data; no corpus needed.</summary>
+/// <summary>
+/// `textgen bench`: throughput on generated weights and data; no corpus needed. Under mpirun, the gradient all-reduce
+/// among the ranks instead (docs/distributed.md).
+/// </summary>
 public static class BenchCommand
 {
     public static Command Create()
@@ -18,6 +22,14 @@ public static class BenchCommand
             var error = parse.InvocationConfiguration.Error;
             var output = parse.InvocationConfiguration.Output;
             using var interrupt = new ConsoleInterrupt();
+            var ranks = TrainingRanks.Join();
+            if (ranks.Size > 1)
+            {
+                var timings = AllreduceBenchmark.Run(ranks, options, ranks.IsLeader ? new Lines(error) : null);
+                if (ranks.IsLeader) WriteAllreduce(timings, parse.GetValue(json), output);
+                ranks.Finish();
+                return 0;
+            }
             var report = BenchmarkSuite.Run(options, new Lines(error), interrupt.Token);
             if (parse.GetValue(json))
             {
@@ -67,6 +79,21 @@ public static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    private static void WriteAllreduce(IReadOnlyList<AllreduceTiming> timings, bool json, TextWriter output)
+    {
+        if (json)
+        {
+            JsonOutput.Write(output, timings, CliJson.Default.IReadOnlyListAllreduceTiming);
+            return;
+        }
+        output.WriteLine($"gradient all-reduce among {timings[0].Ranks} ranks (copies and bf16 rounding included; bus GB/s = 2(N-1)/N x bytes / time)");
+        output.WriteLine($"{"network",-16}{"parameters",12}{"precision",11}{"bytes",13}{"ms",9}{"bus GB/s",10}");
+        foreach (var t in timings)
+        {
+            output.WriteLine($"{$"{t.Cell} {t.Layers}x{t.Hidden}",-16}{t.Parameters,12:N0}{t.Precision,11}{t.Bytes,13:N0}{t.Milliseconds,9:F2}{t.BusGigabytesPerSecond,10:F2}");
+        }
     }
 
     private static string MklVendor(string state) => state switch

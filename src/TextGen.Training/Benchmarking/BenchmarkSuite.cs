@@ -170,7 +170,7 @@ public static class BenchmarkSuite
         });
     }
 
-    private static RecurrentNetConfig Config(BenchmarkOptions options, CellType cell, int layers, int hidden) =>
+    internal static RecurrentNetConfig Config(BenchmarkOptions options, CellType cell, int layers, int hidden) =>
         new() { Cell = cell, Layers = layers, Hidden = hidden, Embedding = options.Embedding, VocabularySize = options.Vocab };
 
     public static string Name(CellType cell) => cell.ToString().ToLowerInvariant();

@@ -145,14 +145,22 @@ internal sealed unsafe class OpenMpi
         if (code != Success) throw new TextGenException($"{call} failed (MPI error {code}); see mpirun's messages above.");
     }
 
+    /// <summary>MPI's reduction of bfloat16 values: into[i] = bf16(float(from[i]) + float(into[i])), in vectors, a block at a time.</summary>
     [UnmanagedCallersOnly]
     private static void SumBf16(ushort* from, ushort* into, int* length, nint* type)
     {
-        var a = new ReadOnlySpan<ushort>(from, *length);
-        var b = new Span<ushort>(into, *length);
-        for (var i = 0; i < b.Length; i++)
+        const int Block = 1024;
+        Span<float> a = stackalloc float[Block];
+        Span<float> b = stackalloc float[Block];
+        for (var start = 0; start < *length; start += Block)
         {
-            b[i] = BFloat16Rows.Round(BitConverter.SingleToUInt32Bits(BitConverter.UInt32BitsToSingle((uint)a[i] << 16) + BitConverter.UInt32BitsToSingle((uint)b[i] << 16)));
+            var count = Math.Min(Block, *length - start);
+            var left = a[..count];
+            var right = b[..count];
+            BFloat16Rows.Widen(new ReadOnlySpan<ushort>(from + start, count), left);
+            BFloat16Rows.Widen(new ReadOnlySpan<ushort>(into + start, count), right);
+            System.Numerics.Tensors.TensorPrimitives.Add(left, right, right);
+            BFloat16Rows.Narrow(right, new Span<ushort>(into + start, count));
         }
     }
 }

@@ -75,6 +75,9 @@ public sealed class TrainingRanks
     /// <summary>bfloat16 values (their bits): half the bytes of <see cref="SumInPlace(Span{float})"/>, each partial sum rounded to bfloat16.</summary>
     public void SumBf16InPlace(Span<ushort> values) => _mpi?.SumBf16InPlace(values);
 
+    /// <summary>Waits until every rank is here.</summary>
+    public void Barrier() => _mpi?.Barrier();
+
     /// <summary>Rank 0's bytes into every rank's (of the same length).</summary>
     public void Broadcast(Span<byte> bytes) => _mpi?.Broadcast(bytes);
 

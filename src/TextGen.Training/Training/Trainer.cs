@@ -78,9 +78,12 @@ public sealed class Trainer
     /// what scoring costs against training) that evaluating and the saves after it take a small share of the time; at
     /// least once an epoch.
     /// </summary>
-    /// <param name="ranks">Processes that each train on <paramref name="batcher"/>'s rows of every batch.</param>
-    public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens, int ranks = 1) =>
-        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / ((long)batcher.TokensPerStep * ranks)), 1, batcher.StepsPerEpoch);
+    /// <remarks>
+    /// Under mpirun the tokens are one rank's: rank 0 evaluates alone while the others wait, so evaluations come as often
+    /// in time as for one process, not as often in tokens, which would multiply their share of the time by the ranks.
+    /// </remarks>
+    public static int EvaluationInterval(ITrainingBatches batcher, long validationTokens) =>
+        Math.Clamp((int)Math.Ceiling(validationTokens * 40.0 / TrainingCostOfScoring / batcher.TokensPerStep), 1, batcher.StepsPerEpoch);
 
     /// <summary>Training on a token takes about three times as long as scoring one (measured).</summary>
     private const double TrainingCostOfScoring = 3;
@@ -243,7 +246,7 @@ public sealed class Trainer
             _exchange = new GradientExchange(_ranks, _parameters, _options.Allreduce);
             _agreement = new StepAgreement(_ranks, cancel, () => TimeUsed);
             _agreement.Begin();
-            _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens, _ranks.Size);
+            _evaluateEvery = EvaluationInterval(_batches, trainer._data.ValidationTokens);
             _totalSteps = _options.Epochs is { } epochs ? (long)epochs * _batches.StepsPerEpoch : null;
             _inputs = new long[_batches.TokensPerStep];
             _targets = new long[_batches.TokensPerStep];

@@ -25,10 +25,10 @@ public class MpiTrainingTests
     private static readonly string[] Shape =
         ["--hidden", "32", "--embedding", "8", "--seq-length", "16", "--dropout", "0", "--precision", "fp32", "--seed", "5", "--sample-length", "0"];
 
-    /// <summary>`textgen train ARGS`, under `mpirun -n RANKS` when ranks is given, with the dotnet that runs this test host.</summary>
+    /// <summary>`textgen ARGS`, under `mpirun -n RANKS` when ranks is given, with the dotnet that runs this test host.</summary>
     private static Process Start(int? ranks, string[] args, Action<string>? onError = null)
     {
-        string[] textgen = [Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "textgen.dll"), "train", .. args];
+        string[] textgen = [Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "textgen.dll"), .. args];
         string[] command = ranks is { } n ? [MpiFactAttribute.Mpirun!, "--oversubscribe", "-n", n.ToString(), .. textgen] : textgen;
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardError = true, RedirectStandardOutput = true };
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; // CI runs as root
@@ -64,8 +64,8 @@ public class MpiTrainingTests
     {
         using var dir = new TempDirectory();
         var corpus = dir.Write("c.txt", Corpora.Prose(20));
-        var alone = await Run(null, [corpus, "--epochs", "2", "--batch-size", "8", "-o", dir.File("one.tgm"), "--json", .. Shape]);
-        var shared = await Run(2, [corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("two.tgm"), "--json", .. Shape]);
+        var alone = await Run(null, ["train", corpus, "--epochs", "2", "--batch-size", "8", "-o", dir.File("one.tgm"), "--json", .. Shape]);
+        var shared = await Run(2, ["train", corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("two.tgm"), "--json", .. Shape]);
         Assert.True(alone.Code == 0, alone.Error);
         Assert.True(shared.Code == 0, shared.Error);
 
@@ -99,8 +99,8 @@ public class MpiTrainingTests
     {
         using var dir = new TempDirectory();
         var corpus = dir.Write("c.txt", Corpora.Prose(20));
-        var fp32 = await Run(2, [corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("fp32.tgm"), "--json", .. Shape]);
-        var bf16 = await Run(2, [corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("bf16.tgm"), "--json", "--allreduce", "bf16", .. Shape]);
+        var fp32 = await Run(2, ["train", corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("fp32.tgm"), "--json", .. Shape]);
+        var bf16 = await Run(2, ["train", corpus, "--epochs", "2", "--batch-size", "4", "-o", dir.File("bf16.tgm"), "--json", "--allreduce", "bf16", .. Shape]);
         Assert.True(fp32.Code == 0, fp32.Error);
         Assert.True(bf16.Code == 0, bf16.Error);
         using var full = JsonDocument.Parse(fp32.Output);
@@ -138,7 +138,7 @@ public class MpiTrainingTests
     {
         var evaluated = new TaskCompletionSource();
         var error = new System.Text.StringBuilder();
-        var mpirun = Start(2, [corpus, "--max-time", "120s", "--batch-size", "4", "-o", model, .. Shape, .. more], line =>
+        var mpirun = Start(2, ["train", corpus, "--max-time", "120s", "--batch-size", "4", "-o", model, .. Shape, .. more], line =>
         {
             lock (error) error.AppendLine(line);
             if (line.Contains("val ")) evaluated.TrySetResult();
@@ -180,14 +180,15 @@ public class MpiTrainingTests
         }
         // Rank 1's signal reached rank 0 at the next step, which then evaluated, saved and checkpointed.
         Assert.Contains("Stopped after", error.ToString());
-        var stopped = Checkpoint.Load(Checkpoint.PathFor(model)).State.Step;
+        var checkpoint = Checkpoint.Load(Checkpoint.PathFor(model)).State;
         using (var saved = TrainableModel.Load(model)) Assert.Equal(2, saved.Metadata.Training!.Ranks);
 
-        // One process goes on from it, with the whole batch of the two ranks.
-        var resumed = await Run(null, [corpus, "--resume", "--max-time", "3s", "--batch-size", "8", "-o", model, "--json", .. Shape]);
+        // One process goes on from it, with the whole batch of the two ranks (--max-time counts the first run's time too).
+        var budget = $"{Math.Ceiling(checkpoint.ElapsedSeconds) + 5}s";
+        var resumed = await Run(null, ["train", corpus, "--resume", "--max-time", budget, "--batch-size", "8", "-o", model, "--json", .. Shape]);
         Assert.True(resumed.Code == 0, resumed.Error);
         using var json = JsonDocument.Parse(resumed.Output);
-        Assert.True(json.RootElement.GetProperty("steps").GetInt64() > stopped);
+        Assert.True(json.RootElement.GetProperty("steps").GetInt64() > checkpoint.Step);
     }
 
     [MpiFact]
@@ -224,5 +225,24 @@ public class MpiTrainingTests
         Assert.Contains("Stopped after", error.ToString());
         using var saved = TrainableModel.Load(model);
         Assert.True(Checkpoint.Load(Checkpoint.PathFor(model)).State.Step >= saved.Metadata.Training!.Steps);
+    }
+
+    [MpiFact]
+    public async Task BenchUnderMpirunTimesTheGradientAllreduceInBothPrecisions()
+    {
+        var bench = await Run(2, "bench", "--cells", "lstm", "--layers", "1", "--hidden", "32,64", "--json");
+        Assert.True(bench.Code == 0, bench.Error);
+        using var json = JsonDocument.Parse(bench.Output); // rank 0's alone
+        var timings = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(4, timings.Count);
+        foreach (var pair in timings.Chunk(2))
+        {
+            var (fp32, bf16) = (pair[0], pair[1]);
+            Assert.Equal(("fp32", "bf16"), (fp32.GetProperty("precision").GetString(), bf16.GetProperty("precision").GetString()));
+            Assert.Equal(fp32.GetProperty("parameters").GetInt64() * 4, fp32.GetProperty("bytes").GetInt64());
+            Assert.Equal(fp32.GetProperty("bytes").GetInt64() / 2, bf16.GetProperty("bytes").GetInt64());
+            Assert.All(pair, t => Assert.True(t.GetProperty("milliseconds").GetDouble() > 0));
+            Assert.All(pair, t => Assert.Equal(2, t.GetProperty("ranks").GetInt32()));
+        }
     }
 }
