@@ -295,14 +295,14 @@ public sealed class TrainingSession : IDisposable
         }
     }
 
-    /// <summary>Every rank must train on the same tokens: a machine with other files (or another version of one) is named.</summary>
+    /// <summary>Every rank must train on the same tokens: one that read other files (or another version of one) is refused (the CLI names its rank).</summary>
     private static void RequireSameCorpus(TrainingRanks ranks, long[] counts, IReadOnlyList<string> corpora)
     {
         if (ranks.Size == 1) return;
         var fingerprint = (long)System.IO.Hashing.XxHash3.HashToUInt64(System.Runtime.InteropServices.MemoryMarshal.AsBytes(counts.AsSpan()));
         if (ranks.LeadersValue(fingerprint) != fingerprint)
         {
-            throw new TextGenException($"rank {ranks.Rank} read other tokens from {CorpusFiles.Describe(corpora)} than rank 0 did; give every machine the same files at the same paths.");
+            throw new TextGenException($"read other tokens from {CorpusFiles.Describe(corpora)} than rank 0 did; give every machine the same files at the same paths.");
         }
     }
 

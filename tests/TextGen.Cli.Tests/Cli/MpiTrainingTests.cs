@@ -26,10 +26,13 @@ public class MpiTrainingTests
         ["--hidden", "32", "--embedding", "8", "--seq-length", "16", "--dropout", "0", "--precision", "fp32", "--seed", "5", "--sample-length", "0"];
 
     /// <summary>`textgen ARGS`, under `mpirun -n RANKS` when ranks is given, with the dotnet that runs this test host.</summary>
-    private static Process Start(int? ranks, string[] args, Action<string>? onError = null)
+    private static Process Start(int? ranks, string[] args, Action<string>? onError = null) =>
+        StartCommand(ranks is { } n ? [MpiFactAttribute.Mpirun!, "--oversubscribe", "-n", n.ToString(), .. Textgen(args)] : Textgen(args), onError);
+
+    private static string[] Textgen(string[] args) => [Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "textgen.dll"), .. args];
+
+    private static Process StartCommand(string[] command, Action<string>? onError)
     {
-        string[] textgen = [Environment.ProcessPath!, Path.Combine(AppContext.BaseDirectory, "textgen.dll"), .. args];
-        string[] command = ranks is { } n ? [MpiFactAttribute.Mpirun!, "--oversubscribe", "-n", n.ToString(), .. textgen] : textgen;
         var start = new ProcessStartInfo(command[0], command[1..]) { RedirectStandardError = true, RedirectStandardOutput = true };
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; // CI runs as root
         start.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
@@ -244,5 +247,27 @@ public class MpiTrainingTests
             Assert.All(pair, t => Assert.True(t.GetProperty("milliseconds").GetDouble() > 0));
             Assert.All(pair, t => Assert.Equal(2, t.GetProperty("ranks").GetInt32()));
         }
+    }
+
+    [MpiFact]
+    public async Task ARankThatReadOtherTokensIsRefusedInOneLineNamingItAndNothingHangs()
+    {
+        using var dir = new TempDirectory();
+        // Open MPI's colon syntax gives each rank its own arguments: rank 1 reads another version of the corpus, as a
+        // machine with a stale copy would.
+        var same = dir.Write("c.txt", Corpora.Prose(20));
+        var other = dir.Write("other/c.txt", Corpora.Prose(20) + "A line only this copy has.\n");
+        string[] train = ["train", "--epochs", "1", "--batch-size", "4", "-o", dir.File("m.tgm"), .. Shape];
+        var error = new System.Text.StringBuilder();
+        using var mpirun = StartCommand([MpiFactAttribute.Mpirun!, "--oversubscribe", "-n", "1", .. Textgen([.. train, same]), ":", "-n", "1", .. Textgen([.. train, other])],
+            line => { lock (error) error.AppendLine(line); });
+        mpirun.OutputDataReceived += (_, _) => { };
+        mpirun.BeginOutputReadLine();
+        await AwaitExit(mpirun, TimeSpan.FromSeconds(60));
+        Assert.NotEqual(0, mpirun.ExitCode);
+        var refusal = error.ToString().Split('\n').Single(line => line.StartsWith("textgen: ", StringComparison.Ordinal));
+        Assert.StartsWith("textgen: rank 1 of 2: ", refusal);
+        Assert.Contains("than rank 0 did", refusal);
+        Assert.False(File.Exists(dir.File("m.tgm")));
     }
 }
