@@ -85,9 +85,8 @@ public sealed class TrainingRanks
     public byte[] Broadcast(byte[] bytes)
     {
         if (_mpi is null) return bytes;
-        var length = new double[] { IsLeader ? bytes.Length : 0 };
-        SumInPlace(length);
-        var shared = IsLeader ? bytes : new byte[checked((int)length[0])];
+        var length = LeadersValue(bytes.Length);
+        var shared = IsLeader ? bytes : new byte[checked((int)length)];
         Broadcast(shared.AsSpan());
         return shared;
     }

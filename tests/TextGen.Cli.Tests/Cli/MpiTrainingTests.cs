@@ -154,6 +154,12 @@ public class MpiTrainingTests
         return (mpirun, error);
     }
 
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()])!;
+        kill.WaitForExit();
+    }
+
     /// <summary>Waits for mpirun to end, killing it and its ranks when it does not within <paramref name="limit"/> (a hang).</summary>
     private static async Task AwaitExit(Process mpirun, TimeSpan limit)
     {
@@ -177,7 +183,7 @@ public class MpiTrainingTests
         var (mpirun, error) = await StartAndAwaitAnEvaluation(corpus, model);
         using (mpirun)
         {
-            using (var kill = Process.Start("kill", ["-TERM", RankPid(mpirun, 1).ToString()])!) kill.WaitForExit();
+            Signal("TERM", RankPid(mpirun, 1));
             await AwaitExit(mpirun, TimeSpan.FromSeconds(60));
             Assert.Equal(143, mpirun.ExitCode);
         }
@@ -203,7 +209,7 @@ public class MpiTrainingTests
         using (mpirun)
         {
             var clock = Stopwatch.StartNew();
-            using (var kill = Process.Start("kill", ["-KILL", RankPid(mpirun, 1).ToString()])!) kill.WaitForExit();
+            Signal("KILL", RankPid(mpirun, 1));
             await AwaitExit(mpirun, TimeSpan.FromSeconds(30)); // never a hang
             Assert.NotEqual(0, mpirun.ExitCode);
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
@@ -220,7 +226,7 @@ public class MpiTrainingTests
         var (mpirun, error) = await StartAndAwaitAnEvaluation(corpus, model);
         using (mpirun)
         {
-            using (var interrupt = Process.Start("kill", ["-INT", mpirun.Id.ToString()])!) interrupt.WaitForExit();
+            Signal("INT", mpirun.Id);
             await AwaitExit(mpirun, TimeSpan.FromSeconds(60));
             Assert.NotEqual(0, mpirun.ExitCode);
         }
